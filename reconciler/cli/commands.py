@@ -1,0 +1,7 @@
+"""The list of subcommands of `reconciler`; each lives in its own module."""
+
+from __future__ import annotations
+
+import click
+
+ALL: list[click.Command] = []

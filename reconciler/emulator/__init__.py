@@ -1,0 +1,1 @@
+"""A local AWS emulator: Greengrass v2 of our own, S3/IoT/STS from moto, on one endpoint."""

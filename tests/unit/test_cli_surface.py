@@ -1,0 +1,18 @@
+"""The CLI's public surface: help and version work without any AWS or Git access."""
+
+from click.testing import CliRunner
+
+from reconciler import __version__
+from reconciler.cli import main
+
+
+def test_help_describes_the_flow() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    assert "GitOps for AWS IoT Greengrass v2" in result.output
+
+
+def test_version_is_the_package_version() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
