@@ -1,0 +1,1 @@
+"""AWS adapters: one place that creates clients, limits their rate, retries and maps errors."""

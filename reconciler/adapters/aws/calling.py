@@ -1,0 +1,141 @@
+"""Every AWS call goes through `AwsCaller.call`: rate limit, retry, error mapping and accounting.
+
+botocore's own retries are turned off (see `clients.py`) so that one policy, visible here, decides:
+throttling waits at least the `retryAfterSeconds` the service asked for; 5xx, timeouts and
+connection errors back off exponentially with full jitter; anything permanent fails at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from reconciler.adapters.aws.errors import translate
+from reconciler.adapters.aws.ratelimit import TokenBucket
+from reconciler.errors import AwsApiError, AwsThrottledError
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    initial_backoff: float = 0.2
+    max_backoff: float = 20.0
+
+
+class CallStats:
+    """Thread-safe counts of API attempts by (service, operation), throttles and server errors."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: Counter[tuple[str, str]] = Counter()
+        self.throttles: Counter[tuple[str, str]] = Counter()
+        self.errors: Counter[tuple[str, str]] = Counter()
+
+    def record(self, service: str, operation: str, error: AwsApiError | None) -> None:
+        key = (service, operation)
+        with self._lock:
+            self.calls[key] += 1
+            if isinstance(error, AwsThrottledError):
+                self.throttles[key] += 1
+            elif error is not None:
+                self.errors[key] += 1
+
+    def total_calls(self) -> int:
+        with self._lock:
+            return sum(self.calls.values())
+
+    def snapshot(self) -> dict[str, dict[tuple[str, str], int]]:
+        with self._lock:
+            return {
+                "calls": dict(self.calls),
+                "throttles": dict(self.throttles),
+                "errors": dict(self.errors),
+            }
+
+
+def _is_temporary(error: BaseException) -> bool:
+    return isinstance(error, AwsApiError) and error.temporary
+
+
+class AwsCaller:
+    """Runs botocore client methods under the process-wide rate limit and retry policy."""
+
+    def __init__(
+        self,
+        *,
+        rate_limit: TokenBucket | None = None,
+        retry: RetryPolicy | None = None,
+        stats: CallStats | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.rate_limit = rate_limit
+        self.retry = retry or RetryPolicy()
+        self.stats = stats or CallStats()
+        self._sleep = sleep
+
+    def _wait(self, state: RetryCallState) -> float:
+        backoff = wait_random_exponential(
+            multiplier=self.retry.initial_backoff, max=self.retry.max_backoff
+        )(state)
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, AwsThrottledError) and error.retry_after:
+            return max(error.retry_after, backoff)
+        return backoff
+
+    def call(self, client: Any, operation: str, **params: Any) -> dict[str, Any]:
+        """Call `client.<operation>(**params)` (operation in snake_case) and return its response."""
+        service = client.meta.service_model.service_name
+        method = getattr(client, operation)
+        extra: dict[str, Any] = {"sleep": self._sleep} if self._sleep else {}
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retry.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception(_is_temporary),
+            reraise=True,
+            **extra,
+        )
+        for attempt in retrying:
+            with attempt:
+                return self._attempt(service, operation, method, params)
+        raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
+
+    def _attempt(
+        self, service: str, operation: str, method: Callable[..., Any], params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        if self.rate_limit is not None:
+            self.rate_limit.acquire()
+        try:
+            response: dict[str, Any] = method(**params)
+        except Exception as raw:
+            error = translate(raw, operation)
+            self.stats.record(service, operation, error)
+            raise error from raw
+        self.stats.record(service, operation, None)
+        return response
+
+    def paginate(
+        self, client: Any, operation: str, result_key: str, **params: Any
+    ) -> Iterator[dict[str, Any]]:
+        """Yield the items of every page of a `nextToken`-paginated operation, page by page.
+
+        Each page is its own retried call, so a throttle on page 7 does not restart at page 1.
+        """
+        token: str | None = None
+        while True:
+            page_params = dict(params, nextToken=token) if token else dict(params)
+            page = self.call(client, operation, **page_params)
+            yield from page.get(result_key, [])
+            token = page.get("nextToken")
+            if not token:
+                return

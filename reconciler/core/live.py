@@ -1,0 +1,62 @@
+"""What the reconciler reads from the live Greengrass control plane, as plain immutable values.
+
+These are the planner's inputs on the live side; adapters build them from API responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+JsonObject = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class DeploymentSummary:
+    """One row of ListDeployments: enough to know *which* deployment is latest for a target."""
+
+    deployment_id: str
+    target_arn: str
+    revision_id: str
+    deployment_name: str
+    status: str
+    created_at: float
+    is_latest_for_target: bool = True
+    parent_target_arn: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveComponent:
+    """A component as a live deployment asked for it (not what devices report)."""
+
+    name: str
+    version: str
+    configuration_update: JsonObject | None = None  # the API's {"merge": str, "reset": [..]}
+    run_with: JsonObject | None = None
+
+
+@dataclass(frozen=True)
+class LiveDeployment:
+    """The immutable content of a deployment revision, as GetDeployment returns it."""
+
+    deployment_id: str
+    target_arn: str
+    revision_id: str
+    deployment_name: str
+    components: Mapping[str, LiveComponent]
+    deployment_policies: JsonObject | None = None
+    iot_job_configuration: JsonObject | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    status: str = "ACTIVE"
+    created_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class ComponentVersionRef:
+    """A component version that exists in the account (private) or in the public catalog."""
+
+    name: str
+    version: str
+    arn: str
+    public: bool
