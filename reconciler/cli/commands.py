@@ -4,4 +4,8 @@ from __future__ import annotations
 
 import click
 
-ALL: list[click.Command] = []
+from reconciler.cli.comment import comment
+
+ALL: list[click.Command] = [
+    comment,
+]

@@ -1,0 +1,242 @@
+"""Publishing the plan of a pull request to GitHub as one sticky comment (and a commit status).
+
+The comment is *sticky*: it carries a hidden marker (`reconciler.core.markers`), so each run
+finds the comment it wrote before and edits it in place instead of adding another. A body GitHub
+would reject for its size is truncated first (`github_body`). Everything GitHub can answer is
+mapped onto `PublishError` and its subclasses (`github_errors`); retries and pagination live in
+`GitHubClient` (`github_client`).
+
+    with GitHubClient(token, api_url=api_url) as client:
+        result = publish_sticky_comment(client, RepoRef.parse("octo/app"), 12, markdown, "prod")
+        print(result.outcome, result.url)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from reconciler.adapters.github_body import (
+    FittedBody,
+    fit_comment_body,
+    shorten_description,
+    status_description,
+)
+from reconciler.adapters.github_client import DEFAULT_API_URL, GitHubClient, RetryPolicy
+from reconciler.adapters.github_errors import (
+    COMMENT_PERMISSION,
+    STATUS_PERMISSION,
+    PublishAuthError,
+    PublishError,
+    PublishNotFoundError,
+    PublishRateLimitedError,
+    PublishServerError,
+    Purpose,
+)
+from reconciler.core.markers import DEFAULT_KEY, has_marker, marker_line, with_marker
+
+__all__ = [
+    "DEFAULT_API_URL",
+    "STATUS_CONTEXT",
+    "GitHubClient",
+    "IssueComment",
+    "PublishAuthError",
+    "PublishError",
+    "PublishNotFoundError",
+    "PublishOutcome",
+    "PublishRateLimitedError",
+    "PublishResult",
+    "PublishServerError",
+    "RepoRef",
+    "RetryPolicy",
+    "find_sticky_comment",
+    "publish_sticky_comment",
+    "read_token",
+    "set_plan_status",
+    "status_description",
+]
+
+STATUS_CONTEXT = "greengrass-reconciler/plan"
+
+_NAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class RepoRef:
+    """A repository, `owner/name`."""
+
+    owner: str
+    name: str
+
+    @classmethod
+    def parse(cls, text: str) -> RepoRef:
+        """Parse `OWNER/NAME`; raise `ValueError` with an example otherwise."""
+        owner, _, name = text.strip().partition("/")
+        if not (_NAME.fullmatch(owner) and _NAME.fullmatch(name)):
+            raise ValueError(f"invalid repository {text!r}: expected OWNER/NAME, e.g. octo/app")
+        return cls(owner, name)
+
+    @property
+    def api_path(self) -> str:
+        return f"/repos/{quote(self.owner, safe='')}/{quote(self.name, safe='')}"
+
+    def __str__(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+class PublishOutcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"  # the comment already said exactly this: nothing was written
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    outcome: PublishOutcome
+    comment_id: int
+    url: str  # the comment on github.com (html_url)
+    omitted_lines: int = 0  # lines of the plan cut to fit GitHub's size limit
+
+    @property
+    def truncated(self) -> bool:
+        return self.omitted_lines > 0
+
+
+@dataclass(frozen=True)
+class IssueComment:
+    """A comment as GitHub lists it: its id, Markdown body and html_url."""
+
+    id: int
+    body: str
+    url: str
+
+    @classmethod
+    def from_api(cls, payload: Any) -> IssueComment:
+        return cls(int(payload["id"]), str(payload.get("body") or ""), str(payload["html_url"]))
+
+
+def read_token(token_file: Path | None = None, environ: Mapping[str, str] = os.environ) -> str:
+    """The token from `token_file` if given, else `GITHUB_TOKEN`; `PublishAuthError` if none."""
+    if token_file is not None:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise PublishAuthError(f"Cannot read the token file {token_file}: {error}") from error
+        if not token:
+            raise PublishAuthError(f"The token file {token_file} is empty.")
+        return token
+    token = environ.get("GITHUB_TOKEN", "").strip()
+    if not token:
+        raise PublishAuthError(
+            "No GitHub token: set GITHUB_TOKEN (in GitHub Actions: `env: GITHUB_TOKEN: "
+            "${{ secrets.GITHUB_TOKEN }}`) or pass --token-file. It needs "
+            f"{COMMENT_PERMISSION} permission."
+        )
+    return token
+
+
+def _comment_purpose(action: str, repo: RepoRef, pr: int) -> Purpose:
+    return Purpose(
+        action=f"{action} {repo}#{pr}",
+        target=f"repository {repo} or pull request #{pr}",
+        permission=COMMENT_PERMISSION,
+    )
+
+
+def find_sticky_comment(
+    client: GitHubClient, repo: RepoRef, pr: int, key: str = DEFAULT_KEY
+) -> IssueComment | None:
+    """The oldest comment of pull request `pr` carrying the marker of `key`, if any.
+
+    Pages are read only until the marker is found; an older plan comment is always the one kept.
+    """
+    purpose = _comment_purpose("list the comments of", repo, pr)
+    for payload in client.paginate(f"{repo.api_path}/issues/{pr}/comments", purpose):
+        if has_marker(str(payload.get("body") or ""), key):
+            return IssueComment.from_api(payload)
+    return None
+
+
+def _normalised(text: str) -> str:
+    # Comments edited in the browser come back with CRLF line endings.
+    return text.replace("\r\n", "\n")
+
+
+def publish_sticky_comment(
+    client: GitHubClient,
+    repo: RepoRef,
+    pr: int,
+    body: str,
+    key: str = DEFAULT_KEY,
+    *,
+    full_plan_location: str | None = None,
+) -> PublishResult:
+    """Create or update the one comment of `pr` that carries the plan for `key`.
+
+    The marker of `key` is added to `body` if it lacks it; a body over GitHub's limit is cut at
+    a line boundary with a note naming `full_plan_location`. Nothing is written when the existing
+    comment already has exactly this body.
+    """
+    fitted: FittedBody = fit_comment_body(
+        with_marker(body, key), marker_line(key), full_plan_location=full_plan_location
+    )
+    existing = find_sticky_comment(client, repo, pr, key)
+    if existing is None:
+        payload = client.request(
+            "POST",
+            f"{repo.api_path}/issues/{pr}/comments",
+            _comment_purpose("comment on", repo, pr),
+            json={"body": fitted.text},
+        )
+        created = IssueComment.from_api(payload)
+        return PublishResult(PublishOutcome.CREATED, created.id, created.url, fitted.omitted_lines)
+    if _normalised(existing.body) == _normalised(fitted.text):
+        return PublishResult(
+            PublishOutcome.UNCHANGED, existing.id, existing.url, fitted.omitted_lines
+        )
+    payload = client.request(
+        "PATCH",
+        f"{repo.api_path}/issues/comments/{existing.id}",
+        _comment_purpose("update the plan comment of", repo, pr),
+        json={"body": fitted.text},
+    )
+    updated = IssueComment.from_api(payload)
+    return PublishResult(PublishOutcome.UPDATED, updated.id, updated.url, fitted.omitted_lines)
+
+
+def set_plan_status(
+    client: GitHubClient,
+    repo: RepoRef,
+    sha: str,
+    description: str,
+    *,
+    target_url: str | None = None,
+) -> None:
+    """Mark commit `sha` with a successful `greengrass-reconciler/plan` status.
+
+    `description` is cut to GitHub's 140 characters; `status_description(markdown)` makes one
+    from a plan. `target_url` is where the status links to (the plan comment).
+    """
+    payload: dict[str, str] = {
+        "state": "success",
+        "context": STATUS_CONTEXT,
+        "description": shorten_description(description),
+    }
+    if target_url:
+        payload["target_url"] = target_url
+    client.request(
+        "POST",
+        f"{repo.api_path}/statuses/{sha}",
+        Purpose(
+            action=f"set the commit status of {sha[:12]} in {repo}",
+            target=f"repository {repo} or commit {sha}",
+            permission=STATUS_PERMISSION,
+        ),
+        json=payload,
+    )

@@ -1,0 +1,241 @@
+"""A small GitHub REST client: authentication, standard headers, timeouts, retries, pagination.
+
+Policy lives here, in one place: which answers are worth retrying (rate limits, 5xx, network
+failures), how long to wait (what GitHub asked for, else exponential backoff, plus jitter so that
+parallel jobs do not retry in lockstep), and when to give up (a bounded number of attempts, and
+never a wait longer than `RetryPolicy.max_wait`: a CI job should fail with a clear message rather
+than sleep for most of an hour until a primary rate limit resets).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import tenacity
+
+from reconciler import __version__
+from reconciler.adapters.github_errors import (
+    PublishError,
+    PublishRateLimitedError,
+    Purpose,
+    error_for_exception,
+    error_for_response,
+)
+
+DEFAULT_API_URL = "https://api.github.com"
+API_VERSION = "2022-11-28"
+PAGE_SIZE = 100  # the most GitHub serves per page
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How the client retries temporary failures. All durations are in seconds."""
+
+    max_attempts: int = 5  # in total, the first attempt included
+    backoff_initial: float = 1.0  # 5xx and network failures: 1, 2, 4... seconds
+    backoff_max: float = 30.0
+    # GitHub's advice for a secondary rate limit without Retry-After: wait at least a minute,
+    # then exponentially longer.
+    secondary_limit_delay: float = 60.0
+    max_wait: float = 300.0  # a longer requested wait fails at once instead of sleeping
+    jitter_ratio: float = 0.2  # each wait grows by a random 0..20 %
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("RetryPolicy.max_attempts must be at least 1")
+
+    def delay_for(self, error: PublishError, attempt: int) -> float:
+        """The wait before retrying after `error` ended attempt number `attempt` (1-based)."""
+        if isinstance(error, PublishRateLimitedError):
+            if error.retry_after is not None:
+                return error.retry_after
+            if error.secondary:
+                return self.secondary_limit_delay * 2.0 ** (attempt - 1)
+        return min(self.backoff_initial * 2.0 ** (attempt - 1), self.backoff_max)
+
+
+class _BearerAuth(requests.auth.AuthBase):
+    """Token authentication that keeps the token out of `repr()` and of session headers.
+
+    Being the session's `auth` also stops requests from replacing the header with ~/.netrc
+    credentials, and from resending it when GitHub redirects to another host.
+    """
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "_BearerAuth(<hidden>)"
+
+
+class GitHubClient:
+    """Calls the GitHub REST API at `api_url` (github.com or a GitHub Enterprise Server)."""
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        api_url: str = DEFAULT_API_URL,
+        retry: RetryPolicy | None = None,
+        timeout: tuple[float, float] = (10.0, 30.0),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not token.strip():
+            raise ValueError("GitHubClient needs a non-empty token")
+        parts = urlsplit(api_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"invalid GitHub API URL {api_url!r}: expected https://host[/path]")
+        self.api_url = api_url.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self._origin = (parts.scheme, parts.netloc)
+        self._timeout = timeout
+        self._sleep = sleep
+        self._session = requests.Session()
+        self._session.auth = _BearerAuth(token.strip())
+        self._session.headers.update(
+            {
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": API_VERSION,
+                "User-Agent": f"greengrass-reconciler/{__version__}",
+            }
+        )
+
+    def __repr__(self) -> str:
+        return f"GitHubClient(api_url={self.api_url!r})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> GitHubClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def request(
+        self, method: str, path: str, purpose: Purpose, *, json: Any = None
+    ) -> Any:
+        """Send `method path` (path relative to the API URL); return the decoded JSON answer."""
+        response = self._send(method, self.api_url + path, purpose, json=json)
+        return response.json() if response.content else None
+
+    def paginate(
+        self, path: str, purpose: Purpose, *, params: dict[str, str] | None = None
+    ) -> Iterator[Any]:
+        """Yield the items of every page of a list endpoint, following `Link: rel="next"`."""
+        url: str | None = self.api_url + path
+        query: dict[str, str] | None = {"per_page": str(PAGE_SIZE), **(params or {})}
+        while url is not None:
+            response = self._send("GET", url, purpose, params=query)
+            items = response.json()
+            if not isinstance(items, list):
+                raise PublishError(f"GitHub answered a non-list page while trying to "
+                                   f"{purpose.action}.")
+            yield from items
+            url = response.links.get("next", {}).get("url")
+            if url is not None:
+                self._check_same_origin(url, purpose)
+            query = None  # the next link carries the query already
+
+    def _check_same_origin(self, url: str, purpose: Purpose) -> None:
+        # The session attaches the token to every request it sends; a next link pointing at
+        # another host must not receive it.
+        parts = urlsplit(url)
+        if (parts.scheme, parts.netloc) != self._origin:
+            raise PublishError(
+                f"Refusing to follow a pagination link to {parts.scheme}://{parts.netloc} while "
+                f"trying to {purpose.action}: it is not the API host {self.api_url}."
+            )
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        purpose: Purpose,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+    ) -> requests.Response:
+        retrying = tenacity.Retrying(
+            stop=self._should_stop,
+            wait=self._wait,
+            retry=tenacity.retry_if_exception(
+                lambda error: isinstance(error, PublishError) and error.temporary
+            ),
+            sleep=self._sleep,
+            before_sleep=self._log_retry,
+            retry_error_callback=self._give_up,
+            reraise=True,
+        )
+        response: requests.Response = retrying(
+            self._send_once, method, url, purpose, json=json, params=params
+        )
+        return response
+
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        purpose: Purpose,
+        *,
+        json: Any,
+        params: dict[str, str] | None,
+    ) -> requests.Response:
+        try:
+            response = self._session.request(
+                method, url, json=json, params=params, timeout=self._timeout
+            )
+        except requests.RequestException as error:
+            raise error_for_exception(error, purpose) from error
+        if response.status_code >= 400:
+            raise error_for_response(response, purpose)
+        return response
+
+    def _failure(self, state: tenacity.RetryCallState) -> PublishError:
+        error = state.outcome.exception() if state.outcome else None
+        assert isinstance(error, PublishError)  # only PublishErrors are retried
+        return error
+
+    def _should_stop(self, state: tenacity.RetryCallState) -> bool:
+        if state.attempt_number >= self.retry.max_attempts:
+            return True
+        delay = self.retry.delay_for(self._failure(state), state.attempt_number)
+        return delay > self.retry.max_wait
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        delay = self.retry.delay_for(self._failure(state), state.attempt_number)
+        return delay + random.uniform(0.0, delay * self.retry.jitter_ratio)
+
+    def _log_retry(self, state: tenacity.RetryCallState) -> None:
+        wait = state.next_action.sleep if state.next_action else 0.0
+        _log.warning(
+            "%s Retrying in %.1f s (attempt %d of %d).",
+            self._failure(state), wait, state.attempt_number + 1, self.retry.max_attempts,
+        )
+
+    def _give_up(self, state: tenacity.RetryCallState) -> None:
+        error = self._failure(state)
+        delay = self.retry.delay_for(error, state.attempt_number)
+        if delay > self.retry.max_wait:
+            reason = (
+                f"Not waiting {delay:.0f} s for it: that is longer than the "
+                f"{self.retry.max_wait:.0f} s allowed; run again later."
+            )
+        else:
+            reason = f"Gave up after {state.attempt_number} attempts."
+        # Keep the error's class and attributes (retry_after...) and only extend its message.
+        error.args = (f"{error} {reason}",)
+        raise error

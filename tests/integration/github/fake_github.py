@@ -1,0 +1,338 @@
+"""A local GitHub-like HTTP server for the publisher's tests.
+
+A real threaded HTTP server on 127.0.0.1 (werkzeug) implementing the few endpoints the publisher
+uses, with GitHub's answers: issue comments (list with `page`/`per_page` and `Link` headers,
+create, update), commit statuses, token checking (401 for an unknown token, 403 "Resource not
+accessible by integration" for a token without write permission), 404 for unknown repositories
+and pull requests, 422 for over-long bodies, and programmable faults (rate limits, 5xx) for the
+next N requests. Every request is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+COMMENT_LIMIT = 65_536
+STATUS_DESCRIPTION_LIMIT = 140
+WEB_URL = "https://github.example"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """An error answer the server gives instead of serving a request."""
+
+    status: int
+    message: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def secondary_rate_limit(retry_after: int | None = 0) -> Fault:
+    headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+    return Fault(
+        403,
+        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+        headers,
+    )
+
+
+def primary_rate_limit(reset_in: float = 0.0) -> Fault:
+    reset = math.ceil(time.time() + reset_in)
+    return Fault(
+        403,
+        "API rate limit exceeded for installation ID 1.",
+        {
+            "x-ratelimit-limit": "5000",
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-reset": str(reset),
+        },
+    )
+
+
+def too_many_requests(retry_after: int = 0) -> Fault:
+    return Fault(429, "Too many requests", {"Retry-After": str(retry_after)})
+
+
+def server_error(status: int = 502) -> Fault:
+    return Fault(status, "Server Error")
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str  # without the server's prefix
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any  # decoded JSON, or None
+
+
+@dataclass
+class Token:
+    can_write: bool = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log(self, type: str, message: str, *args: Any) -> None:
+        pass
+
+
+class FakeGitHub:
+    """The server; use as a context manager, or `start()` / `stop()`."""
+
+    def __init__(self, *, prefix: str = "") -> None:
+        self.prefix = prefix.rstrip("/")
+        self.tokens: dict[str, Token] = {}
+        self.pull_requests: set[tuple[str, int]] = set()
+        self.comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.statuses: list[dict[str, Any]] = []
+        self.requests: list[RecordedRequest] = []
+        self.link_base: str | None = None  # overrides the host of pagination links
+        self._faults: list[Fault] = []
+        self._next_id = 1000
+        self._lock = threading.Lock()
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._urls = Map(
+            [
+                Rule("/repos/<owner>/<name>/issues/<int:number>/comments", endpoint="comments"),
+                Rule("/repos/<owner>/<name>/issues/comments/<int:comment_id>", endpoint="comment"),
+                Rule("/repos/<owner>/<name>/statuses/<sha>", endpoint="statuses"),
+            ]
+        )
+
+    # -- setup and inspection ------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The API base URL to give the client."""
+        assert self._server is not None, "the server is not started"
+        return f"http://127.0.0.1:{self._server.server_port}{self.prefix}"
+
+    def add_token(self, token: str, *, can_write: bool = True) -> None:
+        self.tokens[token] = Token(can_write)
+
+    def add_pull_request(self, repo: str, number: int) -> None:
+        self.pull_requests.add((repo, number))
+        self.comments.setdefault((repo, number), [])
+
+    def add_comment(self, repo: str, number: int, body: str, *, user: str = "someone") -> int:
+        with self._lock:
+            return self._store_comment(repo, number, body, user)["id"]  # type: ignore[no-any-return]
+
+    def comment_bodies(self, repo: str, number: int) -> list[str]:
+        with self._lock:
+            return [comment["body"] for comment in self.comments.get((repo, number), [])]
+
+    def fail_next(self, fault: Fault, times: int = 1) -> None:
+        """Answer the next `times` requests with `fault`, whatever they are."""
+        with self._lock:
+            self._faults.extend([fault] * times)
+
+    def writes(self) -> list[RecordedRequest]:
+        return [request for request in self.requests if request.method in ("POST", "PATCH")]
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> FakeGitHub:
+        self._server = make_server(
+            "127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler
+        )
+        server = self._server
+        # A short poll interval makes stop() quick: shutdown waits for the next poll.
+        self._thread = threading.Thread(
+            target=lambda: server.serve_forever(poll_interval=0.02), daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeGitHub:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    # -- serving -------------------------------------------------------------------------------
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self._handle(request)
+        return response(environ, start_response)
+
+    def _handle(self, request: Request) -> Response:
+        path = request.path
+        if not path.startswith(self.prefix + "/"):
+            return _error(404, "Not Found")
+        path = path[len(self.prefix) :]
+        body = request.get_json(silent=True) if request.data else None
+        with self._lock:
+            self.requests.append(
+                RecordedRequest(
+                    request.method, path, dict(request.args), dict(request.headers), body
+                )
+            )
+            fault = self._faults.pop(0) if self._faults else None
+        if fault is not None:
+            return _error(fault.status, fault.message, fault.headers)
+        token = self._token(request)
+        if token is None:
+            return _error(401, "Bad credentials")
+        try:
+            endpoint, args = self._urls.bind("fake").match(path, method=request.method)
+        except NotFound:
+            return _error(404, "Not Found")
+        except HTTPException as error:
+            return _error(error.code or 400, error.description or "bad request")
+        if request.method != "GET" and not token.can_write:
+            return _error(403, "Resource not accessible by integration")
+        handler = getattr(self, f"_{endpoint}_{request.method.lower()}", None)
+        if handler is None:
+            return _error(404, "Not Found")
+        with self._lock:
+            return handler(request, body, **args)  # type: ignore[no-any-return]
+
+    def _token(self, request: Request) -> Token | None:
+        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() not in ("bearer", "token"):
+            return None
+        return self.tokens.get(value)
+
+    def _store_comment(self, repo: str, number: int, body: str, user: str) -> dict[str, Any]:
+        self._next_id += 1
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        comment = {
+            "id": self._next_id,
+            "body": body,
+            "user": {"login": user},
+            "html_url": f"{WEB_URL}/{repo}/pull/{number}#issuecomment-{self._next_id}",
+            "created_at": now,
+            "updated_at": now,
+        }
+        self.comments.setdefault((repo, number), []).append(comment)
+        return comment
+
+    def _comments_get(
+        self, request: Request, _body: Any, owner: str, name: str, number: int
+    ) -> Response:
+        repo = f"{owner}/{name}"
+        if (repo, number) not in self.pull_requests:
+            return _error(404, "Not Found")
+        per_page = min(int(request.args.get("per_page", "30")), 100)
+        page = int(request.args.get("page", "1"))
+        comments = self.comments[(repo, number)]
+        last = max(1, math.ceil(len(comments) / per_page))
+        response = _json(comments[(page - 1) * per_page : page * per_page])
+        base = (self.link_base or request.host_url.rstrip("/")) + request.path
+        links = [(page + 1, "next"), (last, "last")] if page < last else []
+        links += [(1, "first"), (page - 1, "prev")] if page > 1 else []
+        if links:
+            response.headers["Link"] = ", ".join(
+                f'<{base}?{urlencode({"per_page": per_page, "page": target})}>; rel="{rel}"'
+                for target, rel in links
+            )
+        return response
+
+    def _comments_post(
+        self, _request: Request, body: Any, owner: str, name: str, number: int
+    ) -> Response:
+        repo = f"{owner}/{name}"
+        if (repo, number) not in self.pull_requests:
+            return _error(404, "Not Found")
+        invalid = _invalid_comment_body(body)
+        if invalid is not None:
+            return invalid
+        return _json(self._store_comment(repo, number, body["body"], "github-actions[bot]"), 201)
+
+    def _comment_patch(
+        self, _request: Request, body: Any, owner: str, name: str, comment_id: int
+    ) -> Response:
+        repo = f"{owner}/{name}"
+        found = [
+            comment
+            for (comment_repo, _), comments in self.comments.items()
+            if comment_repo == repo
+            for comment in comments
+            if comment["id"] == comment_id
+        ]
+        if not found:
+            return _error(404, "Not Found")
+        invalid = _invalid_comment_body(body)
+        if invalid is not None:
+            return invalid
+        found[0]["body"] = body["body"]
+        found[0]["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        return _json(found[0])
+
+    def _statuses_post(
+        self, _request: Request, body: Any, owner: str, name: str, sha: str
+    ) -> Response:
+        repo = f"{owner}/{name}"
+        if repo not in {pr_repo for pr_repo, _ in self.pull_requests}:
+            return _error(404, "Not Found")
+        if not isinstance(body, dict) or body.get("state") not in (
+            "error",
+            "failure",
+            "pending",
+            "success",
+        ):
+            return _error(422, "Validation Failed")
+        if len(body.get("description") or "") > STATUS_DESCRIPTION_LIMIT:
+            return _error(
+                422,
+                "Validation Failed",
+                errors=["description is too long (maximum is 140 characters)"],
+            )
+        status = {"id": len(self.statuses) + 1, "sha": sha, "repo": repo, **body}
+        self.statuses.append(status)
+        return _json(status, 201)
+
+
+def _invalid_comment_body(body: Any) -> Response | None:
+    if not isinstance(body, dict) or not isinstance(body.get("body"), str):
+        return _error(422, "Invalid request", errors=['"body" wasn\'t supplied.'])
+    if len(body["body"]) > COMMENT_LIMIT:
+        return _error(
+            422, "Validation Failed", errors=["Body is too long (maximum is 65536 characters)"]
+        )
+    return None
+
+
+def _json(payload: Any, status: int = 200) -> Response:
+    return Response(json.dumps(payload), status=status, content_type="application/json")
+
+
+def _error(
+    status: int,
+    message: str,
+    headers: dict[str, str] | None = None,
+    *,
+    errors: list[str] | None = None,
+) -> Response:
+    payload: dict[str, Any] = {
+        "message": message,
+        "documentation_url": "https://docs.github.com/rest",
+    }
+    if errors:
+        payload["errors"] = [
+            {"resource": "IssueComment", "code": "custom", "message": e} for e in errors
+        ]
+    response = _json(payload, status)
+    response.headers.update(headers or {})
+    return response
