@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from reconciler.adapters.github_errors import (
     PublishNotFoundError,
     PublishRateLimitedError,
     PublishServerError,
+    PublishUncertainError,
     Purpose,
 )
 from reconciler.core.markers import DEFAULT_KEY, has_marker, marker_line, with_marker
@@ -53,6 +54,7 @@ __all__ = [
     "PublishRateLimitedError",
     "PublishResult",
     "PublishServerError",
+    "PublishUncertainError",
     "RepoRef",
     "RetryPolicy",
     "find_sticky_comment",
@@ -182,18 +184,50 @@ def publish_sticky_comment(
     The marker of `key` is added to `body` if it lacks it; a body over GitHub's limit is cut at
     a line boundary with a note naming `full_plan_location`. Nothing is written when the existing
     comment already has exactly this body.
+
+    When creating the comment fails with a server error, GitHub may have created it anyway, so
+    the retry starts over from looking for the comment rather than posting a second one.
     """
-    fitted: FittedBody = fit_comment_body(
+    fitted = fit_comment_body(
         with_marker(body, key), marker_line(key), full_plan_location=full_plan_location
     )
+    uncertain_creates: list[PublishUncertainError] = []
+
+    def attempt() -> PublishResult:
+        try:
+            result = _create_or_update(client, repo, pr, key, fitted)
+        except PublishUncertainError as error:
+            uncertain_creates.append(error)
+            raise
+        if uncertain_creates and result.outcome is PublishOutcome.UNCHANGED:
+            # The failed create had in fact succeeded: report what this run did.
+            return replace(result, outcome=PublishOutcome.CREATED)
+        return result
+
+    result: PublishResult = client.retrying(
+        lambda error: isinstance(error, PublishUncertainError)
+    )(attempt)
+    return result
+
+
+def _create_or_update(
+    client: GitHubClient, repo: RepoRef, pr: int, key: str, fitted: FittedBody
+) -> PublishResult:
     existing = find_sticky_comment(client, repo, pr, key)
     if existing is None:
-        payload = client.request(
-            "POST",
-            f"{repo.api_path}/issues/{pr}/comments",
-            _comment_purpose("comment on", repo, pr),
-            json={"body": fitted.text},
-        )
+        try:
+            payload = client.request(
+                "POST",
+                f"{repo.api_path}/issues/{pr}/comments",
+                _comment_purpose("comment on", repo, pr),
+                json={"body": fitted.text},
+            )
+        except PublishServerError as error:
+            raise PublishUncertainError(
+                f"{error} The comment may have been created all the same; retries and reruns "
+                "look for it before posting again.",
+                status=error.status,
+            ) from error
         created = IssueComment.from_api(payload)
         return PublishResult(PublishOutcome.CREATED, created.id, created.url, fitted.omitted_lines)
     if _normalised(existing.body) == _normalised(fitted.text):
@@ -239,4 +273,5 @@ def set_plan_status(
             permission=STATUS_PERMISSION,
         ),
         json=payload,
+        idempotent=True,  # a repeated status only repeats the same state for the same context
     )

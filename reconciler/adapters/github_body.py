@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from reconciler.core.markers import split_lines
+
 COMMENT_LIMIT = 65_536
 STATUS_DESCRIPTION_LIMIT = 140
 
@@ -82,7 +84,7 @@ def fit_comment_body(
     """
     if len(body) <= limit:
         return FittedBody(body)
-    lines = [line for line in body.splitlines(keepends=True) if line.strip() != marker]
+    lines = [line for line in split_lines(body) if line.strip() != marker]
     total = len(lines)
     # Budget with the longest possible note: the digits of `omitted` never exceed those of
     # `total`, and a closing fence is at most a few characters.
@@ -113,7 +115,7 @@ def _outside_fences(markdown: str) -> list[str]:
     """The non-blank lines of `markdown` that are not inside a fenced code block, stripped."""
     kept: list[str] = []
     inside = False
-    for line in markdown.splitlines():
+    for line in split_lines(markdown):
         if _FENCE.match(line):
             inside = not inside
         elif not inside and line.strip():

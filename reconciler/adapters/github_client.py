@@ -63,6 +63,16 @@ class RetryPolicy:
         return min(self.backoff_initial * 2.0 ** (attempt - 1), self.backoff_max)
 
 
+def _decoded(response: requests.Response, purpose: Purpose) -> Any:
+    try:
+        return response.json()
+    except ValueError as error:  # e.g. a proxy's HTML page in front of GitHub Enterprise
+        raise PublishError(
+            f"GitHub's answer to the request to {purpose.action} is not JSON "
+            f"({response.headers.get('Content-Type', 'no content type')}); is the API URL right?"
+        ) from error
+
+
 class _BearerAuth(requests.auth.AuthBase):
     """Token authentication that keeps the token out of `repr()` and of session headers.
 
@@ -92,7 +102,9 @@ class GitHubClient:
         retry: RetryPolicy | None = None,
         timeout: tuple[float, float] = (10.0, 30.0),
         sleep: Callable[[float], None] = time.sleep,
+        on_retry: Callable[[str], None] | None = None,
     ) -> None:
+        """`on_retry` receives a one-line notice before each retry (default: a log warning)."""
         if not token.strip():
             raise ValueError("GitHubClient needs a non-empty token")
         parts = urlsplit(api_url)
@@ -103,6 +115,7 @@ class GitHubClient:
         self._origin = (parts.scheme, parts.netloc)
         self._timeout = timeout
         self._sleep = sleep
+        self._on_retry = on_retry or _log.warning
         self._session = requests.Session()
         self._session.auth = _BearerAuth(token.strip())
         self._session.headers.update(
@@ -126,11 +139,42 @@ class GitHubClient:
         self.close()
 
     def request(
-        self, method: str, path: str, purpose: Purpose, *, json: Any = None
+        self,
+        method: str,
+        path: str,
+        purpose: Purpose,
+        *,
+        json: Any = None,
+        idempotent: bool | None = None,
     ) -> Any:
-        """Send `method path` (path relative to the API URL); return the decoded JSON answer."""
-        response = self._send(method, self.api_url + path, purpose, json=json)
-        return response.json() if response.content else None
+        """Send `method path` (path relative to the API URL); return the decoded JSON answer.
+
+        Rate-limited requests are always retried: GitHub refused them before doing anything.
+        Server errors and timeouts are retried only for idempotent requests (by default every
+        method but POST), since a failed POST may have taken effect all the same.
+        """
+        if idempotent is None:
+            idempotent = method.upper() != "POST"
+        url = self.api_url + path
+        response = self._send(method, url, purpose, json=json, idempotent=idempotent)
+        return _decoded(response, purpose) if response.content else None
+
+    def retrying(self, retry_on: Callable[[BaseException], bool]) -> tenacity.Retrying:
+        """A retry loop with this client's policy, for a step of several requests.
+
+            for attempt in client.retrying(lambda error: isinstance(error, SomeError)):
+                with attempt:
+                    ...
+        """
+        return tenacity.Retrying(
+            stop=self._should_stop,
+            wait=self._wait,
+            retry=tenacity.retry_if_exception(retry_on),
+            sleep=self._sleep,
+            before_sleep=self._log_retry,
+            retry_error_callback=self._give_up,
+            reraise=True,
+        )
 
     def paginate(
         self, path: str, purpose: Purpose, *, params: dict[str, str] | None = None
@@ -140,10 +184,9 @@ class GitHubClient:
         query: dict[str, str] | None = {"per_page": str(PAGE_SIZE), **(params or {})}
         while url is not None:
             response = self._send("GET", url, purpose, params=query)
-            items = response.json()
+            items = _decoded(response, purpose)
             if not isinstance(items, list):
-                raise PublishError(f"GitHub answered a non-list page while trying to "
-                                   f"{purpose.action}.")
+                raise PublishError(f"GitHub answered a non-list page trying to {purpose.action}.")
             yield from items
             url = response.links.get("next", {}).get("url")
             if url is not None:
@@ -168,19 +211,14 @@ class GitHubClient:
         *,
         json: Any = None,
         params: dict[str, str] | None = None,
+        idempotent: bool = True,
     ) -> requests.Response:
-        retrying = tenacity.Retrying(
-            stop=self._should_stop,
-            wait=self._wait,
-            retry=tenacity.retry_if_exception(
-                lambda error: isinstance(error, PublishError) and error.temporary
-            ),
-            sleep=self._sleep,
-            before_sleep=self._log_retry,
-            retry_error_callback=self._give_up,
-            reraise=True,
-        )
-        response: requests.Response = retrying(
+        def worth_retrying(error: BaseException) -> bool:
+            if isinstance(error, PublishRateLimitedError):
+                return True
+            return idempotent and isinstance(error, PublishError) and error.temporary
+
+        response: requests.Response = self.retrying(worth_retrying)(
             self._send_once, method, url, purpose, json=json, params=params
         )
         return response
@@ -206,7 +244,8 @@ class GitHubClient:
 
     def _failure(self, state: tenacity.RetryCallState) -> PublishError:
         error = state.outcome.exception() if state.outcome else None
-        assert isinstance(error, PublishError)  # only PublishErrors are retried
+        if not isinstance(error, PublishError):
+            raise TypeError(f"only PublishErrors can be retried, not {error!r}")
         return error
 
     def _should_stop(self, state: tenacity.RetryCallState) -> bool:
@@ -221,9 +260,9 @@ class GitHubClient:
 
     def _log_retry(self, state: tenacity.RetryCallState) -> None:
         wait = state.next_action.sleep if state.next_action else 0.0
-        _log.warning(
-            "%s Retrying in %.1f s (attempt %d of %d).",
-            self._failure(state), wait, state.attempt_number + 1, self.retry.max_attempts,
+        self._on_retry(
+            f"{self._failure(state)} Retrying in {wait:.1f} s "
+            f"(attempt {state.attempt_number + 1} of {self.retry.max_attempts})."
         )
 
     def _give_up(self, state: tenacity.RetryCallState) -> None:

@@ -6,6 +6,7 @@
         ├── PublishNotFoundError     404: no such repository / pull request, or not visible
         ├── PublishRateLimitedError  403/429 rate limits; `retry_after` in seconds   temporary
         └── PublishServerError       5xx, timeouts, connection failures             temporary
+            └── PublishUncertainError  a create failed that GitHub may have done anyway
 
 Messages say what was being done, what GitHub answered and what to change. They never contain
 the token: nothing here sees it.
@@ -67,6 +68,13 @@ class PublishServerError(PublishError):
     """GitHub failed (5xx), timed out, or could not be reached."""
 
     temporary = True
+
+
+class PublishUncertainError(PublishServerError):
+    """A non-idempotent write (creating a comment) failed in a way that may hide its success.
+
+    Retrying the write blindly could duplicate the comment; callers look again first.
+    """
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,12 @@ def comment(
     markdown = _read_markdown(markdown_file)
     try:
         token = read_token(token_file)
-        client = GitHubClient(token, api_url=api_url, retry=RetryPolicy(max_attempts=max_attempts))
+        client = GitHubClient(
+            token,
+            api_url=api_url,
+            retry=RetryPolicy(max_attempts=max_attempts),
+            on_retry=lambda notice: click.echo(f"warning: {notice}", err=True),
+        )
     except (PublishError, ValueError) as error:
         raise click.ClickException(str(error)) from error
     location = full_plan_url or _actions_run_location()

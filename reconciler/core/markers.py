@@ -26,6 +26,18 @@ _MARKER_LINE = re.compile(
 )
 
 
+def split_lines(text: str) -> list[str]:
+    """The lines of `text` with their endings, split at `\n` only, as Markdown and GitHub do.
+
+    (`str.splitlines` also splits at form feeds, U+2028 and others, which Markdown does not.)
+    """
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
 def validate_key(key: str) -> str:
     """Return `key` unchanged if it can be used in a marker; raise `ValueError` saying why not."""
     if not _KEY_PATTERN.fullmatch(key) or "--" in key:
@@ -48,7 +60,7 @@ def _line_key(line: str) -> str | None:
 
 def marker_keys(body: str) -> list[str]:
     """The keys of every plan marker line in `body`, in order of appearance."""
-    keys = (_line_key(line) for line in body.splitlines())
+    keys = (_line_key(line) for line in split_lines(body))
     return [key for key in keys if key is not None]
 
 
@@ -67,7 +79,7 @@ def with_marker(body: str, key: str = DEFAULT_KEY) -> str:
     validate_key(key)
     kept: list[str] = []
     seen_own = False
-    for line in body.splitlines(keepends=True):
+    for line in split_lines(body):
         line_key = _line_key(line)
         if line_key is None:
             kept.append(line)

@@ -31,11 +31,18 @@ WEB_URL = "https://github.example"
 
 @dataclass(frozen=True)
 class Fault:
-    """An error answer the server gives instead of serving a request."""
+    """An error answer the server gives to a request.
+
+    `method` limits the fault to requests of that method; `after_processing` serves the request
+    first (a comment does get created) and answers the error all the same, as a proxy timing out
+    in front of GitHub would.
+    """
 
     status: int
     message: str
     headers: dict[str, str] = field(default_factory=dict)
+    method: str | None = None
+    after_processing: bool = False
 
 
 def secondary_rate_limit(retry_after: int | None = 0) -> Fault:
@@ -64,8 +71,10 @@ def too_many_requests(retry_after: int = 0) -> Fault:
     return Fault(429, "Too many requests", {"Retry-After": str(retry_after)})
 
 
-def server_error(status: int = 502) -> Fault:
-    return Fault(status, "Server Error")
+def server_error(
+    status: int = 502, *, method: str | None = None, after_processing: bool = False
+) -> Fault:
+    return Fault(status, "Server Error", method=method, after_processing=after_processing)
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,7 @@ class FakeGitHub:
         self.statuses: list[dict[str, Any]] = []
         self.requests: list[RecordedRequest] = []
         self.link_base: str | None = None  # overrides the host of pagination links
+        self.answer_html = False  # answer 200 with a web page, as a wrong API URL would
         self._faults: list[Fault] = []
         self._next_id = 1000
         self._lock = threading.Lock()
@@ -135,7 +145,7 @@ class FakeGitHub:
             return [comment["body"] for comment in self.comments.get((repo, number), [])]
 
     def fail_next(self, fault: Fault, times: int = 1) -> None:
-        """Answer the next `times` requests with `fault`, whatever they are."""
+        """Answer the next `times` requests (of `fault.method`, if set) with `fault`."""
         with self._lock:
             self._faults.extend([fault] * times)
 
@@ -188,9 +198,19 @@ class FakeGitHub:
                     request.method, path, dict(request.args), dict(request.headers), body
                 )
             )
-            fault = self._faults.pop(0) if self._faults else None
+            fault = next((f for f in self._faults if f.method in (None, request.method)), None)
+            if fault is not None:
+                self._faults.remove(fault)
+        if self.answer_html:
+            return Response("<html><body>Sign in</body></html>", content_type="text/html")
+        if fault is not None and not fault.after_processing:
+            return _error(fault.status, fault.message, fault.headers)
+        response = self._serve(request, path, body)
         if fault is not None:
             return _error(fault.status, fault.message, fault.headers)
+        return response
+
+    def _serve(self, request: Request, path: str, body: Any) -> Response:
         token = self._token(request)
         if token is None:
             return _error(401, "Bad credentials")

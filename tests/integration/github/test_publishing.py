@@ -14,6 +14,7 @@ from reconciler.adapters.github import (
     PublishOutcome,
     PublishRateLimitedError,
     PublishServerError,
+    PublishUncertainError,
     RepoRef,
     RetryPolicy,
     publish_sticky_comment,
@@ -226,6 +227,40 @@ def test_server_errors_are_retried_a_bounded_number_of_times(
     assert len(fake_github.requests) == 4 + 3
 
 
+def test_a_create_that_failed_is_retried_after_looking_for_the_comment_again(
+    fake_github: FakeGitHub, client: GitHubClient
+) -> None:
+    fake_github.fail_next(server_error(502, method="POST"))
+
+    assert publish(client) is PublishOutcome.CREATED
+
+    assert [r.method for r in fake_github.requests] == ["GET", "POST", "GET", "POST"]
+    assert len(fake_github.comment_bodies(REPO, PR)) == 1
+
+
+def test_a_create_that_succeeded_behind_an_error_is_not_posted_twice(
+    fake_github: FakeGitHub, client: GitHubClient
+) -> None:
+    fake_github.fail_next(server_error(504, method="POST", after_processing=True))
+
+    assert publish(client) is PublishOutcome.CREATED
+
+    assert [r.method for r in fake_github.requests] == ["GET", "POST", "GET"]
+    assert fake_github.comment_bodies(REPO, PR) == [f"{MARKER}\n{PLAN}"]
+
+
+def test_a_create_failing_every_time_gives_up_saying_a_rerun_is_safe(
+    fake_github: FakeGitHub, client: GitHubClient
+) -> None:
+    fake_github.fail_next(server_error(500, method="POST"), times=10)
+
+    with pytest.raises(PublishUncertainError, match="may have been created") as failure:
+        publish(client)
+
+    assert "Gave up after 3 attempts" in str(failure.value)
+    assert [r.method for r in fake_github.requests].count("POST") == 3
+
+
 def test_unreachable_github_is_a_temporary_server_error() -> None:
     with FakeGitHub() as stopped:
         url = stopped.url  # a port that nothing listens on once the server stops
@@ -252,6 +287,15 @@ def test_pagination_link_to_another_host_is_not_followed(
     with pytest.raises(PublishError, match="Refusing to follow a pagination link"):
         publish(client)
     assert fake_github.writes() == []
+
+
+def test_a_web_page_instead_of_the_api_asks_whether_the_url_is_right(
+    fake_github: FakeGitHub, client: GitHubClient
+) -> None:
+    fake_github.answer_html = True
+
+    with pytest.raises(PublishError, match=r"is not JSON .*text/html.*is the API URL right"):
+        publish(client)
 
 
 def test_enterprise_api_url_with_a_path_prefix() -> None:
