@@ -40,7 +40,7 @@ def truncation_note(omitted: int, total: int, full_plan_location: str | None) ->
         "\n---\n"
         f":warning: **This plan was truncated** to fit GitHub's limit of {COMMENT_LIMIT:,} "
         f"characters per comment: the last {omitted:,} of {total:,} lines are not shown. "
-        f"The full plan is in {full_plan_location or _DEFAULT_LOCATION}.\n"
+        f"Full plan: {full_plan_location or _DEFAULT_LOCATION}.\n"
     )
 
 

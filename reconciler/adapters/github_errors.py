@@ -97,7 +97,7 @@ def _message_of(response: requests.Response) -> str:
         return response.reason or "no message"
     if not isinstance(payload, dict):
         return response.reason or "no message"
-    message = str(payload.get("message") or response.reason or "no message")
+    message = str(payload.get("message") or response.reason or "no message").rstrip(".")
     details = [
         str(error.get("message") or error.get("code"))
         for error in payload.get("errors") or []
