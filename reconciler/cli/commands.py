@@ -5,7 +5,11 @@ from __future__ import annotations
 import click
 
 from reconciler.cli.comment import comment
+from reconciler.cli.schema import schema
+from reconciler.cli.validate import validate
 
 ALL: list[click.Command] = [
     comment,
+    validate,
+    schema,
 ]

@@ -1,0 +1,89 @@
+"""Read deploy-specs from a directory: `LocalSpecTree` and `load_spec_set`.
+
+The pure loader (`reconciler.core.specs`) sees the directory only through the `SpecTree`
+interface implemented here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Sequence
+from pathlib import Path
+
+from reconciler.core.specs import (
+    InvalidSpecsError,
+    SpecLimits,
+    SpecProblem,
+    SpecSet,
+    parse_spec_tree,
+)
+
+_HASH_CHUNK = 1024 * 1024
+
+
+class LocalSpecTree:
+    """The regular files under `root`, as POSIX paths relative to it.
+
+    Hidden files and directories (`.git`, `.github`, ...) are skipped, symlinked directories are
+    not followed, and special files (FIFOs, devices) are left out: reading them could block.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._real_root = root.resolve()
+        self._digests: dict[str, str] = {}
+
+    def list_files(self) -> Sequence[str]:
+        found: list[str] = []
+        for directory, subdirectories, names in os.walk(self.root, followlinks=False):
+            subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+            for name in sorted(names):
+                if name.startswith("."):
+                    continue
+                path = Path(directory, name)
+                try:
+                    is_regular = stat.S_ISREG(path.stat().st_mode)
+                except OSError:  # a dangling symlink: not a file of the tree
+                    continue
+                if is_regular:
+                    found.append(path.relative_to(self.root).as_posix())
+        return found
+
+    def read_bytes(self, path: str) -> bytes:
+        return self._path(path).read_bytes()
+
+    def size(self, path: str) -> int:
+        return self._path(path).stat().st_size
+
+    def sha256(self, path: str) -> str:
+        if path not in self._digests:
+            digest = hashlib.sha256()
+            with self._path(path).open("rb") as stream:
+                while chunk := stream.read(_HASH_CHUNK):
+                    digest.update(chunk)
+            self._digests[path] = digest.hexdigest()
+        return self._digests[path]
+
+    def resolves_inside(self, path: str) -> bool:
+        try:
+            self._path(path).resolve().relative_to(self._real_root)
+        except (ValueError, OSError):
+            return False
+        return True
+
+    def _path(self, path: str) -> Path:
+        return self.root / path
+
+
+def load_spec_set(root: Path, limits: SpecLimits | None = None) -> SpecSet:
+    """Load, check and resolve the specs under `root` (e.g. `deploy-specs`).
+
+    Raises `InvalidSpecsError` (a `SpecError`) listing every problem, including a `root` that is
+    not a directory.
+    """
+    if not root.is_dir():
+        what = "does not exist" if not root.exists() else "is not a directory"
+        raise InvalidSpecsError([SpecProblem("", 0, "", f"the specs root {str(root)!r} {what}")])
+    return parse_spec_tree(LocalSpecTree(root), limits)

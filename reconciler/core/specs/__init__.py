@@ -1,0 +1,53 @@
+"""The deploy-specs format: models, the `extends` merge rule, recipe checks, and the pure loader.
+
+Public entry point: `parse_spec_tree(tree) -> SpecSet` (raises `InvalidSpecsError`, a
+`reconciler.errors.SpecError`, listing every problem). `reconciler.adapters.spec_files` reads a
+directory; docs/spec-format.md describes the format.
+"""
+
+from reconciler.core.specs.deployment_models import (
+    ComponentRunWith,
+    DeploymentIoTJobConfiguration,
+    DeploymentPolicies,
+)
+from reconciler.core.specs.loading import parse_spec_tree
+from reconciler.core.specs.located import SourceLocation
+from reconciler.core.specs.merging import merge_patch
+from reconciler.core.specs.problems import InvalidSpecsError, SpecProblem
+from reconciler.core.specs.resolved import (
+    ArtifactRule,
+    ComponentOverride,
+    CustomComponent,
+    DeploymentComponent,
+    DeploymentSpec,
+    LocalArtifact,
+    RepositorySettings,
+    SpecSet,
+    SyncPolicySettings,
+)
+from reconciler.core.specs.schema import spec_json_schema
+from reconciler.core.specs.tree import InMemorySpecTree, SpecLimits, SpecTree
+
+__all__ = [
+    "ArtifactRule",
+    "ComponentOverride",
+    "ComponentRunWith",
+    "CustomComponent",
+    "DeploymentComponent",
+    "DeploymentIoTJobConfiguration",
+    "DeploymentPolicies",
+    "DeploymentSpec",
+    "InMemorySpecTree",
+    "InvalidSpecsError",
+    "LocalArtifact",
+    "RepositorySettings",
+    "SourceLocation",
+    "SpecLimits",
+    "SpecProblem",
+    "SpecSet",
+    "SpecTree",
+    "SyncPolicySettings",
+    "merge_patch",
+    "parse_spec_tree",
+    "spec_json_schema",
+]

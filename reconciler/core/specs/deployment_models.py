@@ -1,0 +1,182 @@
+"""The deployment part of the spec format: the fields Settings.defaults, DeploymentBase and
+Deployment share.
+
+Member names, enums and numeric bounds are those of botocore's greengrassv2 model
+(CreateDeploymentRequest, ComponentDeploymentSpecification, ComponentRunWith, DeploymentPolicies,
+DeploymentIoTJobConfiguration), so a block pasted from `aws greengrassv2 get-deployment` is valid
+here, and `to_api()` hands the planner exactly what CreateDeployment takes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, JsonValue
+
+from reconciler.core.specs.fields import (
+    ComponentName,
+    JsonPointer,
+    SecretPointer,
+    SemVer,
+    SpecModel,
+    TagKey,
+    TagValue,
+)
+
+
+class ApiShape(SpecModel):
+    """A model whose fields are exactly an AWS API structure."""
+
+    def to_api(self) -> dict[str, Any]:
+        """The structure as the AWS API takes it (camelCase keys, unset members left out)."""
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+# --- deploymentPolicies ---------------------------------------------------------------------
+
+
+class ComponentUpdatePolicy(ApiShape):
+    """How components are told about an update (DeploymentComponentUpdatePolicy)."""
+
+    timeout_in_seconds: int | None = None
+    action: Literal["NOTIFY_COMPONENTS", "SKIP_NOTIFY_COMPONENTS"] | None = None
+
+
+class ConfigurationValidationPolicy(ApiShape):
+    """How long components may take to validate a configuration update."""
+
+    timeout_in_seconds: int | None = None
+
+
+class DeploymentPolicies(ApiShape):
+    """CreateDeployment's `deploymentPolicies`."""
+
+    failure_handling_policy: Literal["ROLLBACK", "DO_NOTHING"] | None = None
+    component_update_policy: ComponentUpdatePolicy | None = None
+    configuration_validation_policy: ConfigurationValidationPolicy | None = None
+
+    def with_service_defaults(self) -> DeploymentPolicies:
+        """These policies with every unset member set to the value the service applies.
+
+        GetDeployment reports the defaults the service filled in; comparing against this form
+        keeps an omitted policy from looking like drift.
+        """
+        update = self.component_update_policy or ComponentUpdatePolicy()
+        validation = self.configuration_validation_policy or ConfigurationValidationPolicy()
+        return DeploymentPolicies.model_validate(
+            {
+                "failureHandlingPolicy": self.failure_handling_policy or "ROLLBACK",
+                "componentUpdatePolicy": {
+                    "timeoutInSeconds": _default(update.timeout_in_seconds, 60),
+                    "action": update.action or "NOTIFY_COMPONENTS",
+                },
+                "configurationValidationPolicy": {
+                    "timeoutInSeconds": _default(validation.timeout_in_seconds, 30)
+                },
+            }
+        )
+
+
+def _default(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
+# --- iotJobConfiguration --------------------------------------------------------------------
+
+
+class IoTJobRateIncreaseCriteria(ApiShape):
+    number_of_notified_things: Annotated[int, Field(ge=1)] | None = None
+    number_of_succeeded_things: Annotated[int, Field(ge=1)] | None = None
+
+
+class IoTJobExponentialRolloutRate(ApiShape):
+    base_rate_per_minute: Annotated[int, Field(ge=1, le=1000)]
+    increment_factor: Annotated[float, Field(ge=1, le=5)]
+    rate_increase_criteria: IoTJobRateIncreaseCriteria
+
+
+class IoTJobExecutionsRolloutConfig(ApiShape):
+    exponential_rate: IoTJobExponentialRolloutRate | None = None
+    maximum_per_minute: Annotated[int, Field(ge=1, le=1000)] | None = None
+
+
+class IoTJobAbortCriteria(ApiShape):
+    failure_type: Literal["FAILED", "REJECTED", "TIMED_OUT", "ALL"]
+    action: Literal["CANCEL"]
+    threshold_percentage: Annotated[float, Field(ge=0, le=100)]
+    min_number_of_executed_things: Annotated[int, Field(ge=1)]
+
+
+class IoTJobAbortConfig(ApiShape):
+    criteria_list: Annotated[list[IoTJobAbortCriteria], Field(min_length=1)]
+
+
+class IoTJobTimeoutConfig(ApiShape):
+    in_progress_timeout_in_minutes: int | None = None
+
+
+class DeploymentIoTJobConfiguration(ApiShape):
+    """CreateDeployment's `iotJobConfiguration`: rollout, abort and timeout of the IoT job."""
+
+    job_executions_rollout_config: IoTJobExecutionsRolloutConfig | None = None
+    abort_config: IoTJobAbortConfig | None = None
+    timeout_config: IoTJobTimeoutConfig | None = None
+
+
+# --- components -----------------------------------------------------------------------------
+
+
+class SystemResourceLimits(ApiShape):
+    memory: Annotated[int, Field(ge=0, le=9_223_372_036_854_771_712)] | None = None
+    """Maximum RAM in kilobytes."""
+    cpus: Annotated[float, Field(ge=0)] | None = None
+    """Maximum CPU time, in CPU cores (0.5 = half of one core)."""
+
+
+class ComponentRunWith(ApiShape):
+    """CreateDeployment's `components.*.runWith`."""
+
+    posix_user: Annotated[str, Field(min_length=1)] | None = None
+    windows_user: Annotated[str, Field(min_length=1)] | None = None
+    system_resource_limits: SystemResourceLimits | None = None
+
+
+class DeploymentComponentSpec(SpecModel):
+    """One entry of `spec.components`.
+
+    `configuration` is the overlay on top of the recipe's DefaultConfiguration (free-form JSON);
+    the planner turns it into CreateDeployment's `configurationUpdate`.
+    """
+
+    version: SemVer | None = None
+    """Omit only for a component declared in this repository (Component or ComponentOverride)."""
+    configuration: dict[str, JsonValue] | None = None
+    configuration_policy: Literal["minimal", "replace"] | None = None
+    reset: list[JsonPointer] | None = None
+    secret_paths: list[SecretPointer] | None = None
+    run_with: ComponentRunWith | None = None
+
+
+Tags = Annotated[dict[TagKey, TagValue], Field(max_length=200)]
+
+
+class SyncPolicy(SpecModel):
+    """What the controller may do on its own."""
+
+    prune: bool | None = None
+    """Cancel the deployment of a thing group whose Deployment document was removed."""
+    self_heal: bool | None = None
+    """Revert changes made outside Git (console, CLI) without waiting for a new commit."""
+
+
+class DeploymentFields(SpecModel):
+    """Fields shared by Settings.defaults, DeploymentBase and Deployment (merged by `extends`).
+
+    A component set to null is removed from what a base declared (RFC 7386 merge patch).
+    """
+
+    components: dict[ComponentName, DeploymentComponentSpec | None] | None = None
+    deployment_policies: DeploymentPolicies | None = None
+    iot_job_configuration: DeploymentIoTJobConfiguration | None = None
+    tags: Tags | None = None
+    sync_policy: SyncPolicy | None = None

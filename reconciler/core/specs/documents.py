@@ -1,0 +1,207 @@
+"""The spec documents: the common envelope and the `spec` of each kind.
+
+    apiVersion: greengrass-reconciler/v1
+    kind: Settings | DeploymentBase | Deployment | Component | ComponentOverride
+    metadata: {name, labels?, annotations?}
+    spec: {...}
+
+The loader validates the envelope first and the `spec` separately (a Deployment's after merging
+what it `extends`); `SpecDocument` joins them again for the JSON Schema.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal, get_args
+
+from pydantic import Field, model_validator
+
+from reconciler.core.specs.deployment_models import DeploymentFields
+from reconciler.core.specs.fields import (
+    API_VERSION,
+    AccountId,
+    BucketName,
+    FileGlob,
+    KeyPrefix,
+    LocalPath,
+    Name,
+    Region,
+    S3Uri,
+    SemVer,
+    SpecModel,
+    ThingGroupName,
+)
+
+Kind = Literal["Settings", "DeploymentBase", "Deployment", "Component", "ComponentOverride"]
+KINDS: tuple[str, ...] = get_args(Kind)
+DEFAULT_ARTIFACT_PREFIX = "greengrass-reconciler/"
+
+
+class Metadata(SpecModel):
+    name: Name
+    labels: dict[str, str] | None = None
+    annotations: dict[str, str] | None = None
+
+
+class DocumentEnvelope(SpecModel):
+    """What every document has; `spec` is checked by the model of its kind."""
+
+    api_version: Literal["greengrass-reconciler/v1"]
+    kind: Kind
+    metadata: Metadata
+    spec: dict[str, object]
+
+
+# --- Settings -------------------------------------------------------------------------------
+
+
+class ArtifactStore(SpecModel):
+    """Where `apply` uploads local artifacts: s3://{bucket}/{prefix}{component}/{version}/{file}."""
+
+    bucket: BucketName
+    prefix: KeyPrefix = DEFAULT_ARTIFACT_PREFIX
+
+
+class DeploymentDefaults(DeploymentFields):
+    """Settings.defaults: an implicit base under every Deployment and DeploymentBase."""
+
+    misplaced_fields: ClassVar[dict[str, str]] = {
+        "extends": "defaults are the root of every extends chain; they cannot extend",
+        "thingGroup": "only a Deployment targets a thing group",
+        "deploymentName": "only a Deployment has a deployment name",
+    }
+
+
+class SettingsSpec(SpecModel):
+    region: Region
+    account_id: AccountId
+    artifacts: ArtifactStore
+    allow_empty: bool = False
+    """An empty set of Deployments is an error unless this is true."""
+    defaults: DeploymentDefaults | None = None
+
+
+# --- DeploymentBase and Deployment ----------------------------------------------------------
+
+
+class DeploymentBaseSpec(DeploymentFields):
+    """A shared, abstract deployment; documents name it in `extends`."""
+
+    misplaced_fields: ClassVar[dict[str, str]] = {
+        "thingGroup": "only a Deployment targets a thing group; a DeploymentBase is abstract",
+        "deploymentName": "only a Deployment has a deployment name",
+    }
+
+    extends: Name | None = None
+
+
+class DeploymentDocumentSpec(DeploymentBaseSpec):
+    """The deployment of one thing group."""
+
+    misplaced_fields: ClassVar[dict[str, str]] = {}
+
+    thing_group: ThingGroupName
+    deployment_name: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+
+
+# --- Component and ComponentOverride --------------------------------------------------------
+
+
+class ComponentSpec(SpecModel):
+    """A custom component whose recipe (and maybe artifacts) live in this repository."""
+
+    version: SemVer
+    recipe: LocalPath
+
+
+class ArtifactReplacement(SpecModel):
+    """Replace the public recipe's artifacts whose file name matches `match` (first rule wins)."""
+
+    match: FileGlob
+    file: LocalPath | None = None
+    uri: S3Uri | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ArtifactReplacement:
+        if (self.file is None) == (self.uri is None):
+            raise ValueError("give exactly one of 'file' (a local file) or 'uri' (an s3:// URI)")
+        return self
+
+
+class ComponentOverrideSpec(SpecModel):
+    """A new version of a public component, made from its recipe with replaced artifacts."""
+
+    base_version: SemVer
+    bump: Literal["patch", "minor"] | None = None
+    version: SemVer | None = None
+    publisher: Annotated[str, Field(min_length=1)] | None = None
+    artifacts: list[ArtifactReplacement] | None = None
+
+    @model_validator(mode="after")
+    def _version_or_bump(self) -> ComponentOverrideSpec:
+        if self.version is not None and self.bump is not None:
+            raise ValueError(
+                "set either 'bump' (the planner picks the version) or 'version', not both"
+            )
+        return self
+
+
+# --- Documents, for the JSON Schema ---------------------------------------------------------
+
+
+class _Document(SpecModel):
+    api_version: Literal["greengrass-reconciler/v1"] = Field(description=f"Always {API_VERSION}")
+    metadata: Metadata
+
+
+class SettingsDocument(_Document):
+    """Repository-wide settings: exactly one per specs root (conventionally reconciler.yaml)."""
+
+    kind: Literal["Settings"]
+    spec: SettingsSpec
+
+
+class DeploymentBaseDocument(_Document):
+    """A shared, abstract deployment that Deployments and other bases `extends`."""
+
+    kind: Literal["DeploymentBase"]
+    spec: DeploymentBaseSpec
+
+
+class DeploymentDocument(_Document):
+    """The deployment of one thing group (one per thing group)."""
+
+    kind: Literal["Deployment"]
+    spec: DeploymentDocumentSpec
+
+
+class ComponentDocument(_Document):
+    """A custom component with its recipe in this repository."""
+
+    kind: Literal["Component"]
+    spec: ComponentSpec
+
+
+class ComponentOverrideDocument(_Document):
+    """A custom version of a public component (same name), with replaced artifacts."""
+
+    kind: Literal["ComponentOverride"]
+    spec: ComponentOverrideSpec
+
+
+SpecDocument = Annotated[
+    SettingsDocument
+    | DeploymentBaseDocument
+    | DeploymentDocument
+    | ComponentDocument
+    | ComponentOverrideDocument,
+    Field(discriminator="kind"),
+]
+"""Any spec document, discriminated by `kind` (the type the JSON Schema describes)."""
+
+SPEC_MODELS: dict[str, type[SpecModel]] = {
+    "Settings": SettingsSpec,
+    "DeploymentBase": DeploymentBaseSpec,
+    "Deployment": DeploymentDocumentSpec,
+    "Component": ComponentSpec,
+    "ComponentOverride": ComponentOverrideSpec,
+}

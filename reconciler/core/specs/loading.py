@@ -1,0 +1,219 @@
+"""`parse_spec_tree`: read every spec document of a tree, check it, and resolve the `SpecSet`.
+
+Every YAML/JSON file under the root is a spec document, except hidden files and files that a
+Component or ComponentOverride uses as a recipe or artifact. All problems are collected and raised
+together (`InvalidSpecsError`, sorted by file and line); no input makes this raise anything else.
+"""
+
+from __future__ import annotations
+
+from reconciler.core.specs.components import ComponentDocuments
+from reconciler.core.specs.deployments import DeploymentResolver
+from reconciler.core.specs.documents import KINDS, SettingsSpec
+from reconciler.core.specs.envelope import ParsedDocument, read_envelope
+from reconciler.core.specs.local_files import LocalFiles, describe_size, is_hidden
+from reconciler.core.specs.located import Node
+from reconciler.core.specs.merging import merge_patch
+from reconciler.core.specs.parsing import parse_file
+from reconciler.core.specs.problems import InvalidSpecsError, ProblemLog, SpecProblem
+from reconciler.core.specs.resolved import RepositorySettings, SpecSet
+from reconciler.core.specs.tree import SpecLimits, SpecTree
+from reconciler.core.specs.validation import validate_node
+
+DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def parse_spec_tree(tree: SpecTree, limits: SpecLimits | None = None) -> SpecSet:
+    """Load, check and resolve the specs in `tree`.
+
+    Raises `InvalidSpecsError` (a `SpecError`) listing every problem found.
+    """
+    return _Loader(tree, limits or SpecLimits()).load()
+
+
+class _Loader:
+    def __init__(self, tree: SpecTree, limits: SpecLimits) -> None:
+        self.tree = tree
+        self.limits = limits
+        self.log = ProblemLog()
+        self.files = frozenset(path for path in tree.list_files() if not is_hidden(path))
+        self.parsed: dict[str, Node | InvalidSpecsError | None] = {}
+
+    def read(self, path: str) -> Node | None:
+        """The parsed content of `path` (None when empty); raises `InvalidSpecsError`. Cached."""
+        if path not in self.parsed:
+            try:
+                self.parsed[path] = self._parse(path)
+            except InvalidSpecsError as error:
+                self.parsed[path] = error
+        result = self.parsed[path]
+        if isinstance(result, InvalidSpecsError):
+            raise result
+        return result
+
+    def _parse(self, path: str) -> Node | None:
+        if not self.tree.resolves_inside(path):
+            raise _file_problem(path, "is a symlink that leads outside the specs root")
+        try:
+            size = self.tree.size(path)
+            if size > self.limits.max_document_bytes:
+                raise _file_problem(
+                    path,
+                    f"is {describe_size(size)}; spec documents and recipes may be at most "
+                    f"{describe_size(self.limits.max_document_bytes)}",
+                )
+            data = self.tree.read_bytes(path)
+        except OSError as error:
+            raise _file_problem(path, f"cannot be read: {error.strerror or error}") from None
+        return parse_file(path, data, self.limits)
+
+    def load(self) -> SpecSet:
+        candidates = sorted(p for p in self.files if p.lower().endswith(DOCUMENT_SUFFIXES))
+        # Problems of a file are reported only once it is known to be a document, not a recipe.
+        first_pass = {path: self._document(path) for path in candidates}
+        components = ComponentDocuments(LocalFiles(self.tree, self.files), self.read, self.limits)
+        for document, _ in first_pass.values():
+            if document is not None and document.kind == "Component":
+                components.add_component(document)
+            elif document is not None and document.kind == "ComponentOverride":
+                components.add_override(document)
+        results = components.results
+        by_kind: dict[str, list[ParsedDocument]] = {kind: [] for kind in KINDS}
+        for path in candidates:
+            if path in results.referenced:
+                continue
+            document, problems = first_pass[path]
+            self.log.extend(problems)
+            if document is not None:
+                self._check_unique_name(document, by_kind[document.kind])
+                by_kind[document.kind].append(document)
+        self.log.extend(results.problems)
+        settings, defaults = self._settings(by_kind["Settings"])
+        resolver = DeploymentResolver(
+            defaults,
+            by_kind["DeploymentBase"],
+            by_kind["Deployment"],
+            declared=_declared_versions(by_kind),
+            other_kinds={d.name: kind for kind, docs in by_kind.items() for d in docs},
+        )
+        deployments = resolver.resolve()
+        self.log.extend(resolver.problems)
+        self._check_not_empty(settings, by_kind["Deployment"])
+        self._check_declared_once(by_kind)
+        self.log.raise_if_any()
+        assert settings is not None  # a missing Settings document is a problem, raised above
+        return SpecSet(
+            settings=settings,
+            deployments=tuple(deployments),
+            components=tuple(sorted(results.components, key=lambda c: c.name)),
+            overrides=tuple(sorted(results.overrides, key=lambda o: o.name)),
+        )
+
+    def _document(self, path: str) -> tuple[ParsedDocument | None, list[SpecProblem]]:
+        try:
+            root = self.read(path)
+        except InvalidSpecsError as error:
+            return None, list(error.problems)
+        if root is None:
+            return None, [SpecProblem(path, 0, "", "the file is empty (expected a spec document)")]
+        return read_envelope(root)
+
+    def _check_unique_name(self, document: ParsedDocument, same_kind: list[ParsedDocument]) -> None:
+        first = next((d for d in same_kind if d.name == document.name), None)
+        if first is None or document.name_node is None:
+            return
+        self.log.add(
+            SpecProblem.on(
+                document.name_node,
+                f"another {document.kind} is already named {document.name!r} "
+                f"({first.root.location}); names must be unique per kind",
+            )
+        )
+
+    def _settings(
+        self, documents: list[ParsedDocument]
+    ) -> tuple[RepositorySettings | None, Node | None]:
+        if not documents:
+            self.log.add(
+                SpecProblem(
+                    "",
+                    0,
+                    "",
+                    "no Settings document found: add reconciler.yaml with kind: Settings "
+                    "(region, accountId, artifacts.bucket)",
+                )
+            )
+            return None, None
+        for extra in documents[1:]:
+            self.log.add(
+                SpecProblem.at(
+                    extra.root.location,
+                    ("kind",),
+                    f"a second Settings document (the first is {documents[0].root.location}); "
+                    "keep exactly one per specs root",
+                )
+            )
+        document = documents[0]
+        # Nulls in the defaults delete nothing (they are the bottom layer): drop them first.
+        defaults = document.spec.child("defaults")
+        if defaults is not None and defaults.mapping() is not None:
+            defaults = merge_patch(None, defaults)
+            entries = dict(document.spec.mapping() or {}, defaults=defaults)
+            spec_node = Node(entries, document.spec.location, document.spec.path)
+        else:
+            spec_node = document.spec
+        spec, problems = validate_node(SettingsSpec, spec_node)
+        self.log.extend(problems)
+        if spec is None:
+            return None, None
+        settings = RepositorySettings(
+            region=spec.region,
+            account_id=spec.account_id,
+            artifact_bucket=spec.artifacts.bucket,
+            artifact_prefix=spec.artifacts.prefix,
+            allow_empty=spec.allow_empty,
+            source=document.root.location,
+        )
+        return settings, defaults
+
+    def _check_not_empty(
+        self, settings: RepositorySettings | None, deployments: list[ParsedDocument]
+    ) -> None:
+        if deployments or settings is None or settings.allow_empty:
+            return
+        self.log.add(
+            SpecProblem.at(
+                settings.source,
+                ("spec", "allowEmpty"),
+                "there is no Deployment document: applying this would leave every thing group "
+                "without a deployment; add Deployments, or set spec.allowEmpty: true if that is "
+                "intended",
+            )
+        )
+
+    def _check_declared_once(self, by_kind: dict[str, list[ParsedDocument]]) -> None:
+        components = {d.name: d for d in by_kind["Component"]}
+        for override in by_kind["ComponentOverride"]:
+            component = components.get(override.name)
+            if component is not None and override.name_node is not None:
+                self.log.add(
+                    SpecProblem.on(
+                        override.name_node,
+                        f"{override.name!r} is also declared as a Component "
+                        f"({component.root.location}); declare a component once",
+                    )
+                )
+
+
+def _declared_versions(by_kind: dict[str, list[ParsedDocument]]) -> dict[str, str | None]:
+    """Versions of components declared in the repository; None: the planner picks it."""
+    declared: dict[str, str | None] = {}
+    for document in by_kind["ComponentOverride"] + by_kind["Component"]:
+        version = document.spec.child("version")
+        text = version.value if version is not None and isinstance(version.value, str) else None
+        declared[document.name] = text
+    return declared
+
+
+def _file_problem(path: str, message: str) -> InvalidSpecsError:
+    return InvalidSpecsError([SpecProblem(path, 0, "", f"{path} {message}")])

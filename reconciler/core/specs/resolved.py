@@ -1,0 +1,167 @@
+"""The resolved desired state the planner consumes: plain, immutable, deterministically ordered.
+
+`extends` is already applied, omitted versions of repository components are filled in, local
+files are checked and hashed. Paths are POSIX paths relative to the specs root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from reconciler.core.specs.deployment_models import (
+    ComponentRunWith,
+    DeploymentIoTJobConfiguration,
+    DeploymentPolicies,
+)
+from reconciler.core.specs.located import JsonValue, SourceLocation
+
+
+@dataclass(frozen=True)
+class RepositorySettings:
+    """The Settings document: where the fleet lives and where artifacts go."""
+
+    region: str
+    account_id: str
+    artifact_bucket: str
+    artifact_prefix: str
+    allow_empty: bool
+    source: SourceLocation
+
+    def thing_group_arn(self, thing_group: str) -> str:
+        return f"arn:aws:iot:{self.region}:{self.account_id}:thinggroup/{thing_group}"
+
+    def artifact_uri(self, component: str, version: str, file_name: str) -> str:
+        """Where `apply` uploads a local artifact of `component` `version`."""
+        return (
+            f"s3://{self.artifact_bucket}/{self.artifact_prefix}{component}/{version}/{file_name}"
+        )
+
+
+@dataclass(frozen=True)
+class SyncPolicySettings:
+    """What the controller may do without a person: prune removed groups, revert drift."""
+
+    prune: bool = False
+    self_heal: bool = False
+
+
+@dataclass(frozen=True)
+class DeploymentComponent:
+    """One component of a thing group's deployment.
+
+    `version` is None only for a ComponentOverride without an explicit version: the planner picks
+    it (see `ComponentOverride.bump`). `configuration` is the overlay on top of the recipe's
+    DefaultConfiguration, after `extends` (no nulls in its mappings); treat it as read-only.
+    """
+
+    name: str
+    version: str | None
+    configuration: dict[str, JsonValue]
+    configuration_policy: Literal["minimal", "replace"]
+    reset: tuple[str, ...]
+    secret_paths: tuple[str, ...]
+    run_with: ComponentRunWith | None
+    source: SourceLocation
+
+    def run_with_api(self) -> dict[str, Any] | None:
+        """CreateDeployment's `components.*.runWith`, or None when not set."""
+        return self.run_with.to_api() if self.run_with is not None else None
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    """The effective deployment of one thing group (defaults and bases merged in)."""
+
+    name: str
+    thing_group: str
+    deployment_name: str
+    components: Mapping[str, DeploymentComponent]
+    """Sorted by component name."""
+    deployment_policies: DeploymentPolicies
+    """With the service's defaults filled in for every member the specs leave unset."""
+    iot_job_configuration: DeploymentIoTJobConfiguration
+    tags: Mapping[str, str]
+    sync_policy: SyncPolicySettings
+    source: SourceLocation
+
+    def tags_api(self) -> dict[str, str] | None:
+        """CreateDeployment's `tags` (None when empty: the API rejects an empty map)."""
+        return dict(self.tags) or None
+
+
+@dataclass(frozen=True)
+class LocalArtifact:
+    """A file of the repository that `apply` uploads.
+
+    `reference` is what names it: the URI as written in a recipe, or the `match` glob of an
+    override rule. `path` is relative to the specs root.
+    """
+
+    reference: str
+    path: str
+    size: int
+    sha256: str
+
+    @property
+    def file_name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class CustomComponent:
+    """A component whose recipe lives in the repository.
+
+    `recipe` is the parsed recipe as written (local artifact URIs not yet rewritten to S3).
+    """
+
+    name: str
+    version: str
+    recipe: dict[str, JsonValue]
+    recipe_path: str
+    local_artifacts: tuple[LocalArtifact, ...]
+    source: SourceLocation
+
+
+@dataclass(frozen=True)
+class ArtifactRule:
+    """Replace the public recipe's artifacts whose file name matches `match` (first rule wins)
+    with a local file (`local`) or an S3 object (`uri`): exactly one of the two is set."""
+
+    match: str
+    local: LocalArtifact | None
+    uri: str | None
+
+
+@dataclass(frozen=True)
+class ComponentOverride:
+    """A custom version of a public component, built from the public `base_version` recipe.
+
+    When `version` is None the planner picks the next free version of kind `bump` that still
+    satisfies every dependant's version requirement.
+    """
+
+    name: str
+    base_version: str
+    bump: Literal["patch", "minor"]
+    version: str | None
+    publisher: str | None
+    artifact_rules: tuple[ArtifactRule, ...]
+    source: SourceLocation
+
+
+@dataclass(frozen=True)
+class SpecSet:
+    """Everything the specs declare, valid and resolved."""
+
+    settings: RepositorySettings
+    deployments: tuple[DeploymentSpec, ...]
+    """Sorted by thing group."""
+    components: tuple[CustomComponent, ...]
+    """Sorted by name."""
+    overrides: tuple[ComponentOverride, ...]
+    """Sorted by name."""
+
+    def deployment_for(self, thing_group: str) -> DeploymentSpec | None:
+        return next((d for d in self.deployments if d.thing_group == thing_group), None)

@@ -1,0 +1,86 @@
+"""The read-only file tree the spec loader reads, and the limits it enforces while reading.
+
+The loader never touches the filesystem itself: a directory (`reconciler.adapters.spec_files`),
+a Git commit, or a dictionary in a test all present the same small interface.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+MIB = 1024 * 1024
+
+
+class SpecTree(Protocol):
+    """A read-only tree of files addressed by POSIX paths relative to the specs root.
+
+    `read_bytes`, `size` and `sha256` raise `OSError` when a listed file cannot be read; the
+    loader reports that as a problem of the file instead of crashing.
+    """
+
+    def list_files(self) -> Sequence[str]:
+        """Every regular file of the tree (e.g. `groups/prod.yaml`), in any order."""
+        ...
+
+    def read_bytes(self, path: str) -> bytes:
+        """The content of a listed file."""
+        ...
+
+    def size(self, path: str) -> int:
+        """The size in bytes of a listed file (cheap: the loader checks it before reading)."""
+        ...
+
+    def sha256(self, path: str) -> str:
+        """The hex SHA-256 digest of a listed file's content."""
+        ...
+
+    def resolves_inside(self, path: str) -> bool:
+        """False when the file is a symlink (or lies under one) that leads outside the root."""
+        ...
+
+
+@dataclass(frozen=True)
+class SpecLimits:
+    """Guards against oversized or hostile input; the defaults suit any real repository."""
+
+    max_document_bytes: int = 1 * MIB
+    """Spec documents and recipes larger than this are rejected unread."""
+    max_artifact_bytes: int = 512 * MIB
+    """Local artifact files (uploaded by `apply`) larger than this are rejected."""
+    max_nodes: int = 100_000
+    """Values per file, counting every expansion of a YAML alias (stops alias bombs)."""
+    max_depth: int = 100
+    """Nesting depth of mappings and lists per file."""
+
+
+class InMemorySpecTree:
+    """A `SpecTree` over a mapping of path -> content (tests, sources read into memory)."""
+
+    def __init__(self, files: Mapping[str, bytes], *, escaping: frozenset[str] = frozenset()):
+        """`escaping` names files to treat as symlinks that leave the root."""
+        self._files = dict(files)
+        self._escaping = escaping
+
+    def list_files(self) -> Sequence[str]:
+        return sorted(self._files)
+
+    def read_bytes(self, path: str) -> bytes:
+        return self._content(path)
+
+    def size(self, path: str) -> int:
+        return len(self._content(path))
+
+    def sha256(self, path: str) -> str:
+        return hashlib.sha256(self._content(path)).hexdigest()
+
+    def resolves_inside(self, path: str) -> bool:
+        return path not in self._escaping
+
+    def _content(self, path: str) -> bytes:
+        try:
+            return self._files[path]
+        except KeyError:
+            raise FileNotFoundError(path) from None
