@@ -1,0 +1,124 @@
+"""A small typed client of the emulator's admin API (standard library only).
+
+admin = EmulatorAdmin("http://127.0.0.1:4566")
+admin.reset()
+admin.create_thing_groups(["factory-a"])
+admin.set_faults(throttle_rate=0.5, operations=["CreateDeployment"], seed=7)
+records = admin.requests(since=0)
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from typing import Any
+
+from reconciler.emulator.requestlog import RequestRecord
+
+
+class EmulatorAdminError(Exception):
+    """The admin API refused a call or could not be reached."""
+
+
+class EmulatorAdmin:
+    def __init__(self, endpoint_url: str, *, timeout: float = 10.0) -> None:
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self.timeout = timeout
+
+    def health(self) -> dict[str, Any]:
+        return self._call("GET", "health")
+
+    def faults(self) -> dict[str, Any]:
+        return self._call("GET", "faults")
+
+    def set_faults(
+        self,
+        *,
+        throttle_rate: float | None = None,
+        error_rate: float | None = None,
+        latency_ms: float | None = None,
+        operations: Sequence[str] | None = None,
+        services: Sequence[str] | None = None,
+        seed: int | None = None,
+        retry_after_seconds: int | None = None,
+    ) -> dict[str, Any]:
+        """Change the fault settings; arguments left out keep their current value."""
+        wanted = {
+            "throttleRate": throttle_rate,
+            "errorRate": error_rate,
+            "latencyMs": latency_ms,
+            "operations": list(operations) if operations is not None else None,
+            "services": list(services) if services is not None else None,
+            "seed": seed,
+            "retryAfterSeconds": retry_after_seconds,
+        }
+        return self._call("PUT", "faults", {k: v for k, v in wanted.items() if v is not None})
+
+    def clear_faults(self) -> dict[str, Any]:
+        return self._call(
+            "PUT",
+            "faults",
+            {"throttleRate": 0, "errorRate": 0, "latencyMs": 0, "operations": [], "seed": None},
+        )
+
+    def settings(self) -> dict[str, Any]:
+        return self._call("GET", "settings")
+
+    def set_settings(
+        self,
+        *,
+        deployment_completion_seconds: float | None = None,
+        component_ready_seconds: float | None = None,
+        strict_responses: bool | None = None,
+    ) -> dict[str, Any]:
+        wanted = {
+            "deploymentCompletionSeconds": deployment_completion_seconds,
+            "componentReadySeconds": component_ready_seconds,
+            "strictResponses": strict_responses,
+        }
+        return self._call("PUT", "settings", {k: v for k, v in wanted.items() if v is not None})
+
+    def requests(self, since: int = 0) -> list[RequestRecord]:
+        document = self._call("GET", f"requests?since={int(since)}")
+        return [RequestRecord.from_json(item) for item in document["requests"]]
+
+    def clear_requests(self) -> int:
+        return int(self._call("DELETE", "requests")["cleared"])
+
+    def reset(self) -> None:
+        self._call("POST", "reset")
+
+    def create_thing_groups(
+        self, names: Sequence[str], *, region: str | None = None
+    ) -> list[dict[str, str]]:
+        body: dict[str, Any] = {"names": list(names)}
+        if region:
+            body["region"] = region
+        return list(self._call("POST", "thing-groups", body)["thingGroups"])
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        data = json.dumps(body).encode("utf-8") if body is not None else None
+        request = urllib.request.Request(
+            f"{self.endpoint_url}/_emulator/{path}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode("utf-8", "replace")
+            raise EmulatorAdminError(
+                f"{method} /_emulator/{path} failed with {error.code}: {detail}"
+            ) from error
+        except urllib.error.URLError as error:
+            raise EmulatorAdminError(
+                f"The emulator at {self.endpoint_url} cannot be reached: {error.reason}"
+            ) from error
+        document = json.loads(raw) if raw else {}
+        if not isinstance(document, dict):
+            raise EmulatorAdminError(f"{method} /_emulator/{path} answered {document!r}")
+        return document

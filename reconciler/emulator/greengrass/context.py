@@ -1,0 +1,32 @@
+"""What every part of one region's Greengrass backend shares: identity, settings, clock, journal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.emulator.greengrass.idempotency import IdempotencyStore
+from reconciler.emulator.moto_world import MotoWorld
+
+# Receives every state change (kind, payload) so that persistence can journal it.
+ChangeSink = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class RuntimeSettings:
+    """Timing rules that tests and the admin API may change while the emulator runs."""
+
+    deployment_completion_seconds: float = 2.0
+    component_ready_seconds: float = 0.0
+
+
+@dataclass
+class BackendContext:
+    region: str
+    account: str
+    settings: RuntimeSettings
+    world: MotoWorld
+    record: ChangeSink
+    clock: Callable[[], float]
+    tokens: IdempotencyStore

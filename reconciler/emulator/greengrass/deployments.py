@@ -1,0 +1,100 @@
+"""Deployments: the record the service keeps for each, and a store with per-target revisions.
+
+A target (thing or thing group) has one latest deployment. Creating another makes a new
+revision; the previous one stops being `isLatestForTarget`. A deployment's status moves from
+ACTIVE to COMPLETED when `completes_at` passes (derived on read, like component states) unless
+an explicit status (CANCELED...) was set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+ACTIVE = "ACTIVE"
+COMPLETED = "COMPLETED"
+CANCELED = "CANCELED"
+
+
+@dataclass
+class Deployment:
+    deployment_id: str
+    arn: str
+    seq: int  # creation order within the region, for newest-first listings
+    target_arn: str
+    revision: int
+    name: str
+    components: dict[str, Any]
+    deployment_policies: dict[str, Any]
+    iot_job_configuration: dict[str, Any]
+    parent_target_arn: str | None
+    created: float
+    completes_at: float
+    iot_job_id: str
+    iot_job_arn: str
+    is_latest: bool = True
+    fixed_status: str | None = None
+
+    def status(self, now: float) -> str:
+        if self.fixed_status is not None:
+            return self.fixed_status
+        return COMPLETED if now >= self.completes_at else ACTIVE
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Deployment:
+        return cls(**record)
+
+
+@dataclass
+class TargetHistory:
+    last_revision: int = 0
+    latest_id: str | None = None
+
+
+class DeploymentStore:
+    """The deployments of one region, by id, in creation order, and per target."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, Deployment] = {}
+        self.targets: dict[str, TargetHistory] = {}
+        self.next_seq = 1
+
+    def get(self, deployment_id: str) -> Deployment | None:
+        return self._by_id.get(deployment_id)
+
+    def put(self, deployment: Deployment) -> None:
+        self._by_id[deployment.deployment_id] = deployment
+        self.next_seq = max(self.next_seq, deployment.seq + 1)
+
+    def delete(self, deployment_id: str) -> None:
+        removed = self._by_id.pop(deployment_id, None)
+        if removed is not None:
+            history = self.targets.get(removed.target_arn)
+            if history is not None and history.latest_id == deployment_id:
+                history.latest_id = None
+
+    def history(self, target_arn: str) -> TargetHistory:
+        return self.targets.setdefault(target_arn, TargetHistory())
+
+    def latest_for(self, target_arn: str) -> Deployment | None:
+        history = self.targets.get(target_arn)
+        if history is None or history.latest_id is None:
+            return None
+        return self._by_id.get(history.latest_id)
+
+    def newest_first(self) -> Iterator[Deployment]:
+        # Deployments are inserted in creation order (snapshots are written in that order too),
+        # so walking the dict backwards is newest first without sorting.
+        return reversed(self._by_id.values())
+
+    def all(self) -> list[Deployment]:
+        return list(self._by_id.values())
+
+    def clear(self) -> None:
+        self._by_id.clear()
+        self.targets.clear()
+        self.next_seq = 1
