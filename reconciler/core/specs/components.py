@@ -116,6 +116,12 @@ class ComponentDocuments:
                     continue
                 self.results.referenced.add(local.path)
             rules.append(ArtifactRule(rule.match, local, rule.uri))
+        if spec.version is not None and spec.bump is not None:
+            self._problem(
+                spec_node.child("bump") or spec_node,
+                "set either 'bump' (the planner picks the version) or 'version', not both",
+            )
+            failed = True
         if spec.version is not None and semantic_version.Version(
             spec.version
         ) <= semantic_version.Version(spec.base_version):

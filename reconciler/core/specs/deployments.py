@@ -66,6 +66,9 @@ class DeploymentResolver:
         chain, problem = base_chain(document, self.bases, self.other_kinds)
         if problem is not None:
             self.problems.append(problem)
+            # Still check the document on its own, to report its other problems in this run.
+            _, problems = validate_node(model, effective_spec(self.defaults, (), document.spec))
+            self.problems.extend(problems)
             return None
         effective = effective_spec(self.defaults, chain, document.spec)
         spec, problems = validate_node(model, effective)

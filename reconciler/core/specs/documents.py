@@ -131,18 +131,15 @@ class ComponentOverrideSpec(SpecModel):
     """A new version of a public component, made from its recipe with replaced artifacts."""
 
     base_version: SemVer
+    """The public version whose recipe is the template."""
     bump: Literal["patch", "minor"] | None = None
+    """The kind of version the planner picks (default patch): the next free one that still
+    satisfies every dependant's version requirement."""
     version: SemVer | None = None
+    """An explicit version instead of `bump`."""
     publisher: Annotated[str, Field(min_length=1)] | None = None
+    """ComponentPublisher of the new recipe (default: the public recipe's)."""
     artifacts: list[ArtifactReplacement] | None = None
-
-    @model_validator(mode="after")
-    def _version_or_bump(self) -> ComponentOverrideSpec:
-        if self.version is not None and self.bump is not None:
-            raise ValueError(
-                "set either 'bump' (the planner picks the version) or 'version', not both"
-            )
-        return self
 
 
 # --- Documents, for the JSON Schema ---------------------------------------------------------

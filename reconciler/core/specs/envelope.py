@@ -35,6 +35,13 @@ def read_envelope(root: Node) -> tuple[ParsedDocument | None, list[SpecProblem]]
             f"not {describe_value(root)}"
         )
         return None, [SpecProblem(file, root.location.line, "", message)]
+    keys = {key.lower() for key in root.mapping() or {}}
+    if "recipeformatversion" in keys and "apiversion" not in keys:
+        message = (
+            "this looks like a component recipe, but no Component document names it in "
+            "spec.recipe (a recipe is not a spec document)"
+        )
+        return None, [SpecProblem(file, root.location.line, "", message)]
     _, problems = validate_node(DocumentEnvelope, root)
     kind = root.child("kind")
     spec = root.child("spec")

@@ -85,7 +85,8 @@ class _Loader:
             document, problems = first_pass[path]
             self.log.extend(problems)
             if document is not None:
-                self._check_unique_name(document, by_kind[document.kind])
+                if document.kind != "Settings":  # a second Settings is reported on its own
+                    self._check_unique_name(document, by_kind[document.kind])
                 by_kind[document.kind].append(document)
         self.log.extend(results.problems)
         settings, defaults = self._settings(by_kind["Settings"])

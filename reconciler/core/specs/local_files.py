@@ -57,17 +57,17 @@ class LocalFiles:
             self._fail(node, f"{quoted(reference)} leads outside the specs root")
         if path not in self.files:
             why = " (hidden files are ignored)" if is_hidden(path) else ""
-            self._fail(node, f"file {quoted(path)} not found in the specs root{why}")
+            self._fail(node, f"file {path!r} not found in the specs root{why}")
         if not self.tree.resolves_inside(path):
-            self._fail(node, f"{quoted(path)} is a symlink that leads outside the specs root")
+            self._fail(node, f"{path!r} is a symlink that leads outside the specs root")
         try:
             size = self.tree.size(path)
         except OSError as error:
-            self._fail(node, f"cannot read {quoted(path)}: {error.strerror or error}")
+            self._fail(node, f"cannot read {path!r}: {error.strerror or error}")
         if size > max_bytes:
             self._fail(
                 node,
-                f"{quoted(path)} is {describe_size(size)}, more than the limit of "
+                f"{path!r} is {describe_size(size)}, more than the limit of "
                 f"{describe_size(max_bytes)}",
             )
         return path
@@ -80,7 +80,7 @@ class LocalFiles:
         try:
             return LocalArtifact(label, path, self.tree.size(path), self.tree.sha256(path))
         except OSError as error:
-            self._fail(node, f"cannot read {quoted(path)}: {error.strerror or error}")
+            self._fail(node, f"cannot read {path!r}: {error.strerror or error}")
 
     @staticmethod
     def _fail(node: Node, message: str) -> NoReturn:

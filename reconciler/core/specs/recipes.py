@@ -76,7 +76,7 @@ class RecipeCheck:
         if not path.lower().endswith(RECIPE_SUFFIXES):
             self.problems.append(
                 SpecProblem.on(
-                    recipe_ref, f"{quoted(path)}: a recipe must be a .yaml, .yml or .json file"
+                    recipe_ref, f"{path!r}: a recipe must be a .yaml, .yml or .json file"
                 )
             )
             return None
@@ -225,7 +225,7 @@ class RecipeCheck:
         if clash is not None:
             self._problem(
                 node,
-                f"{quoted(local.path)} and {quoted(clash.path)} have the same file name: they "
+                f"{local.path!r} and {clash.path!r} have the same file name: they "
                 "would overwrite each other in the artifact bucket",
             )
         self.artifacts.setdefault(local.path, local)
