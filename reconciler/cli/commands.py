@@ -5,10 +5,12 @@ from __future__ import annotations
 import click
 
 from reconciler.cli.comment import comment
+from reconciler.cli.emulator import emulator
 from reconciler.cli.schema import schema
 from reconciler.cli.validate import validate
 
 ALL: list[click.Command] = [
+    emulator,
     comment,
     validate,
     schema,
