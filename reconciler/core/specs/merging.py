@@ -67,7 +67,10 @@ def base_chain(
         if base is None:
             return chain, SpecProblem.on(current.extends, _missing_base(name, bases, other_kinds))
         if name in seen:
-            cycle = " -> ".join([*seen[seen.index(name) :], name])
+            # Told from the document whose `extends` closes the cycle: "a -> b -> a" at a.
+            members = seen[seen.index(name) :]
+            first = members.index(current.name)
+            cycle = " -> ".join([*members[first:], *members[:first], current.name])
             return chain, SpecProblem.on(current.extends, f"extends cycle: {cycle}")
         chain.append(base)
         seen.append(name)

@@ -224,7 +224,9 @@ class _Composer:
         allowed = _PLAIN_MAPPING_TAGS if is_mapping else _PLAIN_SEQUENCE_TAGS
         if event.tag not in allowed:
             self._fail(
-                line, f"unsupported YAML tag {event.tag!r} (only plain mappings, lists and scalars)"
+                line,
+                f"unsupported YAML tag {event.tag!r} (only plain mappings, lists and scalars "
+                "are allowed)",
             )
         if self.stack and self.stack[-1].is_mapping and self.stack[-1].key is None:
             self._fail(line, "a mapping key must be a string, not a mapping or a list")

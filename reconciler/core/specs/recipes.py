@@ -60,8 +60,14 @@ class RecipeCheck:
         self.problems: list[SpecProblem] = []
         self.artifacts: dict[str, LocalArtifact] = {}
 
-    def run(self, recipe_ref: Node, name: Node, version: Node) -> CheckedRecipe | None:
-        """Check the recipe `recipe_ref` names; `name`/`version` are the document's nodes."""
+    def run(
+        self, recipe_ref: Node, name: Node | None, version: Node | None
+    ) -> CheckedRecipe | None:
+        """Check the recipe `recipe_ref` names against the document's `name` and `version`.
+
+        `name` or `version` is None when the document's own value is invalid (already reported):
+        the recipe is then checked without comparing that field.
+        """
         reference = str(recipe_ref.value)
         try:
             path = self.files.resolve(
@@ -98,23 +104,9 @@ class RecipeCheck:
         self._check_recipe(recipe, name, version)
         return CheckedRecipe(path, recipe, tuple(self.artifacts.values()))
 
-    def _check_recipe(self, recipe: Node, name: Node, version: Node) -> None:
+    def _check_recipe(self, recipe: Node, name: Node | None, version: Node | None) -> None:
         entries = self._entries(recipe, _RECIPE_KEYS)
-        self._require(recipe, entries, ("RecipeFormatVersion", "ComponentName", "ComponentVersion"))
-        if (
-            fmt := entries.get("RecipeFormatVersion")
-        ) is not None and fmt.value != RECIPE_FORMAT_VERSION:
-            self._problem(
-                fmt,
-                f"unsupported recipe format {quoted(str(fmt.value))} "
-                f"(expected {RECIPE_FORMAT_VERSION})",
-            )
-        if (recipe_name := entries.get("ComponentName")) is not None:
-            self._same(recipe_name, name, "ComponentName", "metadata.name")
-        if (recipe_version := entries.get("ComponentVersion")) is not None:
-            text = str(recipe_version.value)
-            if self._valid(recipe_version, check_semver, text):
-                self._same(recipe_version, version, "ComponentVersion", "spec.version")
+        self._check_identity(recipe, entries, name, version)
         for key in ("ComponentDescription", "ComponentPublisher", "ComponentSource"):
             if key in entries:
                 self._string(entries[key])
@@ -136,7 +128,34 @@ class RecipeCheck:
             for manifest in self._items(manifests):
                 self._manifest(manifest)
 
+    def _check_identity(
+        self, recipe: Node, entries: dict[str, Node], name: Node | None, version: Node | None
+    ) -> None:
+        """Format version, and the name and version the Component document declares."""
+        self._require(recipe, entries, ("RecipeFormatVersion", "ComponentName", "ComponentVersion"))
+        fmt = entries.get("RecipeFormatVersion")
+        if fmt is not None and fmt.value != RECIPE_FORMAT_VERSION:
+            self._problem(
+                fmt,
+                f"unsupported recipe format {_kind(fmt)} (expected {RECIPE_FORMAT_VERSION})",
+            )
+        recipe_name = entries.get("ComponentName")
+        if recipe_name is not None and self._string(recipe_name) and name is not None:
+            self._same(recipe_name, name, "ComponentName", "metadata.name")
+        recipe_version = entries.get("ComponentVersion")
+        if recipe_version is not None and not isinstance(recipe_version.value, dict | list):
+            text = str(recipe_version.value)  # an unquoted 1.0 is a number: report it as text
+            if self._valid(recipe_version, check_semver, text) and version is not None:
+                self._same(recipe_version, version, "ComponentVersion", "spec.version")
+        elif recipe_version is not None:
+            self._problem(recipe_version, f"expected a version, got {_kind(recipe_version)}")
+
     def _dependencies(self, dependencies: Node) -> None:
+        if dependencies.mapping() is None:
+            self._problem(
+                dependencies,
+                "expected a mapping of component name to {VersionRequirement, DependencyType}",
+            )
         for dependency in (dependencies.mapping() or {}).values():
             entries = self._entries(dependency, ("VersionRequirement", "DependencyType"))
             if (requirement := entries.get("VersionRequirement")) is not None and self._string(
@@ -155,11 +174,6 @@ class RecipeCheck:
                     )
             if (kind := entries.get("DependencyType")) is not None:
                 self._choice(kind, ("HARD", "SOFT"))
-        if dependencies.mapping() is None:
-            self._problem(
-                dependencies,
-                "expected a mapping of component name to {VersionRequirement, DependencyType}",
-            )
 
     def _manifest(self, manifest: Node) -> None:
         entries = self._entries(manifest, _MANIFEST_KEYS)

@@ -156,6 +156,15 @@ def _message(details: ErrorDetails, node: Node) -> str:
         return f"expected {expected}, got {got}{hint}"
     if kind in ("literal_error", "enum"):
         return _choice_message(details, node)
+    if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
+        context = details.get("ctx") or {}
+        unit = "character" if kind.startswith("string") else "item"
+        if kind.endswith("short"):
+            limit, bound = context.get("min_length", "?"), "at least"
+        else:
+            limit, bound = context.get("max_length", "?"), "at most"
+        actual = len(node.value) if isinstance(node.value, list | str) else got
+        return f"expected {bound} {limit} {unit}{'' if limit == 1 else 's'}, got {actual}"
     if kind in _NUMBER_LIMITS:
         limit = next(iter((details.get("ctx") or {}).values()), "?")
         return f"{got} is out of range (expected {_NUMBER_LIMITS[kind]} {limit})"
