@@ -79,11 +79,13 @@ class _Loader:
                 components.add_override(document)
         results = components.results
         by_kind: dict[str, list[ParsedDocument]] = {kind: [] for kind in KINDS}
+        unknown_kind = 0  # unreadable documents, or of no known kind: maybe Deployments
         for path in candidates:
             if path in results.referenced:
                 continue
             document, problems = first_pass[path]
             self.log.extend(problems)
+            unknown_kind += document is None
             if document is not None:
                 if document.kind != "Settings":  # a second Settings is reported on its own
                     self._check_unique_name(document, by_kind[document.kind])
@@ -99,7 +101,8 @@ class _Loader:
         )
         deployments = resolver.resolve()
         self.log.extend(resolver.problems)
-        self._check_not_empty(settings, by_kind["Deployment"])
+        if not unknown_kind:
+            self._check_not_empty(settings, by_kind["Deployment"])
         self._check_declared_once(by_kind)
         self.log.raise_if_any()
         assert settings is not None  # a missing Settings document is a problem, raised above
