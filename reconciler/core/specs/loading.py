@@ -220,4 +220,4 @@ def _declared_versions(by_kind: dict[str, list[ParsedDocument]]) -> dict[str, st
 
 
 def _file_problem(path: str, message: str) -> InvalidSpecsError:
-    return InvalidSpecsError([SpecProblem(path, 0, "", f"{path} {message}")])
+    return InvalidSpecsError([SpecProblem(path, 0, "", f"the file {message}")])

@@ -50,8 +50,8 @@ def edit(files: Mapping[str, bytes], path: str, old: str, new: str) -> dict[str,
     return {**files, path: text.replace(old, new, 1).encode()}
 
 
-def load(files: Mapping[str | Path, bytes | str], limits: SpecLimits | None = None) -> SpecSet:
-    tree = {str(k): v.encode() if isinstance(v, str) else v for k, v in files.items()}
+def load(files: Mapping[str, bytes | str], limits: SpecLimits | None = None) -> SpecSet:
+    tree = {path: v.encode() if isinstance(v, str) else v for path, v in files.items()}
     return parse_spec_tree(InMemorySpecTree(tree), limits)
 
 
@@ -68,6 +68,17 @@ def rendered(files: Mapping[str, bytes | str], limits: SpecLimits | None = None)
     return [p.render() for p in problems(files, limits)]
 
 
-def only_settings(**documents: str) -> dict[str, bytes | str]:
-    """A tree with the minimal Settings (allowEmpty) plus `documents` (name -> YAML text)."""
-    return {"reconciler.yaml": SETTINGS, **{f"{name}.yaml": text for name, text in documents.items()}}
+def only_settings(settings_extra: str = "", **documents: str) -> dict[str, bytes]:
+    """The minimal Settings (allowEmpty, plus `settings_extra` lines under spec) and `documents`
+    (file name without .yaml -> YAML text)."""
+    files = {"reconciler.yaml": SETTINGS + settings_extra.encode()}
+    files.update({f"{name}.yaml": text.encode() for name, text in documents.items()})
+    return files
+
+
+def document(kind: str, name: str, spec: str) -> str:
+    """A spec document; `spec` is the YAML under `spec:`, indented by two spaces."""
+    header = (
+        f"apiVersion: greengrass-reconciler/v1\nkind: {kind}\nmetadata:\n  name: {name}\nspec:\n"
+    )
+    return header + "".join(f"  {line}\n" for line in spec.splitlines())
