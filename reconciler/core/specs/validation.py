@@ -163,10 +163,12 @@ def _message(details: ErrorDetails, node: Node) -> str:
             limit, bound = context.get("min_length", "?"), "at least"
         else:
             limit, bound = context.get("max_length", "?"), "at most"
-        actual = len(node.value) if isinstance(node.value, list | str) else got
+        actual = len(node.value) if isinstance(node.value, list | str | dict) else got
         return f"expected {bound} {limit} {unit}{'' if limit == 1 else 's'}, got {actual}"
     if kind in _NUMBER_LIMITS:
         limit = next(iter((details.get("ctx") or {}).values()), "?")
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)  # "<= 5", as botocore's model says, not "<= 5.0"
         return f"{got} is out of range (expected {_NUMBER_LIMITS[kind]} {limit})"
     if kind in ("value_error", "assertion_error"):
         return str(details["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
