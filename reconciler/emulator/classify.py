@@ -63,7 +63,7 @@ def classify_other(
     if service == "s3":
         path = _path_style(request)
     router = _router(service)
-    found = router.match(request.method, path, request.query) if router else None
+    found = router.match(request.method, path, request.query, request.headers) if router else None
     if found is None:
         action = _query_action(request)
         return RequestFacts(service, action or "unknown", mutating=mutating)

@@ -133,6 +133,20 @@ class Gateway:
             path = path.decode("utf-8", "replace")
         if path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/"):
             return self.admin(environ, start_response)
+        try:
+            reply = self._serve(environ, path)
+        except Exception as error:  # whatever broke, the client gets an answer that says so
+            log.exception("The emulator failed on %s %s", environ.get("REQUEST_METHOD"), path)
+            message = f"The emulator failed: {type(error).__name__}: {error}"
+            reply = Reply(
+                500,
+                {"Content-Type": "application/json", "x-amzn-ErrorType": "InternalFailure"},
+                json.dumps({"message": message}).encode("utf-8"),
+            )
+        start_response(status_line(reply.status), list(reply.headers.items()))
+        return [reply.body]
+
+    def _serve(self, environ: dict[str, Any], path: str) -> Reply:
         arrived = time.time()
         started = time.perf_counter()
         body = _read_body(environ)
@@ -145,9 +159,11 @@ class Gateway:
         )
         signed_region, signing_service = signing_scope(request)
         region = signed_region or self.options.region
-        greengrass = is_greengrass_v2(path)
+        greengrass = is_greengrass_v2(path, signing_service)
+        route = None
         if greengrass:
-            operation = self.greengrass.operation_name(request) or "UnknownOperation"
+            route = self.greengrass.route(request)
+            operation = route.operation.name if route else "UnknownOperation"
             facts = RequestFacts("greengrassv2", operation, greengrass_mutating(operation))
         else:
             facts = classify_other(request, signing_service, region, self.options.account_id)
@@ -160,7 +176,7 @@ class Gateway:
             )
         elif greengrass:
             reply = self.greengrass.handle(
-                request, region=region, endpoint_url=_endpoint_url(environ)
+                request, route, region=region, endpoint_url=_endpoint_url(environ)
             )
             self._maybe_compact()
         else:
@@ -178,8 +194,7 @@ class Gateway:
             latency_ms=decision.latency_seconds * 1000.0,
             duration_ms=(time.perf_counter() - started) * 1000.0,
         )
-        start_response(status_line(reply.status), list(reply.headers.items()))
-        return [reply.body]
+        return reply
 
     # -- moto ---------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from reconciler.emulator.greengrass.exceptions import (
 from reconciler.emulator.greengrass.models import GreengrassBackends
 from reconciler.emulator.greengrass.responses import HANDLERS, Call
 from reconciler.emulator.protocol.parsing import CannotParseError, HttpRequest, parse_input
+from reconciler.emulator.protocol.routing import RouteMatch
 from reconciler.emulator.protocol.serializing import serialize_error, serialize_output
 from reconciler.emulator.protocol.shapes import ShapeSpec
 from reconciler.emulator.protocol.validation import summarize, validate
@@ -42,12 +43,14 @@ class GreengrassService:
         self._shapes = urls.shapes()
         self._warm_up()
 
-    def operation_name(self, request: HttpRequest) -> str | None:
-        found = self._router.match(request.method, request.path, request.query)
-        return found.operation.name if found else None
+    def route(self, request: HttpRequest) -> RouteMatch | None:
+        """The operation a request calls (None: no route of the model matches)."""
+        return self._router.match(request.method, request.path, request.query, request.headers)
 
-    def handle(self, request: HttpRequest, *, region: str, endpoint_url: str) -> Reply:
-        found = self._router.match(request.method, request.path, request.query)
+    def handle(
+        self, request: HttpRequest, found: RouteMatch | None, *, region: str, endpoint_url: str
+    ) -> Reply:
+        """Answer a request that `route` matched to `found`."""
         if found is None:
             return _unknown_operation(request)
         operation = found.operation

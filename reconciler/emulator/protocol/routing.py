@@ -26,7 +26,8 @@ class Route:
     regex: re.Pattern[str]
     labels: tuple[str, ...]  # label names in order of the regex groups
     query_literals: tuple[tuple[str, str | None], ...]  # (key, required value or None)
-    specificity: tuple[int, int]
+    required_headers: tuple[str, ...]  # lower-case names of required header members
+    specificity: tuple[int, int, int]
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,31 @@ def compile_route(operation: OperationModel) -> Route:
     query_literals = tuple(
         (key, value if value else None) for key, value in parse_qsl(query, keep_blank_values=True)
     )
+    headers = _required_headers(operation)
     return Route(
         operation_name=operation.name,
         method=operation.http["method"],
         regex=re.compile("".join(pattern)),
         labels=tuple(labels),
         query_literals=query_literals,
-        specificity=(len(query_literals), literal_chars),
+        required_headers=headers,
+        specificity=(len(query_literals), len(headers), literal_chars),
+    )
+
+
+def _required_headers(operation: OperationModel) -> tuple[str, ...]:
+    """Lower-case names of the required members sent as headers.
+
+    Operations sharing method and URI differ by them (S3's CopyObject is a PutObject with
+    `x-amz-copy-source`): a route only matches when its required headers are present.
+    """
+    shape = operation.input_shape
+    if shape is None:
+        return ()
+    return tuple(
+        shape.members[name].serialization.get("name", name).lower()
+        for name in shape.metadata.get("required", [])
+        if shape.members[name].serialization.get("location") == "header"
     )
 
 
@@ -85,10 +104,21 @@ class Router:
             routes.sort(key=lambda r: r.specificity, reverse=True)
         self._by_method = by_method
 
-    def match(self, method: str, path: str, query: Mapping[str, list[str]]) -> RouteMatch | None:
+    def match(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str] | None = None,
+    ) -> RouteMatch | None:
+        """The operation of a request; `headers` (lower-case names) tell look-alikes apart."""
         for route in self._by_method.get(method.upper(), ()):
             found = route.regex.match(path)
             if found is None or not _query_satisfied(route, query):
+                continue
+            if route.required_headers and (
+                headers is None or not all(h in headers for h in route.required_headers)
+            ):
                 continue
             labels = {name: found.group(f"g{i}") for i, name in enumerate(route.labels, 1)}
             return RouteMatch(self.service_model.operation_model(route.operation_name), labels)

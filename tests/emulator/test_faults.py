@@ -1,0 +1,100 @@
+"""Fault injection: throttling, server errors, latency; per operation and service; seeded."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from reconciler.emulator.admin import EmulatorAdminError
+from tests.conftest import AwsTestContext
+
+# botocore reads `max_attempts` as retries; `total_max_attempts` counts the first attempt too.
+ONE_ATTEMPT = {"retries": {"total_max_attempts": 1}}
+
+
+def test_throttling_carries_retry_after(aws: AwsTestContext) -> None:
+    aws.admin.set_faults(throttle_rate=1.0, operations=["ListDeployments"], retry_after_seconds=3)
+    gg = aws.client("greengrassv2", **ONE_ATTEMPT)
+    with pytest.raises(ClientError) as raised:
+        gg.list_deployments()
+    response = raised.value.response
+    assert response["Error"]["Code"] == "ThrottlingException"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert response["retryAfterSeconds"] == 3
+    assert gg.list_components()["components"] == []  # other operations are untouched
+
+
+def test_server_errors(aws: AwsTestContext) -> None:
+    aws.admin.set_faults(error_rate=1.0)
+    with pytest.raises(ClientError) as raised:
+        aws.client("greengrassv2", **ONE_ATTEMPT).list_components()
+    assert raised.value.response["Error"]["Code"] == "InternalServerException"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+
+
+def test_botocore_retries_injected_faults(aws: AwsTestContext) -> None:
+    aws.admin.set_faults(throttle_rate=1.0, retry_after_seconds=0)
+    since = max((r.seq for r in aws.admin.requests()), default=0)
+    gg = aws.client("greengrassv2", retries={"total_max_attempts": 3})
+    with pytest.raises(ClientError):
+        gg.list_components()
+    faults = [r.fault for r in aws.admin.requests(since=since)]
+    assert faults == ["throttle", "throttle", "throttle"]
+
+
+def test_a_seed_makes_faults_repeatable(aws: AwsTestContext) -> None:
+    gg = aws.client("greengrassv2", **ONE_ATTEMPT)
+
+    def statuses() -> list[int]:
+        result = []
+        for _ in range(24):
+            try:
+                gg.list_components()
+                result.append(200)
+            except ClientError as error:
+                result.append(error.response["ResponseMetadata"]["HTTPStatusCode"])
+        return result
+
+    aws.admin.set_faults(throttle_rate=0.3, error_rate=0.2, seed=7)
+    first = statuses()
+    aws.admin.set_faults(seed=7)  # re-seeding restarts the same sequence
+    assert statuses() == first
+    assert {200, 429, 500} <= set(first)
+
+
+def test_latency_is_added_and_logged(aws: AwsTestContext) -> None:
+    aws.admin.set_faults(latency_ms=150)
+    gg = aws.client("greengrassv2")
+    started = time.perf_counter()
+    gg.list_components()
+    assert time.perf_counter() - started >= 0.15
+    assert aws.admin.requests()[-1].latency_ms == 150
+
+
+def test_faults_can_target_s3_in_its_own_protocol(aws: AwsTestContext) -> None:
+    s3 = aws.client("s3", **ONE_ATTEMPT)
+    s3.create_bucket(Bucket="models")
+    aws.admin.set_faults(error_rate=1.0, services=["s3"], operations=["PutObject"])
+    with pytest.raises(ClientError) as raised:
+        s3.put_object(Bucket="models", Key="a", Body=b"x")
+    assert raised.value.response["Error"]["Code"] == "InternalError"
+    assert s3.list_objects_v2(Bucket="models")["KeyCount"] == 0
+    aws.admin.set_faults(throttle_rate=1.0, error_rate=0.0)
+    with pytest.raises(ClientError) as raised:
+        s3.put_object(Bucket="models", Key="a", Body=b"x")
+    assert raised.value.response["Error"]["Code"] == "SlowDown"
+
+
+def test_clear_faults(aws: AwsTestContext) -> None:
+    aws.admin.set_faults(throttle_rate=1.0)
+    aws.admin.clear_faults()
+    assert aws.client("greengrassv2", **ONE_ATTEMPT).list_components()["components"] == []
+
+
+def test_invalid_fault_settings_are_refused(aws: AwsTestContext) -> None:
+    with pytest.raises(EmulatorAdminError, match="between 0 and 1"):
+        aws.admin.set_faults(throttle_rate=2.0)
+    with pytest.raises(EmulatorAdminError, match="must not exceed 1"):
+        aws.admin.set_faults(throttle_rate=0.6, error_rate=0.6)
