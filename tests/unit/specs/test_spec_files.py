@@ -1,0 +1,88 @@
+"""`LocalSpecTree` and `load_spec_set`: the specs read from a real directory."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reconciler.adapters.spec_files import LocalSpecTree, load_spec_set
+from reconciler.core.specs import InvalidSpecsError
+from tests.unit.specs.support import SAMPLE, sample_files
+
+
+@pytest.fixture
+def specs(tmp_path: Path) -> Path:
+    root = tmp_path / "deploy-specs"
+    shutil.copytree(SAMPLE, root)
+    return root
+
+
+def test_the_sample_directory_loads(specs: Path) -> None:
+    spec_set = load_spec_set(specs)
+    assert [d.thing_group for d in spec_set.deployments] == [
+        "CameraFleetProd",
+        "CameraFleetStaging",
+    ]
+
+
+def test_the_tree_lists_regular_non_hidden_files_as_posix_paths(specs: Path) -> None:
+    (specs / ".git").mkdir()
+    (specs / ".git" / "config").write_text("[core]\n")
+    (specs / ".hidden.yaml").write_text("x: 1\n")
+    os.mkfifo(specs / "groups" / "pipe.yaml")  # reading a FIFO would block forever
+    (specs / "dangling.yaml").symlink_to(specs / "nowhere.yaml")
+    listed = LocalSpecTree(specs).list_files()
+    assert sorted(listed) == sorted(sample_files())
+
+
+def test_sizes_and_digests_are_of_the_content(specs: Path) -> None:
+    tree = LocalSpecTree(specs)
+    path = "groups/camera-prod.yaml"
+    content = (specs / path).read_bytes()
+    assert tree.read_bytes(path) == content
+    assert tree.size(path) == len(content)
+    assert tree.sha256(path) == hashlib.sha256(content).hexdigest()
+
+
+def test_symlinks_leaving_the_root_are_detected(specs: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("ci token\n")
+    artifacts = specs / "components" / "com.acme.ImageUploader" / "artifacts"
+    (artifacts / "upload_results.py").unlink()
+    (artifacts / "upload_results.py").symlink_to(secret)
+    (specs / "groups" / "inside.yaml").symlink_to(specs / "groups" / "camera-prod.yaml")
+    tree = LocalSpecTree(specs)
+    assert not tree.resolves_inside("components/com.acme.ImageUploader/artifacts/upload_results.py")
+    assert tree.resolves_inside("groups/inside.yaml")
+    with pytest.raises(InvalidSpecsError) as raised:
+        load_spec_set(specs)
+    messages = [p.render() for p in raised.value.problems]
+    assert any("is a symlink that leads outside the specs root" in m for m in messages), messages
+
+
+def test_a_missing_root_is_a_spec_error(tmp_path: Path) -> None:
+    with pytest.raises(InvalidSpecsError) as raised:
+        load_spec_set(tmp_path / "nope")
+    [problem] = raised.value.problems
+    assert problem.message.endswith("does not exist")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InvalidSpecsError, match="is not a directory"):
+        load_spec_set(tmp_path / "file")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_an_unreadable_file_is_a_problem(specs: Path) -> None:
+    path = specs / "groups" / "camera-prod.yaml"
+    path.chmod(0)
+    try:
+        with pytest.raises(InvalidSpecsError) as raised:
+            load_spec_set(specs)
+    finally:
+        path.chmod(0o644)
+    assert [p.render() for p in raised.value.problems] == [
+        "groups/camera-prod.yaml: the file cannot be read: Permission denied"
+    ]
