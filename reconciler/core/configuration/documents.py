@@ -1,0 +1,87 @@
+"""JSON documents: the value types, validated copies, and type-strict comparison.
+
+Every function of the package copies its inputs through `json_object` first, so nothing it
+returns shares structure with (or ever mutates) what the caller passed in.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import TypeAlias
+
+from reconciler.core.configuration.errors import InvalidConfigurationError
+
+JsonValue: TypeAlias = bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"] | None
+"""Plain JSON data."""
+
+JsonObject = dict[str, JsonValue]
+"""A JSON object: what a component configuration always is."""
+
+
+def json_object(value: object, *, what: str, allow_null: bool = True) -> JsonObject:
+    """A validated deep copy of `value`, which must be a JSON object.
+
+    `what` names the document in error messages. Tuples become lists; anything that JSON cannot
+    carry (non-string keys, NaN, sets, objects) is rejected. `allow_null=False` rejects null,
+    which the spec format reserves for deleting a key and so must never reach an overlay.
+    """
+    if not isinstance(value, Mapping):
+        raise InvalidConfigurationError(
+            f"{what} must be a JSON object (a mapping of keys to values), got {_kind(value)}"
+        )
+    copied = _copy(value, what=what, path="", allow_null=allow_null)
+    assert isinstance(copied, dict)
+    return copied
+
+
+def _copy(value: object, *, what: str, path: str, allow_null: bool) -> JsonValue:
+    where = path or "the top level"
+    if value is None:
+        if not allow_null:
+            raise InvalidConfigurationError(
+                f"{what} holds null at {where}: null means 'delete this key' in the spec "
+                "format; delete it with an explicit reset instead of passing null here"
+            )
+        return None
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidConfigurationError(f"{what} holds {value} at {where}: not valid JSON")
+        return value
+    if isinstance(value, Mapping):
+        copied: JsonObject = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise InvalidConfigurationError(
+                    f"{what} has the key {key!r} at {where}: JSON object keys must be strings"
+                )
+            escaped = key.replace("~", "~0").replace("/", "~1")
+            copied[key] = _copy(item, what=what, path=f"{path}/{escaped}", allow_null=allow_null)
+        return copied
+    if isinstance(value, list | tuple):
+        return [
+            _copy(item, what=what, path=f"{path}/{index}", allow_null=allow_null)
+            for index, item in enumerate(value)
+        ]
+    raise InvalidConfigurationError(f"{what} holds {_kind(value)} at {where}: not a JSON value")
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else f"a {type(value).__name__}"
+
+
+def canonical_json(value: JsonValue) -> str:
+    """The canonical text of `value`: sorted keys, compact separators, unicode kept as is.
+
+    Equal documents give equal strings, so a deployment's merge document compares (and hashes)
+    by its text, and a revision is only created when something really changed.
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_equal(left: JsonValue, right: JsonValue) -> bool:
+    """Equality as JSON sees it: `1`, `1.0` and `true` differ (Python's `==` says they agree)."""
+    return canonical_json(left) == canonical_json(right)
