@@ -352,3 +352,21 @@ def test_inputs_are_never_modified(policy: Any) -> None:
                 value["changed afterwards"] = True  # results share nothing with inputs either
 
     assert (live_defaults, desired_defaults, overlay) == snapshot
+
+
+def test_after_a_replace_revision_minimal_revisions_keep_the_root_reset_unless_told_not_to() -> (
+    None
+):
+    replaced = plan_configuration_update(
+        live_defaults=ML_DEFAULTS,
+        live_update=ConfigurationUpdate(merge={"UseCamera": "true"}),
+        desired_defaults=ML_DEFAULTS,
+        overlay={"ImageName": "dog.jpeg"},
+        policy="replace",
+    )
+
+    # A device that missed the replace revision may hold anything: only "" is sure to fix it.
+    assert plan(replaced, {"ImageName": "cow.jpeg"}).reset == ("",)
+    # Planning from the live update without its resets forgets them, on purpose.
+    forgetting = plan(ConfigurationUpdate(merge=replaced.merge), {"ImageName": "cow.jpeg"})
+    assert forgetting == ConfigurationUpdate(merge={"ImageName": "cow.jpeg"})
