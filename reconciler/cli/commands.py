@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import click
 
+from reconciler.cli.apply import apply
 from reconciler.cli.comment import comment
 from reconciler.cli.emulator import emulator
+from reconciler.cli.plan import plan
 from reconciler.cli.schema import schema
 from reconciler.cli.validate import validate
 
 ALL: list[click.Command] = [
     emulator,
-    comment,
     validate,
+    plan,
+    apply,
+    comment,
     schema,
 ]

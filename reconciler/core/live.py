@@ -60,3 +60,29 @@ class ComponentVersionRef:
     version: str
     arn: str
     public: bool
+
+
+@dataclass(frozen=True)
+class RecipeRecord:
+    """A recipe fetched from the service, and whether it came from the public catalog."""
+
+    recipe: JsonObject
+    public: bool
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """Everything the planner needs to know about the account, read beforehand by the engine.
+
+    `latest` holds the latest deployment of every thing group the specs target (when it has
+    one) and of other thing groups that may be prune candidates. `recipes` is keyed by
+    (name, version). `component_versions` lists public and private versions for the names the
+    planner must choose or check versions of. `private_version_tags` holds the tags of existing
+    private versions of the repository's components; a missing key means the version does not
+    exist.
+    """
+
+    latest: Mapping[str, LiveDeployment] = field(default_factory=dict)
+    recipes: Mapping[tuple[str, str], RecipeRecord] = field(default_factory=dict)
+    component_versions: Mapping[str, tuple[ComponentVersionRef, ...]] = field(default_factory=dict)
+    private_version_tags: Mapping[tuple[str, str], Mapping[str, str]] = field(default_factory=dict)

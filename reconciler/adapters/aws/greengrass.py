@@ -98,6 +98,11 @@ class GreengrassGateway:
         with self._lock:
             return {i: self._deployments[i] for i in ids}
 
+    def deployment_status(self, deployment_id: str) -> str:
+        """The current status of a deployment (never cached: it moves as devices report)."""
+        raw = self._caller.call(self._client, "get_deployment", deploymentId=deployment_id)
+        return str(raw.get("deploymentStatus", ""))
+
     def forget_deployments_except(self, keep: Iterable[str]) -> None:
         """Drop cached deployments that are no longer latest anywhere (bounded memory)."""
         keep_set = set(keep)

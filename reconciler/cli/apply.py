@@ -1,0 +1,137 @@
+"""`reconciler apply`: plan, confirm, then create component versions and deployment revisions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler.cli.common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    commit_of,
+    commit_option,
+    endpoint_option,
+    fail,
+    load_specs_or_exit,
+    progress,
+    runtime_for,
+    specs_option,
+)
+from reconciler.core.rendering import render_text
+from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
+from reconciler.errors import ReconcilerError
+
+_OUTCOME_COLOURS = {
+    Outcome.APPLIED: "green",
+    Outcome.PRUNED: "yellow",
+    Outcome.UNCHANGED: None,
+    Outcome.SKIPPED: None,
+    Outcome.FAILED: "red",
+}
+
+
+@click.command("apply")
+@specs_option
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="GROUP",
+    help="Only these thing groups (repeatable). Component versions they need are created.",
+)
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Cancel reconciler-made deployments of groups no spec targets any more.",
+)
+@commit_option
+@endpoint_option
+def apply(
+    specs_path: Path,
+    auto_approve: bool,
+    targets: tuple[str, ...],
+    prune: bool,
+    commit: str | None,
+    endpoint_url: str | None,
+) -> None:
+    """Bring the thing groups to the state the specs describe.
+
+    Computes the plan and shows it, asks for confirmation on a terminal (never waits when stdin
+    is not a terminal: pass --auto-approve there), then uploads artifacts, creates component
+    versions and waits until they are DEPLOYABLE, and creates one deployment revision per changed
+    thing group. Every write is idempotent: running apply again, or after a crash, creates no
+    duplicate.
+
+    \b
+    Exit codes: 0 everything applied (or nothing to do), 1 anything failed.
+    \b
+    Examples:
+      reconciler apply
+      reconciler apply --auto-approve --target CameraFleetStaging
+    """
+    spec_set = load_specs_or_exit(specs_path)
+    known = {d.thing_group for d in spec_set.deployments}
+    unknown = sorted(set(targets) - known)
+    if unknown:
+        raise click.BadParameter(
+            f"no spec targets {', '.join(unknown)} (known: {', '.join(sorted(known))})",
+            param_hint="--target",
+        )
+    runtime = runtime_for(spec_set, endpoint_url)
+    sha = commit_of(specs_path, commit)
+    progress(f"Reading live state for {len(spec_set.deployments)} thing group(s)…")
+    try:
+        runtime.verify_account()
+        plan = runtime.plan(spec_set, commit=sha, specs_path=specs_path.as_posix())
+    except ReconcilerError as error:
+        fail(error)
+        return
+    click.echo(render_text(plan, color=sys.stdout.isatty()), nl=False)
+    if not plan.has_changes:
+        raise SystemExit(EXIT_OK)
+    if not auto_approve:
+        if not sys.stdin.isatty():
+            click.echo(
+                "Refusing to apply without confirmation: stdin is not a terminal. "
+                "Review the plan and pass --auto-approve.",
+                err=True,
+            )
+            raise SystemExit(EXIT_ERROR)
+        if not click.confirm("Apply this plan?", default=False):
+            click.echo("Nothing applied.")
+            raise SystemExit(EXIT_OK)
+    options = ApplyOptions(
+        instance=runtime.settings.instance,
+        commit=sha,
+        specs_root=specs_path,
+        prune=prune,
+        only_groups=frozenset(targets) or None,
+        concurrency=runtime.settings.concurrency,
+    )
+    report = runtime.applier(progress=progress).apply(plan, options)
+    _print_report(report)
+    raise SystemExit(EXIT_ERROR if report.failed else EXIT_OK)
+
+
+def _print_report(report: ApplyReport) -> None:
+    click.echo("")
+    for version in report.versions:
+        line = f"component {version.name} {version.version}: {version.outcome.value}"
+        if version.reason:
+            line += f" — {version.reason}"
+        click.secho(line, fg=_OUTCOME_COLOURS[version.outcome])
+    for target in report.targets:
+        line = f"{target.thing_group}: {target.outcome.value}"
+        if target.deployment_id and target.outcome is Outcome.APPLIED:
+            line += f" (deployment {target.deployment_id})"
+        if target.reason:
+            line += f" — {target.reason}"
+        click.secho(line, fg=_OUTCOME_COLOURS[target.outcome])
+    counts = ", ".join(f"{report.count(o)} {o.value}" for o in Outcome if report.count(o))
+    click.echo(
+        f"\nApply finished: {counts}; {report.artifacts_uploaded} artifact(s) uploaded, "
+        f"{report.artifacts_skipped} already there."
+    )

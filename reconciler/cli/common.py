@@ -1,0 +1,88 @@
+"""Pieces shared by the commands that talk to AWS: loading specs, building the runtime, errors."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reconciler.adapters.commit_info import describe_commit
+from reconciler.adapters.spec_files import load_spec_set
+from reconciler.core.specs import InvalidSpecsError, SpecProblem, SpecSet
+from reconciler.engine.runtime import Runtime, build_runtime
+from reconciler.errors import ReconcilerError, SpecError
+from reconciler.settings import ReconcilerSettings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+def specs_option(function: F) -> F:
+    return click.option(
+        "--specs",
+        "specs_path",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("deploy-specs"),
+        show_default=True,
+        help="The specs directory.",
+    )(function)
+
+
+def endpoint_option(function: F) -> F:
+    return click.option(
+        "--endpoint-url",
+        envvar="RECONCILER_ENDPOINT_URL",
+        default=None,
+        help="Send every AWS call to this endpoint (a local emulator); boto3 also honours "
+        "AWS_ENDPOINT_URL.",
+    )(function)
+
+
+def commit_option(function: F) -> F:
+    return click.option(
+        "--commit",
+        default=None,
+        help="Commit SHA recorded in tags and shown in the plan (default: the specs' Git HEAD).",
+    )(function)
+
+
+def progress(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def load_specs_or_exit(path: Path) -> SpecSet:
+    """The specs, or every problem printed as `validate` prints it and exit 1."""
+    from reconciler.cli.validate import _report_problems
+
+    try:
+        return load_spec_set(path)
+    except SpecError as error:
+        problems = (
+            error.problems
+            if isinstance(error, InvalidSpecsError)
+            else (SpecProblem("", 0, "", str(error)),)
+        )
+        _report_problems(path, problems, "text")
+        raise SystemExit(EXIT_ERROR) from None
+
+
+def runtime_for(spec_set: SpecSet, endpoint_url: str | None) -> Runtime:
+    overrides: dict[str, Any] = {"endpoint_url": endpoint_url} if endpoint_url else {}
+    settings = ReconcilerSettings(**overrides)
+    return build_runtime(
+        settings, region=spec_set.settings.region, account=spec_set.settings.account_id
+    )
+
+
+def commit_of(path: Path, given: str | None) -> str | None:
+    return given or describe_commit(path)
+
+
+def fail(error: ReconcilerError) -> None:
+    """Print a reconciler error (never a traceback) and exit 1."""
+    click.echo(click.style("Error: ", fg="red", bold=True) + str(error), err=True)
+    sys.exit(EXIT_ERROR)

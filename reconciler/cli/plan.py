@@ -1,0 +1,90 @@
+"""`reconciler plan`: what would change, read-only."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler.cli.common import (
+    EXIT_CHANGES,
+    EXIT_OK,
+    commit_of,
+    commit_option,
+    endpoint_option,
+    fail,
+    load_specs_or_exit,
+    progress,
+    runtime_for,
+    specs_option,
+)
+from reconciler.core.rendering import render_json, render_markdown, render_text
+from reconciler.errors import ReconcilerError
+
+
+@click.command("plan")
+@specs_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for a terminal, json for tools (docs/plan-json.md), markdown for a PR comment.",
+)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here.")
+@click.option("--show-unchanged", is_flag=True, help="List unchanged thing groups too.")
+@click.option("--color/--no-color", default=None, help="Colour text output (default: on a TTY).")
+@click.option("--key", default="default", show_default=True, help="Sticky-comment key (markdown).")
+@commit_option
+@endpoint_option
+def plan(
+    specs_path: Path,
+    output_format: str,
+    out: Path | None,
+    show_unchanged: bool,
+    color: bool | None,
+    key: str,
+    commit: str | None,
+    endpoint_url: str | None,
+) -> None:
+    """Show what apply would change, without changing anything.
+
+    Reads the specs and the live Greengrass deployments of every thing group they target (only
+    Get/List/Describe calls), then prints the difference: component versions to create,
+    configuration merge/reset per component, policy changes, and prune candidates.
+
+    \b
+    Exit codes: 0 nothing would change, 2 changes are planned, 1 error.
+    \b
+    Examples:
+      reconciler plan
+      reconciler plan --format markdown --out plan.md
+      reconciler comment --repo acme/fleet --pr 7 --file plan.md
+      reconciler plan --format json | jq '.targets[] | select(.action != "no-op")'
+    """
+    spec_set = load_specs_or_exit(specs_path)
+    runtime = runtime_for(spec_set, endpoint_url)
+    progress(f"Reading live state for {len(spec_set.deployments)} thing group(s)…")
+    try:
+        runtime.verify_account()
+        result = runtime.plan(
+            spec_set, commit=commit_of(specs_path, commit), specs_path=specs_path.as_posix()
+        )
+    except ReconcilerError as error:
+        fail(error)
+        return
+    if output_format == "json":
+        text = render_json(result)
+    elif output_format == "markdown":
+        text = render_markdown(result, key=key)
+    else:
+        use_color = color if color is not None else (out is None and sys.stdout.isatty())
+        text = render_text(result, color=use_color, show_unchanged=show_unchanged)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+        progress(f"Plan written to {out}")
+    else:
+        click.echo(text, nl=False)
+    raise SystemExit(EXIT_CHANGES if result.has_changes else EXIT_OK)

@@ -1,0 +1,205 @@
+"""Plan one thing group: compare the desired revision with the live one, component by component."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from reconciler.core.configuration import ConfigurationError, ConfigurationUpdate
+from reconciler.core.configuration.planning import preview_configuration_update
+from reconciler.core.live import LiveComponent, LiveDeployment
+from reconciler.core.plan import (
+    ComponentAction,
+    ComponentPlan,
+    FieldChange,
+    TargetAction,
+    TargetPlan,
+)
+from reconciler.core.planning.content import (
+    canonical_request,
+    client_token,
+    component_entry,
+    live_content,
+    request_hash,
+)
+from reconciler.core.provenance import CONTENT_HASH, is_managed
+from reconciler.core.recipes import default_configuration
+from reconciler.core.specs.resolved import DeploymentComponent, DeploymentSpec
+
+RecipeLookup = Callable[[str, str], Mapping[str, Any] | None]
+
+_COMPARED_FIELDS = ("deploymentName", "deploymentPolicies", "iotJobConfiguration", "tags")
+
+
+class TargetPlanningError(ValueError):
+    """The target cannot be planned; the message names the group, component and cause."""
+
+
+def _desired_component(
+    spec: DeploymentSpec,
+    desired: DeploymentComponent,
+    version: str,
+    live: LiveComponent | None,
+    recipe_of: RecipeLookup,
+) -> tuple[ComponentPlan, dict[str, Any], list[str]]:
+    where = f"{desired.source}: {spec.thing_group}: {desired.name}"
+    warnings: list[str] = []
+    recipe = recipe_of(desired.name, version)
+    if recipe is None:
+        raise TargetPlanningError(
+            f"{where}: version {version} exists neither in the account nor in the public catalog"
+        )
+    desired_defaults = default_configuration(recipe)
+    live_update = ConfigurationUpdate.from_api(live.configuration_update) if live else None
+    live_defaults: dict[str, Any] | None = None
+    if live is not None:
+        live_recipe = recipe_of(live.name, live.version)
+        if live_recipe is None:
+            warnings.append(
+                f"{desired.name}: the live version {live.version} has no readable recipe; its "
+                "defaults are taken to be those of the desired version"
+            )
+        live_defaults = default_configuration(live_recipe) if live_recipe else desired_defaults
+    try:
+        preview = preview_configuration_update(
+            live_defaults=live_defaults,
+            live_update=live_update,
+            desired_defaults=desired_defaults,
+            overlay=desired.configuration,
+            explicit_reset=desired.reset,
+            policy=desired.configuration_policy,
+        )
+    except ConfigurationError as error:
+        raise TargetPlanningError(f"{where}: {error}") from error
+    run_with = desired.run_with_api()
+    entry = component_entry(version, preview.update, run_with)
+    live_entry = (
+        component_entry(live.version, live_update, live.run_with) if live is not None else None
+    )
+    if live is None:
+        action = ComponentAction.ADD
+    elif entry != live_entry:
+        action = ComponentAction.CHANGE
+    else:
+        action = ComponentAction.UNCHANGED
+    shown = preview.redacted(desired.secret_paths)
+    plan = ComponentPlan(
+        name=desired.name,
+        action=action,
+        live_version=live.version if live else None,
+        desired_version=version,
+        merge_preview=shown.update.merge_document or None,
+        reset=shown.update.reset,
+        configuration_change=preview.change,
+        effective_configuration=shown.desired,
+        # For a component new to the group, "live" is its defaults: what a device starts from.
+        live_effective_configuration=shown.live,
+        run_with_before=dict(live.run_with) if live and live.run_with else None,
+        run_with_after=run_with,
+        secret_paths=desired.secret_paths,
+    )
+    return plan, entry, warnings
+
+
+def _field_changes(live: Mapping[str, Any], desired: Mapping[str, Any]) -> tuple[FieldChange, ...]:
+    return tuple(
+        FieldChange(name, live.get(name), desired.get(name))
+        for name in _COMPARED_FIELDS
+        if live.get(name) != desired.get(name)
+    )
+
+
+def plan_target(
+    spec: DeploymentSpec,
+    *,
+    target_arn: str,
+    live: LiveDeployment | None,
+    versions: Mapping[str, str],
+    recipe_of: RecipeLookup,
+    instance: str,
+) -> TargetPlan:
+    """The plan of one thing group. `versions` gives the repo's version of components whose
+    spec omits one; `recipe_of(name, version)` finds a recipe (None when it does not exist)."""
+    components: list[ComponentPlan] = []
+    entries: dict[str, dict[str, Any]] = {}
+    warnings: list[str] = []
+    live_components = dict(live.components) if live else {}
+    for name, desired in spec.components.items():
+        version = desired.version or versions.get(name)
+        if version is None:
+            raise TargetPlanningError(
+                f"{desired.source}: {spec.thing_group}: {name} has no version and the "
+                "repository declares no version of it"
+            )
+        plan, entry, notes = _desired_component(
+            spec, desired, version, live_components.get(name), recipe_of
+        )
+        components.append(plan)
+        entries[name] = entry
+        warnings.extend(notes)
+    for name, gone in sorted(live_components.items()):
+        if name not in spec.components:
+            components.append(
+                ComponentPlan(
+                    name=name,
+                    action=ComponentAction.REMOVE,
+                    live_version=gone.version,
+                    desired_version=None,
+                )
+            )
+    request = canonical_request(
+        target_arn=target_arn,
+        deployment_name=spec.deployment_name,
+        components=entries,
+        deployment_policies=spec.deployment_policies.to_api(),
+        iot_job_configuration=spec.iot_job_configuration.to_api(),
+        tags=spec.tags,
+    )
+    digest = request_hash(request)
+    field_changes: tuple[FieldChange, ...] = ()
+    managed = drift = False
+    if live is None:
+        action = TargetAction.CREATE
+    else:
+        current = live_content(live)
+        managed = is_managed(live.tags, instance)
+        field_changes = _field_changes(current, request)
+        if live.status == "CANCELED":
+            action = TargetAction.UPDATE
+            warnings.append(
+                f"the latest revision {live.revision_id} was cancelled; it will be deployed again"
+            )
+        elif current == request:
+            action = TargetAction.NOOP
+        else:
+            action = TargetAction.UPDATE
+            drift = not managed or live.tags.get(CONTENT_HASH) != request_hash(current)
+            if not managed:
+                warnings.append(
+                    "the live revision was not made by greengrass-reconciler (console, CLI or "
+                    "another tool); applying replaces it"
+                )
+            elif drift:
+                warnings.append("the live revision was changed outside Git (drift)")
+        if action is TargetAction.NOOP and live.status == "FAILED":
+            warnings.append(
+                f"the latest revision {live.revision_id} FAILED on devices; it matches the specs, "
+                "so nothing is re-applied — fix the specs or the devices"
+            )
+    return TargetPlan(
+        thing_group=spec.thing_group,
+        target_arn=target_arn,
+        action=action,
+        spec_name=spec.name,
+        spec_file=spec.source.file,
+        live_deployment_id=live.deployment_id if live else None,
+        live_revision_id=live.revision_id if live else None,
+        live_managed=managed,
+        drift=drift,
+        components=tuple(components),
+        field_changes=field_changes,
+        request=request,
+        content_hash=digest,
+        client_token=client_token(target_arn, digest, live.deployment_id if live else None),
+        warnings=tuple(warnings),
+    )

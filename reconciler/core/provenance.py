@@ -1,0 +1,37 @@
+"""Tags the reconciler puts on what it creates, and how it recognises its own work.
+
+Tags say who made a revision and from what; they are never trusted for *content*: the planner
+always compares the live content itself, so a revision changed in the console (which keeps the
+deployment name and may copy tags) is never mistaken for the desired one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+PREFIX = "greengrass-reconciler/"
+MANAGED_BY = PREFIX + "managed-by"  # value: the reconciler instance name
+CONTENT_HASH = PREFIX + "content-hash"
+COMMIT = PREFIX + "commit"
+SPEC = PREFIX + "spec"
+
+DEFAULT_INSTANCE = "greengrass-reconciler"
+_MAX_TAG_VALUE = 256
+
+
+def provenance_tags(
+    *, instance: str, content_hash: str, commit: str | None, spec: str | None
+) -> dict[str, str]:
+    tags = {MANAGED_BY: instance, CONTENT_HASH: content_hash, COMMIT: commit or "uncommitted"}
+    if spec:
+        tags[SPEC] = spec[-_MAX_TAG_VALUE:]
+    return tags
+
+
+def is_managed(tags: Mapping[str, str], instance: str) -> bool:
+    return tags.get(MANAGED_BY) == instance
+
+
+def user_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    """The tags a team set in its specs: everything but the reconciler's own."""
+    return {k: v for k, v in sorted(tags.items()) if not k.startswith(PREFIX)}

@@ -1,0 +1,134 @@
+"""What changed, as a flat list of readable entries shared by the text and Markdown renderers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from reconciler.core.configuration.pointers import find, parse_pointer
+from reconciler.core.plan import (
+    ComponentAction,
+    ComponentOrigin,
+    ComponentPlan,
+    ComponentVersionPlan,
+    Plan,
+    TargetAction,
+    TargetPlan,
+)
+
+MAX_VALUE_CHARS = 120
+
+
+class Sign(StrEnum):
+    ADD = "+"
+    REMOVE = "-"
+    CHANGE = "~"
+    RESET = "↺"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a change listing; `depth` is its indentation level."""
+
+    sign: Sign
+    label: str
+    before: str | None = None
+    after: str | None = None
+    depth: int = 0
+
+
+def show(value: Any) -> str:
+    """A value as compact JSON, shortened so one huge value cannot flood a plan."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    if len(text) > MAX_VALUE_CHARS:
+        return text[: MAX_VALUE_CHARS - 1] + "…"
+    return text
+
+
+def _value_at(document: Mapping[str, Any] | None, pointer: str) -> str | None:
+    if document is None:
+        return None
+    present, value = find(dict(document), parse_pointer(pointer))
+    return show(value) if present else None
+
+
+def summary_line(plan: Plan) -> str:
+    if not plan.has_changes:
+        return "No changes. The live deployments match the specs."
+    parts = [
+        f"{plan.count(TargetAction.CREATE)} to create",
+        f"{plan.count(TargetAction.UPDATE)} to update",
+        f"{plan.count(TargetAction.NOOP)} unchanged",
+    ]
+    if plan.count(TargetAction.PRUNE):
+        parts.append(f"{plan.count(TargetAction.PRUNE)} to prune")
+    versions = len(plan.versions_to_create)
+    artifacts = len(plan.artifacts_to_upload)
+    return (
+        f"Plan: thing groups {', '.join(parts)}; "
+        f"{versions} component version{'s' if versions != 1 else ''} to create, "
+        f"{artifacts} artifact{'s' if artifacts != 1 else ''} to upload."
+    )
+
+
+def version_entry(version: ComponentVersionPlan) -> Entry:
+    if version.origin is ComponentOrigin.OVERRIDE:
+        how = f"override of public {version.base_version}"
+    else:
+        how = "custom recipe"
+    count = len(version.artifacts)
+    return Entry(
+        Sign.ADD,
+        f"{version.name} {version.version} ({how}, {count} artifact{'s' if count != 1 else ''})",
+    )
+
+
+def target_heading(target: TargetPlan) -> str:
+    if target.action is TargetAction.UPDATE and target.live_revision_id:
+        return f"{target.thing_group} (update: new revision after {target.live_revision_id})"
+    return f"{target.thing_group} ({target.action.value})"
+
+
+def target_entries(target: TargetPlan) -> Iterator[Entry]:
+    for component in target.components:
+        if component.action is not ComponentAction.UNCHANGED:
+            yield from component_entries(component)
+    for change in target.field_changes:
+        yield Entry(Sign.CHANGE, change.field, show(change.before), show(change.after))
+
+
+def component_entries(component: ComponentPlan) -> Iterator[Entry]:
+    if component.action is ComponentAction.REMOVE:
+        yield Entry(Sign.REMOVE, f"{component.name} {component.live_version}")
+        return
+    if component.action is ComponentAction.ADD:
+        yield Entry(Sign.ADD, f"{component.name} {component.desired_version}")
+    elif component.version_changed:
+        yield Entry(Sign.CHANGE, component.name, component.live_version, component.desired_version)
+    else:
+        yield Entry(Sign.CHANGE, f"{component.name} {component.desired_version}")
+    before, after = component.live_effective_configuration, component.effective_configuration
+    change = component.configuration_change
+    for pointer in change.added:
+        yield Entry(Sign.ADD, pointer or "/", None, _value_at(after, pointer), depth=1)
+    for pointer in change.changed:
+        yield Entry(
+            Sign.CHANGE, pointer, _value_at(before, pointer), _value_at(after, pointer), depth=1
+        )
+    for pointer in change.removed:
+        yield Entry(Sign.REMOVE, pointer, _value_at(before, pointer), None, depth=1)
+    for pointer in change.reset_to_default:
+        yield Entry(
+            Sign.RESET, pointer, _value_at(before, pointer), _value_at(after, pointer), depth=1
+        )
+    if component.run_with_changed:
+        yield Entry(
+            Sign.CHANGE,
+            "runWith",
+            show(component.run_with_before or {}),
+            show(component.run_with_after or {}),
+            depth=1,
+        )

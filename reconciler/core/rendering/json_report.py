@@ -1,0 +1,95 @@
+"""The plan as JSON: a stable, documented schema (docs/plan-json.md) for tools and CI.
+
+Only printable fields are serialised: the raw CreateDeployment requests, which hold unredacted
+configuration, are left out on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconciler.core.plan import (
+    ComponentPlan,
+    ComponentVersionPlan,
+    Plan,
+    TargetAction,
+    TargetPlan,
+)
+
+SCHEMA_VERSION = 1
+
+
+def _component(component: ComponentPlan) -> dict[str, Any]:
+    change = component.configuration_change
+    return {
+        "name": component.name,
+        "action": component.action.value,
+        "liveVersion": component.live_version,
+        "desiredVersion": component.desired_version,
+        "configurationUpdate": {"merge": component.merge_preview, "reset": list(component.reset)},
+        "configurationChange": {
+            "added": list(change.added),
+            "changed": list(change.changed),
+            "removed": list(change.removed),
+            "resetToDefault": list(change.reset_to_default),
+        },
+        "effectiveConfiguration": component.effective_configuration,
+        "runWith": {"before": component.run_with_before, "after": component.run_with_after},
+    }
+
+
+def _target(target: TargetPlan) -> dict[str, Any]:
+    return {
+        "thingGroup": target.thing_group,
+        "targetArn": target.target_arn,
+        "action": target.action.value,
+        "specName": target.spec_name,
+        "specFile": target.spec_file,
+        "liveDeploymentId": target.live_deployment_id,
+        "liveRevisionId": target.live_revision_id,
+        "liveManagedByReconciler": target.live_managed,
+        "drift": target.drift,
+        "contentHash": target.content_hash,
+        "components": [_component(c) for c in target.components],
+        "fieldChanges": [
+            {"field": c.field, "before": c.before, "after": c.after} for c in target.field_changes
+        ],
+        "warnings": list(target.warnings),
+    }
+
+
+def _version(version: ComponentVersionPlan) -> dict[str, Any]:
+    return {
+        "name": version.name,
+        "version": version.version,
+        "origin": version.origin.value,
+        "baseVersion": version.base_version,
+        "action": "create" if version.needs_create else "exists",
+        "contentHash": version.content_hash,
+        "artifacts": [
+            {"localPath": a.local_path, "uri": a.uri, "sha256": a.sha256, "size": a.size}
+            for a in version.artifacts
+        ],
+    }
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "commit": plan.commit,
+        "specsPath": plan.specs_path,
+        "hasChanges": plan.has_changes,
+        "summary": {
+            **{action.value: plan.count(action) for action in TargetAction},
+            "componentVersionsToCreate": len(plan.versions_to_create),
+            "artifactsToUpload": len(plan.artifacts_to_upload),
+        },
+        "componentVersions": [_version(v) for v in plan.component_versions],
+        "targets": [_target(t) for t in plan.targets],
+        "warnings": list(plan.warnings),
+    }
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan_document(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

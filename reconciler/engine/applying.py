@@ -1,0 +1,244 @@
+"""Apply a plan: artifacts, then component versions, then one revision per changed thing group.
+
+Every write is idempotent, so a retry, a re-run, or a restart after kill -9 at any point
+converges on the same end state without duplicates:
+- artifacts are skipped when an object with the same digest is there;
+- component versions carry a deterministic clientToken and a content-hash tag; a version that
+  exists with our hash counts as created;
+- CreateDeployment carries a clientToken derived from the target, the revision's content and
+  the live revision it replaces (see `core.planning.content.client_token`).
+Independent targets run concurrently; one that keeps failing is reported and blocks no other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from reconciler.adapters.aws.artifacts import ArtifactStore
+from reconciler.adapters.aws.greengrass import GreengrassGateway
+from reconciler.core.plan import ComponentVersionPlan, Plan, TargetAction, TargetPlan
+from reconciler.core.provenance import CONTENT_HASH, provenance_tags
+from reconciler.core.recipes import canonical_recipe_bytes
+from reconciler.errors import AwsConflictError, ReconcilerError
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    UNCHANGED = "unchanged"
+    PRUNED = "pruned"
+    SKIPPED = "skipped"  # prune candidate without prune enabled, or filtered out
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    thing_group: str
+    outcome: Outcome
+    deployment_id: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class VersionResult:
+    name: str
+    version: str
+    outcome: Outcome
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    targets: tuple[TargetResult, ...]
+    versions: tuple[VersionResult, ...] = ()
+    artifacts_uploaded: int = 0
+    artifacts_skipped: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return any(r.outcome is Outcome.FAILED for r in self.targets) or any(
+            v.outcome is Outcome.FAILED for v in self.versions
+        )
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.targets if r.outcome is outcome)
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    instance: str
+    commit: str | None = None
+    specs_root: Path = Path()
+    prune: bool = False
+    only_groups: frozenset[str] | None = None
+    concurrency: int = 8
+    version_ready_timeout: float = 300.0
+    poll_interval: float = 1.0
+
+
+def _token(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+class Applier:
+    def __init__(
+        self,
+        gateway: GreengrassGateway,
+        artifacts: ArtifactStore,
+        *,
+        progress: Callable[[str], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.gateway = gateway
+        self.artifacts = artifacts
+        self._emit = progress or (lambda _line: None)
+        self._sleep = sleep
+
+    # ------------------------------------------------------------------ component versions
+    def _create_version(self, version: ComponentVersionPlan, options: ApplyOptions) -> None:
+        tags = provenance_tags(
+            instance=options.instance,
+            content_hash=version.content_hash,
+            commit=options.commit,
+            spec=None,
+        )
+        try:
+            self.gateway.create_component_version(
+                canonical_recipe_bytes(version.recipe),
+                tags=tags,
+                client_token=_token(version.name, version.version, version.content_hash),
+            )
+        except AwsConflictError:
+            # Created by an earlier run that died before it could record it: fine if ours.
+            described = self.gateway.describe_component_version(version.name, version.version)
+            if (described.get("tags") or {}).get(CONTENT_HASH) != version.content_hash:
+                raise
+        self._wait_deployable(version, options)
+
+    def _wait_deployable(self, version: ComponentVersionPlan, options: ApplyOptions) -> None:
+        deadline = time.monotonic() + options.version_ready_timeout
+        while True:
+            described = self.gateway.describe_component_version(version.name, version.version)
+            status = described.get("status") or {}
+            state = status.get("componentState")
+            if state == "DEPLOYABLE":
+                return
+            if state == "FAILED":
+                errors = status.get("errors") or {}
+                detail = "; ".join(f"{k}: {v}" for k, v in sorted(errors.items()))
+                raise ReconcilerError(
+                    f"component {version.name} {version.version} FAILED: "
+                    f"{status.get('message') or ''} {detail}".strip()
+                )
+            if time.monotonic() > deadline:
+                raise ReconcilerError(
+                    f"component {version.name} {version.version} is still {state} after "
+                    f"{options.version_ready_timeout:.0f} s"
+                )
+            self._sleep(options.poll_interval)
+
+    def _apply_versions(
+        self, plan: Plan, options: ApplyOptions
+    ) -> tuple[list[VersionResult], int, int]:
+        uploaded = skipped = 0
+        results: list[VersionResult] = []
+        needed = {
+            (c.name, c.desired_version)
+            for t in _selected(plan.targets, options.only_groups)
+            for c in t.components
+        }
+        for version in plan.versions_to_create:
+            if options.only_groups is not None and (version.name, version.version) not in needed:
+                continue
+            try:
+                for artifact in version.artifacts:
+                    if self.artifacts.upload(artifact, options.specs_root):
+                        uploaded += 1
+                        self._emit(f"uploaded {artifact.local_path} → {artifact.uri}")
+                    else:
+                        skipped += 1
+                self._create_version(version, options)
+            except ReconcilerError as error:
+                results.append(
+                    VersionResult(version.name, version.version, Outcome.FAILED, str(error))
+                )
+                self._emit(f"FAILED component {version.name} {version.version}: {error}")
+                continue
+            results.append(VersionResult(version.name, version.version, Outcome.APPLIED))
+            self._emit(f"created component {version.name} {version.version}")
+        return results, uploaded, skipped
+
+    # ------------------------------------------------------------------ targets
+    def _apply_target(
+        self, target: TargetPlan, options: ApplyOptions, blocked: dict[str, str]
+    ) -> TargetResult:
+        if target.action is TargetAction.NOOP:
+            return TargetResult(target.thing_group, Outcome.UNCHANGED, target.live_deployment_id)
+        if target.action is TargetAction.PRUNE:
+            if not options.prune or target.live_deployment_id is None:
+                return TargetResult(
+                    target.thing_group, Outcome.SKIPPED, reason="prune is not enabled"
+                )
+            try:
+                self.gateway.cancel_deployment(target.live_deployment_id)
+            except ReconcilerError as error:
+                return TargetResult(target.thing_group, Outcome.FAILED, reason=str(error))
+            self._emit(f"pruned {target.thing_group} (cancelled {target.live_deployment_id})")
+            return TargetResult(target.thing_group, Outcome.PRUNED, target.live_deployment_id)
+        missing = sorted(
+            f"{c.name} {c.desired_version}"
+            for c in target.components
+            if f"{c.name}@{c.desired_version}" in blocked
+        )
+        if missing:
+            return TargetResult(
+                target.thing_group,
+                Outcome.FAILED,
+                reason=f"blocked: component version(s) not created: {', '.join(missing)}",
+            )
+        assert target.request is not None and target.content_hash and target.client_token
+        request = dict(target.request)
+        request["tags"] = {
+            **dict(request.get("tags") or {}),
+            **provenance_tags(
+                instance=options.instance,
+                content_hash=target.content_hash,
+                commit=options.commit,
+                spec=target.spec_file,
+            ),
+        }
+        request["clientToken"] = target.client_token
+        try:
+            created = self.gateway.create_deployment(request)
+        except ReconcilerError as error:
+            self._emit(f"FAILED {target.thing_group}: {error}")
+            return TargetResult(target.thing_group, Outcome.FAILED, reason=str(error))
+        deployment_id = str(created.get("deploymentId"))
+        self._emit(f"deployed {target.thing_group}: {deployment_id}")
+        return TargetResult(target.thing_group, Outcome.APPLIED, deployment_id)
+
+    def apply(self, plan: Plan, options: ApplyOptions) -> ApplyReport:
+        versions, uploaded, skipped = self._apply_versions(plan, options)
+        blocked = {
+            f"{v.name}@{v.version}": v.reason or "" for v in versions if v.outcome is Outcome.FAILED
+        }
+        targets = _selected(plan.targets, options.only_groups)
+        with ThreadPoolExecutor(
+            max_workers=max(1, min(options.concurrency, len(targets) or 1))
+        ) as pool:
+            results = list(pool.map(lambda t: self._apply_target(t, options, blocked), targets))
+        return ApplyReport(
+            targets=tuple(results),
+            versions=tuple(versions),
+            artifacts_uploaded=uploaded,
+            artifacts_skipped=skipped,
+        )
+
+
+def _selected(targets: Iterable[TargetPlan], only: frozenset[str] | None) -> list[TargetPlan]:
+    return [t for t in targets if only is None or t.thing_group in only]

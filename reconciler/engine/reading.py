@@ -1,0 +1,199 @@
+"""Read the live state the planner needs, at a cost that grows with change, not with history.
+
+A long-lived reader (the controller's) keeps its caches across cycles: deployments by id and
+recipes by name+version never change, and a private version's tags are ours. Version listings
+can change behind our back, so they expire after `listing_ttl` seconds; the reader's owner calls
+`invalidate_listings()` after it creates versions itself.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from reconciler.adapters.aws.greengrass import GreengrassGateway
+from reconciler.core.arns import thing_group_name
+from reconciler.core.live import ComponentVersionRef, LiveDeployment, LiveState, RecipeRecord
+from reconciler.core.planning import live_needs
+from reconciler.core.recipes import dependencies
+from reconciler.core.specs.resolved import SpecSet
+from reconciler.errors import AwsNotFoundError
+
+
+@dataclass
+class _Expiring:
+    value: Any
+    at: float
+
+
+@dataclass
+class ReaderCaches:
+    recipes: dict[tuple[str, str], RecipeRecord] = field(default_factory=dict)
+    private_tags: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    listings: dict[str, _Expiring] = field(default_factory=dict)
+    private_names: _Expiring | None = None
+
+
+class LiveStateReader:
+    def __init__(
+        self,
+        gateway: GreengrassGateway,
+        *,
+        listing_ttl: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.gateway = gateway
+        self.listing_ttl = listing_ttl
+        self._clock = clock
+        self._caches = ReaderCaches()
+        self._lock = threading.Lock()
+
+    def invalidate_listings(self) -> None:
+        with self._lock:
+            self._caches.listings.clear()
+            self._caches.private_names = None
+
+    # ------------------------------------------------------------------ pieces
+    def _fresh(self, entry: _Expiring | None) -> bool:
+        return entry is not None and self._clock() - entry.at < self.listing_ttl
+
+    def private_component_names(self) -> frozenset[str]:
+        with self._lock:
+            entry = self._caches.private_names
+        if entry is None or not self._fresh(entry):
+            entry = _Expiring(frozenset(self.gateway.private_component_names()), self._clock())
+            with self._lock:
+                self._caches.private_names = entry
+        names: frozenset[str] = entry.value
+        return names
+
+    def versions(self, name: str) -> tuple[ComponentVersionRef, ...]:
+        """Public and private versions of `name` (listed at most once per `listing_ttl`)."""
+        with self._lock:
+            entry = self._caches.listings.get(name)
+        if entry is None or not self._fresh(entry):
+            refs = tuple(self.gateway.component_versions(name, public=True))
+            if name in self.private_component_names():
+                refs += tuple(self.gateway.component_versions(name, public=False))
+            entry = _Expiring(refs, self._clock())
+            with self._lock:
+                self._caches.listings[name] = entry
+        versions: tuple[ComponentVersionRef, ...] = entry.value
+        return versions
+
+    def recipe(self, name: str, version: str) -> RecipeRecord | None:
+        """The recipe of name@version, private first (an override shadows the public name)."""
+        key = (name, version)
+        with self._lock:
+            cached = self._caches.recipes.get(key)
+        if cached is not None:
+            return cached
+        record: RecipeRecord | None = None
+        scopes = [False, True] if name in self.private_component_names() else [True]
+        for public in scopes:
+            try:
+                record = RecipeRecord(self.gateway.recipe(name, version, public=public), public)
+                break
+            except AwsNotFoundError:
+                continue
+        if record is not None:
+            with self._lock:
+                self._caches.recipes[key] = record
+        return record
+
+    def public_recipe(self, name: str, version: str) -> RecipeRecord | None:
+        try:
+            return RecipeRecord(self.gateway.recipe(name, version, public=True), True)
+        except AwsNotFoundError:
+            return None
+
+    def private_tags(self, name: str, version: str) -> dict[str, str] | None:
+        """Tags of a private version, or None when it does not exist (not cached: it may come)."""
+        key = (name, version)
+        with self._lock:
+            cached = self._caches.private_tags.get(key)
+        if cached is not None:
+            return cached
+        if name not in self.private_component_names():
+            return None
+        try:
+            described = self.gateway.describe_component_version(name, version)
+        except AwsNotFoundError:
+            return None
+        tags = dict(described.get("tags") or {})
+        with self._lock:
+            self._caches.private_tags[key] = tags
+        return tags
+
+    def _concurrently(self, work: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+        todo = list(items)
+        if not todo:
+            return []
+        with ThreadPoolExecutor(max_workers=min(self.gateway.concurrency, len(todo))) as pool:
+            return list(pool.map(work, todo))
+
+    # ------------------------------------------------------------------ the whole state
+    def read(self, spec_set: SpecSet) -> LiveState:
+        summaries = self.gateway.latest_deployments()
+        group_ids = {
+            arn: s.deployment_id
+            for arn, s in summaries.items()
+            if thing_group_name(arn) is not None
+        }
+        fetched = self.gateway.deployments(group_ids.values())
+        self.gateway.forget_deployments_except(group_ids.values())
+        latest: dict[str, LiveDeployment] = {arn: fetched[i] for arn, i in group_ids.items()}
+        # Status is not part of the immutable content: take it from the fresh listing.
+        for arn, deployment in list(latest.items()):
+            status = summaries[arn].status
+            if status and status != deployment.status:
+                latest[arn] = _with_status(deployment, status)
+
+        needs = live_needs(spec_set, latest)
+        recipe_keys = sorted(needs.recipes)
+        recipes: dict[tuple[str, str], RecipeRecord] = {}
+        for key, record in zip(
+            recipe_keys, self._concurrently(lambda k: self.recipe(*k), recipe_keys), strict=True
+        ):
+            if record is not None:
+                recipes[key] = record
+        for name, version in sorted(needs.public_recipes):
+            record = self.public_recipe(name, version)
+            if record is not None:
+                recipes[(name, version)] = record
+
+        listed_names = set(needs.version_lists)
+        for record in recipes.values():
+            listed_names.update(dependencies(record.recipe))
+        listed = sorted(listed_names)
+        component_versions = dict(
+            zip(listed, self._concurrently(self.versions, listed), strict=True)
+        )
+
+        wanted_tags = set(needs.private_versions)
+        for name in needs.version_lists:
+            wanted_tags.update(
+                (r.name, r.version) for r in component_versions.get(name, ()) if not r.public
+            )
+        tag_keys = sorted(wanted_tags)
+        private_version_tags = {
+            key: tags
+            for key, tags in zip(
+                tag_keys, self._concurrently(lambda k: self.private_tags(*k), tag_keys), strict=True
+            )
+            if tags is not None
+        }
+        return LiveState(
+            latest=latest,
+            recipes=recipes,
+            component_versions=component_versions,
+            private_version_tags=private_version_tags,
+        )
+
+
+def _with_status(deployment: LiveDeployment, status: str) -> LiveDeployment:
+    return replace(deployment, status=status)

@@ -1,0 +1,327 @@
+"""One reconcile cycle: fetch the source, validate, plan, apply what is allowed, record status.
+
+The cycle never leaves things worse than it found them: a failed fetch keeps the last good
+revision; a commit whose specs do not validate is not applied (the fleet stays as it is) and the
+error names the commit; a target that fails is reported without blocking the others. Drift
+(a live revision changed outside Git) is only reverted where the spec says `selfHeal: true`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import structlog
+
+from reconciler.adapters.sources.base import SourceRevision, SpecSource, changed_since
+from reconciler.adapters.spec_files import load_spec_set
+from reconciler.core.plan import Plan, TargetAction
+from reconciler.core.specs import InvalidSpecsError, SpecSet
+from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
+from reconciler.engine.runtime import Runtime, build_runtime
+from reconciler.engine.status import (
+    ControllerStatus,
+    ErrorRecord,
+    RolloutState,
+    SyncState,
+    TargetStatus,
+)
+from reconciler.errors import ReconcilerError, SourceError, SpecError
+from reconciler.settings import ReconcilerSettings
+
+log = structlog.get_logger("reconciler.cycle")
+
+CycleResult = Literal["success", "error", "skipped"]
+_TERMINAL_ROLLOUTS = {
+    "COMPLETED": RolloutState.COMPLETED,
+    "FAILED": RolloutState.FAILED,
+    "CANCELED": RolloutState.CANCELED,
+    "INACTIVE": RolloutState.COMPLETED,
+}
+
+
+@dataclass(frozen=True)
+class CycleOutcome:
+    trigger: str
+    result: CycleResult
+    commit: str | None
+    message: str
+    seconds: float
+    plan: Plan | None = None
+    report: ApplyReport | None = None
+
+
+def _short(commit: str | None) -> str:
+    return (commit or "?")[:12]
+
+
+def _spec_error_text(error: SpecError, limit: int = 5) -> str:
+    if isinstance(error, InvalidSpecsError):
+        lines = [str(p) for p in error.problems[:limit]]
+        more = len(error.problems) - limit
+        return "; ".join(lines) + (f"; and {more} more" if more > 0 else "")
+    return str(error)
+
+
+class Reconciler:
+    """Runs cycles one at a time; safe to call from several threads (they queue on a lock)."""
+
+    def __init__(
+        self,
+        *,
+        source: SpecSource,
+        settings: ReconcilerSettings,
+        status: ControllerStatus,
+        is_leader: Callable[[], bool] = lambda: True,
+        runtime_factory: Callable[[ReconcilerSettings, str, str], Runtime] | None = None,
+        on_cycle: Callable[[CycleOutcome], None] | None = None,
+    ) -> None:
+        self.source = source
+        self.settings = settings
+        self.status = status
+        self._is_leader = is_leader
+        self._runtime_factory = runtime_factory or (
+            lambda s, region, account: build_runtime(s, region=region, account=account)
+        )
+        self._on_cycle = on_cycle or (lambda _outcome: None)
+        self._runtimes: dict[tuple[str, str], Runtime] = {}
+        self._verified: set[tuple[str, str]] = set()
+        self._last_synced: SourceRevision | None = None
+        self._rollouts: dict[str, tuple[str, Runtime]] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ helpers
+    def runtime(self, spec_set: SpecSet) -> Runtime:
+        key = (spec_set.settings.region, spec_set.settings.account_id)
+        if key not in self._runtimes:
+            self._runtimes[key] = self._runtime_factory(self.settings, *key)
+        runtime = self._runtimes[key]
+        if key not in self._verified:
+            runtime.verify_account()
+            self._verified.add(key)
+        return runtime
+
+    @property
+    def runtimes(self) -> list[Runtime]:
+        return list(self._runtimes.values())
+
+    def _fail(self, trigger: str, commit: str | None, message: str, started: float) -> CycleOutcome:
+        self.status.update(last_error=ErrorRecord(message, commit, time.time()))
+        log.error("reconcile failed", trigger=trigger, commit=_short(commit), error=message)
+        return self._done(
+            CycleOutcome(trigger, "error", commit, message, time.monotonic() - started)
+        )
+
+    def _done(self, outcome: CycleOutcome) -> CycleOutcome:
+        with self.status._lock:
+            self.status.cycles += 1
+        self.status.beat()
+        self._on_cycle(outcome)
+        return outcome
+
+    # ------------------------------------------------------------------ the cycle
+    def reconcile(self, trigger: str, *, full: bool = False) -> CycleOutcome:
+        """One cycle. `full` plans even when the source did not move (startup, resync)."""
+        with self._lock:
+            return self._reconcile(trigger, full=full)
+
+    def _reconcile(self, trigger: str, *, full: bool) -> CycleOutcome:
+        started = time.monotonic()
+        fetch_error: str | None = None
+        try:
+            revision = self.source.fetch()
+        except SourceError as error:
+            last = self.source.last_good
+            fetch_error = f"fetching the source failed: {error}"
+            if last is None or not full:
+                kept = f"; keeping commit {_short(last.revision)}" if last else ""
+                return self._fail(
+                    trigger, last.revision if last else None, fetch_error + kept, started
+                )
+            revision = last
+        self.status.update(last_seen_commit=revision.revision, source=revision.description)
+        if not full and not changed_since(self._last_synced, revision):
+            return self._done(
+                CycleOutcome(
+                    trigger,
+                    "skipped",
+                    revision.revision,
+                    "no change in the source",
+                    time.monotonic() - started,
+                )
+            )
+        if not self._is_leader():
+            self.status.update(leader=False)
+            return self._done(
+                CycleOutcome(
+                    trigger,
+                    "skipped",
+                    revision.revision,
+                    "not the leader: another replica writes",
+                    time.monotonic() - started,
+                )
+            )
+        self.status.update(leader=True)
+        try:
+            spec_set = load_spec_set(revision.specs_root)
+        except SpecError as error:
+            return self._fail(
+                trigger,
+                revision.revision,
+                f"commit {_short(revision.revision)}: specs are invalid, nothing applied: "
+                f"{_spec_error_text(error)}",
+                started,
+            )
+        try:
+            runtime = self.runtime(spec_set)
+            plan = runtime.plan(
+                spec_set, commit=revision.revision, specs_path=revision.specs_root.as_posix()
+            )
+            report = self._apply(plan, spec_set, runtime, revision)
+        except ReconcilerError as error:
+            return self._fail(
+                trigger, revision.revision, f"commit {_short(revision.revision)}: {error}", started
+            )
+        self._record_targets(plan, spec_set, report)
+        if report is not None and report.failed:
+            failures = [
+                f"{r.thing_group}: {r.reason}"
+                for r in report.targets
+                if r.outcome is Outcome.FAILED
+            ]
+            failures += [
+                f"{v.name} {v.version}: {v.reason}"
+                for v in report.versions
+                if v.outcome is Outcome.FAILED
+            ]
+            return self._fail(
+                trigger,
+                revision.revision,
+                f"commit {_short(revision.revision)}: apply failed for " + "; ".join(failures),
+                started,
+            )
+        self._last_synced = revision
+        now = time.time()
+        self.status.update(
+            ready=True,
+            last_applied_commit=revision.revision,
+            last_success_at=now,
+            last_error=(ErrorRecord(fetch_error, revision.revision, now) if fetch_error else None),
+        )
+        applied = report.count(Outcome.APPLIED) if report else 0
+        message = (
+            f"commit {_short(revision.revision)}: {len(plan.targets)} target(s), "
+            f"{applied} revision(s) created"
+        )
+        log.info(
+            "reconciled",
+            trigger=trigger,
+            commit=_short(revision.revision),
+            targets=len(plan.targets),
+            applied=applied,
+        )
+        return self._done(
+            CycleOutcome(
+                trigger,
+                "success",
+                revision.revision,
+                message,
+                time.monotonic() - started,
+                plan,
+                report,
+            )
+        )
+
+    def _apply(
+        self, plan: Plan, spec_set: SpecSet, runtime: Runtime, revision: SourceRevision
+    ) -> ApplyReport | None:
+        heal = {d.thing_group for d in spec_set.deployments if d.sync_policy.self_heal}
+        groups = frozenset(
+            t.thing_group
+            for t in plan.targets
+            if t.action in (TargetAction.CREATE, TargetAction.UPDATE)
+            and (not t.drift or t.thing_group in heal)
+        ) | frozenset(t.thing_group for t in plan.targets if t.action is TargetAction.PRUNE)
+        if not groups:
+            return None
+        options = ApplyOptions(
+            instance=self.settings.instance,
+            commit=revision.revision,
+            specs_root=revision.specs_root,
+            prune=spec_set.settings.prune if hasattr(spec_set.settings, "prune") else False,
+            only_groups=groups,
+            concurrency=self.settings.concurrency,
+        )
+        report = runtime.applier(progress=lambda line: log.info(line)).apply(plan, options)
+        if report.versions:
+            runtime.reader.invalidate_listings()
+        for result in report.targets:
+            if result.outcome is Outcome.APPLIED and result.deployment_id:
+                self._rollouts[result.deployment_id] = (result.thing_group, runtime)
+        return report
+
+    def _record_targets(self, plan: Plan, spec_set: SpecSet, report: ApplyReport | None) -> None:
+        results = {r.thing_group: r for r in report.targets} if report else {}
+        statuses: list[TargetStatus] = []
+        for target in plan.targets:
+            previous = self.status.target(target.thing_group)
+            result = results.get(target.thing_group)
+            rollout = previous.rollout if previous else None
+            deployment_id = target.live_deployment_id
+            error = None
+            if result is not None and result.outcome is Outcome.APPLIED:
+                sync, deployment_id, rollout = (
+                    SyncState.SYNCED,
+                    result.deployment_id,
+                    RolloutState.IN_PROGRESS,
+                )
+            elif result is not None and result.outcome is Outcome.FAILED:
+                sync, error = SyncState.FAILED, result.reason
+            elif result is not None and result.outcome is Outcome.PRUNED:
+                sync = SyncState.PRUNED
+            elif target.action is TargetAction.NOOP:
+                sync = SyncState.SYNCED
+            elif target.drift:
+                sync = SyncState.DRIFTED
+            else:
+                sync = SyncState.OUT_OF_SYNC
+            statuses.append(
+                TargetStatus(
+                    thing_group=target.thing_group,
+                    sync=sync,
+                    spec_file=target.spec_file,
+                    deployment_id=deployment_id,
+                    revision_id=target.live_revision_id,
+                    rollout=rollout,
+                    last_error=error,
+                )
+            )
+        self.status.replace_targets(statuses)
+
+    # ------------------------------------------------------------------ rollouts
+    def follow_rollouts(self) -> None:
+        """Poll the status of revisions this controller created until they settle."""
+        for deployment_id, (group, runtime) in list(self._rollouts.items()):
+            try:
+                state = runtime.gateway.deployment_status(deployment_id)
+            except ReconcilerError as error:
+                log.warning("rollout status unavailable", group=group, error=str(error))
+                continue
+            settled = _TERMINAL_ROLLOUTS.get(state)
+            if settled is None:
+                continue
+            del self._rollouts[deployment_id]
+            current = self.status.target(group)
+            if current is not None and current.deployment_id == deployment_id:
+                current.rollout = settled
+                if settled is RolloutState.FAILED:
+                    current.last_error = f"deployment {deployment_id} FAILED on devices"
+                self.status.set_target(current)
+            log.info("rollout settled", group=group, deployment=deployment_id, state=state)
+
+    @property
+    def rollouts_in_progress(self) -> int:
+        return len(self._rollouts)

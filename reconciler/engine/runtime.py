@@ -1,0 +1,86 @@
+"""Wire the adapters for one account and region: clients, caller, gateway, reader, applier."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from reconciler.adapters.aws.artifacts import ArtifactStore
+from reconciler.adapters.aws.calling import AwsCaller, CallStats
+from reconciler.adapters.aws.clients import AwsClients, ClientSettings
+from reconciler.adapters.aws.greengrass import GreengrassGateway
+from reconciler.adapters.aws.ratelimit import TokenBucket
+from reconciler.core.plan import Plan
+from reconciler.core.planning import plan_deployments
+from reconciler.core.specs.resolved import SpecSet
+from reconciler.engine.applying import Applier
+from reconciler.engine.reading import LiveStateReader
+from reconciler.errors import PlanError
+from reconciler.settings import ReconcilerSettings
+
+
+@dataclass
+class Runtime:
+    settings: ReconcilerSettings
+    region: str
+    account: str
+    clients: AwsClients
+    caller: AwsCaller
+    gateway: GreengrassGateway
+    reader: LiveStateReader
+    artifacts: ArtifactStore
+
+    @property
+    def stats(self) -> CallStats:
+        return self.caller.stats
+
+    def applier(self, progress: Callable[[str], None] | None = None) -> Applier:
+        return Applier(self.gateway, self.artifacts, progress=progress)
+
+    def verify_account(self) -> None:
+        """Refuse to touch an account other than the one the specs name."""
+        identity = self.caller.call(self.clients.sts, "get_caller_identity")
+        actual = str(identity.get("Account", ""))
+        if actual != self.account:
+            raise PlanError(
+                f"the AWS credentials in use belong to account {actual}, but the specs' Settings "
+                f"name account {self.account}; refusing to plan or apply against the wrong account"
+            )
+
+    def plan(self, spec_set: SpecSet, *, commit: str | None, specs_path: str | None) -> Plan:
+        live = self.reader.read(spec_set)
+        return plan_deployments(
+            spec_set,
+            live,
+            instance=self.settings.instance,
+            commit=commit,
+            specs_path=specs_path,
+        )
+
+
+def build_runtime(
+    settings: ReconcilerSettings, *, region: str, account: str, stats: CallStats | None = None
+) -> Runtime:
+    clients = AwsClients(
+        ClientSettings(
+            region=region,
+            endpoint_url=settings.endpoint_url,
+            max_pool_connections=max(10, settings.concurrency * 2),
+        )
+    )
+    caller = AwsCaller(
+        rate_limit=TokenBucket(settings.rate_limit, settings.rate_burst),
+        retry=settings.retry_policy(),
+        stats=stats,
+    )
+    gateway = GreengrassGateway(clients, caller, account=account, concurrency=settings.concurrency)
+    return Runtime(
+        settings=settings,
+        region=region,
+        account=account,
+        clients=clients,
+        caller=caller,
+        gateway=gateway,
+        reader=LiveStateReader(gateway, listing_ttl=settings.listing_ttl),
+        artifacts=ArtifactStore(clients, caller),
+    )

@@ -1,0 +1,70 @@
+"""Process settings: one place, one environment prefix (`RECONCILER_`), frozen once read.
+
+Command-line options override the environment; the environment overrides these defaults.
+What the *fleet* should look like lives in the specs (Settings document), never here: these
+settings only say how this process runs (rate limits, intervals, ports, credentials files).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from reconciler.adapters.aws.calling import RetryPolicy
+from reconciler.core.provenance import DEFAULT_INSTANCE
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "greengrass-reconciler"
+
+
+class ReconcilerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RECONCILER_", frozen=True, extra="ignore")
+
+    # --- identity and output
+    instance: str = Field(
+        DEFAULT_INSTANCE,
+        description="Name tagged on everything this reconciler creates; prune and drift "
+        "detection only consider deployments carrying it. One per account/region/spec path.",
+    )
+    log_format: Literal["auto", "json", "text"] = "auto"
+    log_level: str = "INFO"
+
+    # --- AWS calls
+    endpoint_url: str | None = Field(
+        None, description="Override every AWS endpoint (boto3 also honours AWS_ENDPOINT_URL)."
+    )
+    rate_limit: float = Field(20.0, gt=0, description="AWS calls per second, all services.")
+    rate_burst: int = Field(40, ge=1)
+    max_attempts: int = Field(8, ge=1, description="Attempts per call on temporary errors.")
+    initial_backoff: float = Field(0.2, ge=0)
+    max_backoff: float = Field(20.0, ge=0)
+    concurrency: int = Field(16, ge=1, description="Parallel reads and applies.")
+    listing_ttl: float = Field(300.0, ge=0, description="Seconds a component listing is reused.")
+
+    # --- controller
+    source: str = Field("deploy-specs", description="Local path, or Git URL, of the specs.")
+    branch: str = "main"
+    path: str = Field("deploy-specs", description="Specs directory inside a Git source.")
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    poll_interval: float = Field(60.0, gt=0)
+    resync_interval: float = Field(600.0, gt=0)
+    http_host: str = "0.0.0.0"  # a container serves its probes on every interface
+    http_port: int = Field(8080, ge=0, le=65535)
+    webhook_secret_file: Path | None = None
+    git_token_file: Path | None = None
+    git_ssh_key_file: Path | None = None
+    lock: Literal["none", "file", "lease"] = "file"
+    lease_name: str = "greengrass-reconciler"
+    lease_namespace: str | None = None
+    lease_duration: float = Field(30.0, gt=0)
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=self.max_attempts,
+            initial_backoff=self.initial_backoff,
+            max_backoff=self.max_backoff,
+        )
