@@ -31,6 +31,9 @@ from reconciler.core.specs.located import (
 from reconciler.core.specs.problems import InvalidSpecsError, SpecProblem, quoted
 from reconciler.core.specs.tree import SpecLimits
 
+# libyaml's parser emits the same events ~40 times faster (0.2 s instead of 10 s for 1 MiB);
+# PyYAML without libyaml falls back to its pure-Python parser.
+FASTEST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML = "tag:yaml.org,2002:"
 _PLAIN_MAPPING_TAGS = {None, "!", f"{_YAML}map"}
 _PLAIN_SEQUENCE_TAGS = {None, "!", f"{_YAML}seq"}
@@ -38,7 +41,9 @@ _MERGE_TAG = f"{_YAML}merge"
 _TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", type(None): "null"}
 
 
-def parse_file(file: str, data: bytes, limits: SpecLimits) -> Node | None:
+def parse_file(
+    file: str, data: bytes, limits: SpecLimits, *, loader: type[yaml.SafeLoader] = FASTEST_LOADER
+) -> Node | None:
     """Parse `data` (the content of `file`) as JSON when `file` ends in `.json`, else as YAML.
 
     Returns None for an empty file (no document at all). Raises `InvalidSpecsError` with the
@@ -46,8 +51,8 @@ def parse_file(file: str, data: bytes, limits: SpecLimits) -> Node | None:
     """
     text = _decode(file, data)
     if file.lower().endswith(".json"):
-        return _parse_json(file, text, limits)
-    return _Composer(file, text, limits, json_scalars=False).compose()
+        return _parse_json(file, text, limits, loader)
+    return _Composer(file, text, limits, loader, json_scalars=False).compose()
 
 
 def _decode(file: str, data: bytes) -> str:
@@ -65,7 +70,9 @@ def _decode(file: str, data: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _parse_json(file: str, text: str, limits: SpecLimits) -> Node | None:
+def _parse_json(
+    file: str, text: str, limits: SpecLimits, loader: type[yaml.SafeLoader]
+) -> Node | None:
     """Parse strictly as JSON (json module) and take line numbers from the YAML event stream.
 
     JSON is YAML as far as lines go; YAML only rejects tabs between tokens, which valid JSON can
@@ -84,7 +91,7 @@ def _parse_json(file: str, text: str, limits: SpecLimits) -> Node | None:
         raise InvalidSpecsError([_too_deep(file, 1, limits)]) from None
     except ValueError as error:  # NaN/Infinity, integers beyond Python's digit limit
         raise InvalidSpecsError([SpecProblem(file, 1, "", f"invalid JSON: {error}")]) from None
-    composer = _Composer(file, text.replace("\t", " "), limits, json_scalars=True)
+    composer = _Composer(file, text.replace("\t", " "), limits, loader, json_scalars=True)
     try:
         located = composer.compose()
     except InvalidSpecsError:
@@ -151,8 +158,17 @@ class _Anchor:
 class _Composer:
     """Builds one document's `Node` tree from YAML events (see the module docstring)."""
 
-    def __init__(self, file: str, text: str, limits: SpecLimits, *, json_scalars: bool) -> None:
+    def __init__(
+        self,
+        file: str,
+        text: str,
+        limits: SpecLimits,
+        loader_class: type[yaml.SafeLoader],
+        *,
+        json_scalars: bool,
+    ) -> None:
         self.file = file
+        self.loader_class = loader_class
         self.text = text
         self.limits = limits
         self.json_scalars = json_scalars
@@ -168,7 +184,7 @@ class _Composer:
     def compose(self) -> Node | None:
         try:
             # The reader checks the characters as soon as it is created, so create it in here.
-            self.loader = loader = yaml.SafeLoader(self.text)
+            self.loader = loader = self.loader_class(self.text)
             while loader.check_event():
                 self._handle(loader.get_event())  # type: ignore[no-untyped-call]  # PyYAML
         except yaml.MarkedYAMLError as error:
@@ -192,6 +208,8 @@ class _Composer:
     def _syntax_problem(self, error: yaml.MarkedYAMLError) -> SpecProblem:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
+        if "maximum nesting depth" in str(error.problem):  # libyaml's own cap (1000) came first
+            return _too_deep(self.file, line, self.limits)
         what = "JSON" if self.json_scalars else "YAML"
         problem = error.problem or "syntax error"
         context = f" ({error.context})" if error.context else ""

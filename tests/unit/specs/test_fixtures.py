@@ -18,12 +18,20 @@ def test_there_are_fixture_cases() -> None:
     assert len(CASES) >= 8
 
 
+def without_parser_wording(line: str) -> str:
+    # After "invalid YAML:" comes the wording of PyYAML or libyaml (whichever is installed), not
+    # ours; where and that it is invalid YAML is what the fixtures pin.
+    head, marker, _ = line.partition("invalid YAML:")
+    return head + marker
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_fixture_reports_exactly_the_expected_problems(case: str) -> None:
     expected = (FIXTURES / f"{case}.expected.txt").read_text(encoding="utf-8").splitlines()
     with pytest.raises(InvalidSpecsError) as raised:
         load_spec_set(FIXTURES / case)
-    assert [problem.render() for problem in raised.value.problems] == expected
+    found = [problem.render() for problem in raised.value.problems]
+    assert list(map(without_parser_wording, found)) == list(map(without_parser_wording, expected))
 
 
 @pytest.mark.parametrize("case", CASES)

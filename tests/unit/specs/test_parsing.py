@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from reconciler.core.specs import InvalidSpecsError, SpecLimits, SpecProblem
 from reconciler.core.specs.located import Node
-from reconciler.core.specs.parsing import parse_file
+from reconciler.core.specs.parsing import FASTEST_LOADER, parse_file
 
 LIMITS = SpecLimits()
+# Every test runs with libyaml's parser (when PyYAML has it) and with the pure-Python fallback.
+LOADERS = sorted({FASTEST_LOADER, yaml.SafeLoader}, key=lambda loader: loader.__name__)
+_loader: list[type[yaml.SafeLoader]] = [FASTEST_LOADER]
+
+
+@pytest.fixture(autouse=True, params=LOADERS, ids=[loader.__name__ for loader in LOADERS])
+def yaml_loader(request: pytest.FixtureRequest) -> None:
+    _loader[0] = request.param
 
 
 def parse(text: str | bytes, file: str = "doc.yaml", limits: SpecLimits = LIMITS) -> Node:
     data = text.encode() if isinstance(text, str) else text
-    node = parse_file(file, data, limits)
+    node = parse_file(file, data, limits, loader=_loader[0])
     assert node is not None
     return node
 
@@ -23,7 +32,7 @@ def failure(
 ) -> list[SpecProblem]:
     data = text.encode() if isinstance(text, str) else text
     with pytest.raises(InvalidSpecsError) as raised:
-        parse_file(file, data, limits)
+        parse_file(file, data, limits, loader=_loader[0])
     return list(raised.value.problems)
 
 
@@ -129,8 +138,8 @@ def test_a_byte_order_mark_is_accepted() -> None:
 
 
 def test_empty_files_have_no_document() -> None:
-    assert parse_file("doc.yaml", b"# just a comment\n", LIMITS) is None
-    assert parse_file("doc.json", b"  \n", LIMITS) is None
+    assert parse_file("doc.yaml", b"# just a comment\n", LIMITS, loader=_loader[0]) is None
+    assert parse_file("doc.json", b"  \n", LIMITS, loader=_loader[0]) is None
 
 
 def test_nesting_depth_is_capped() -> None:
