@@ -32,6 +32,10 @@ class GitHttpServer:
         self.project_root = project_root
         self.users = dict(users)
         self.requests: list[RecordedRequest] = []
+        # Cleared, requests wait (up to 30 s) before being served: a slow server, to look at
+        # the client while it waits.
+        self.open_gate = threading.Event()
+        self.open_gate.set()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -102,6 +106,7 @@ class _GitRequestHandler(BaseHTTPRequestHandler):
         pass  # keep test output quiet; requests are recorded instead
 
     def _serve(self) -> None:
+        self.git_server.open_gate.wait(30)
         url = urlsplit(self.path)
         user = self.git_server.authenticate(self.headers.get("Authorization"))
         if user is None:

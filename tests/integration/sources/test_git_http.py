@@ -7,6 +7,7 @@ of the cache, and the user's `~/.git-credentials`.
 
 from __future__ import annotations
 
+import base64
 import logging
 import socket
 import threading
@@ -21,6 +22,7 @@ from reconciler.errors import SourceError
 from tests.integration.sources.conftest import TOKEN, USER
 from tests.integration.sources.git_http_server import GitHttpServer
 from tests.integration.sources.repos import Upstream, git
+from tests.integration.sources.waiting import wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -179,6 +181,38 @@ def test_server_gone_then_back(
     git_server.start()  # the same port again
     assert source.fetch().revision == sha
     assert_secret_nowhere(TOKEN, source, all_logs, isolated_git)
+
+
+def test_the_token_is_on_no_command_line(
+    git_server: GitHttpServer, cache_dir: Path, token_file: Path
+) -> None:
+    source = http_source(git_server, cache_dir, credentials_for(token_file))
+    git_server.open_gate.clear()  # the fetch waits for the server: its processes are running
+    fetching = threading.Thread(target=source.fetch)
+    fetching.start()
+    try:
+        assert wait_for(lambda: any("remote-http" in line for line in command_lines()))
+        seen = command_lines()
+        assert any("fetch" in line for line in seen)
+        # Neither the token nor a Basic authorization header made of it (`-c http.extraHeader`).
+        basic = base64.b64encode(f"{USER}:{TOKEN}".encode()).decode()
+        assert not [line for line in seen if TOKEN in line or basic in line]
+    finally:
+        git_server.open_gate.set()
+        fetching.join(timeout=30)
+    assert source.last_good is not None
+
+
+def command_lines() -> list[str]:
+    """The command line of every process of this machine that we may read."""
+    lines = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                lines.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+            except (OSError, UnicodeDecodeError):
+                continue
+    return lines
 
 
 class _SilentServer:

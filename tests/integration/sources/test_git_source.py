@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 from pathlib import Path
 
@@ -230,3 +231,14 @@ def assert_last_good_intact(source: GitSource, good: SourceRevision) -> None:
     assert git(source.checkout_dir, "rev-parse", "HEAD") == good.revision
     assert (good.specs_root / "groups" / "prod.yaml").is_file()
     assert git(source.checkout_dir, "status", "--porcelain") == ""
+
+
+def test_a_cache_locked_by_another_process_is_reported(upstream: Upstream, cache_dir: Path) -> None:
+    source = GitSource(upstream.file_url(), cache_dir=cache_dir, timeout=0.5)
+    source.fetch()
+    lock_file = source.checkout_dir.with_name(source.checkout_dir.name + ".lock")
+    with lock_file.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as another reconciler process fetching right now
+        with pytest.raises(SourceError, match=r"in use by another process"):
+            source.fetch()
+    assert source.fetch().revision == upstream.head()
