@@ -120,14 +120,18 @@ def test_of_many_simultaneous_takers_exactly_one_wins(backend: Backend) -> None:
 def test_a_clock_ahead_by_less_than_the_grace_never_takes_a_lease_still_valid(
     backend: Backend,
 ) -> None:
-    holder = backend.make("replica-a")
-    ahead = backend.make("replica-b", clock=lambda: time.time() + 0.8 * GRACE)
-    far_ahead = backend.make("replica-c", clock=lambda: time.time() + DURATION + GRACE + 0.5)
+    grace = 1.0  # wide margins: a slow machine must not turn the timing around
+    holder = backend.make("replica-a", grace=grace)
+    ahead = backend.make("replica-b", grace=grace, clock=lambda: time.time() + 0.5)
+    far_ahead = backend.make("replica-c", grace=grace, clock=lambda: time.time() + 2.5)
     assert holder.try_acquire() is True
+    written = holder.holder()
+    assert written is not None
 
-    # Just before the lease runs out by the holder's clock, replica-b's clock already reads
-    # past renewed_at + duration; only the grace keeps it from taking a live lease.
-    time.sleep(DURATION - 0.1)
+    # Shortly before the lease runs out by the holder's clock, replica-b's clock reads past
+    # renewedAt + duration already; only the grace keeps it from taking a live lease.
+    time.sleep(DURATION - 0.2)
+    assert time.time() + 0.5 > written.renewed_at + DURATION
     assert ahead.try_acquire() is False
     assert holder.renew() is True
 
