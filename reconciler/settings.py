@@ -55,9 +55,15 @@ class ReconcilerSettings(BaseSettings):
     http_host: str = "0.0.0.0"  # a container serves its probes on every interface
     http_port: int = Field(8080, ge=0, le=65535)
     webhook_secret_file: Path | None = None
-    git_token_file: Path | None = None
-    git_ssh_key_file: Path | None = None
-    lock: Literal["none", "file", "lease"] = "file"
+    lock: Literal["none", "file", "kubernetes", "s3"] = Field(
+        "file",
+        description="Who may write: file (one machine), kubernetes (a coordination Lease), "
+        "s3 (a lock object, for replicas outside Kubernetes), none (a single replica only).",
+    )
+    lock_file: Path | None = Field(None, description="For lock=file; default in cache_dir.")
+    lock_bucket: str | None = Field(None, description="For lock=s3.")
+    lock_key: str = "greengrass-reconciler/leader.json"
+    lock_region: str | None = Field(None, description="For lock=s3; default: AWS_REGION.")
     lease_name: str = "greengrass-reconciler"
     lease_namespace: str | None = None
     lease_duration: float = Field(30.0, gt=0)

@@ -60,7 +60,7 @@ def _short(commit: str | None) -> str:
 
 def _spec_error_text(error: SpecError, limit: int = 5) -> str:
     if isinstance(error, InvalidSpecsError):
-        lines = [str(p) for p in error.problems[:limit]]
+        lines = [p.render() for p in error.problems[:limit]]
         more = len(error.problems) - limit
         return "; ".join(lines) + (f"; and {more} more" if more > 0 else "")
     return str(error)
@@ -90,6 +90,7 @@ class Reconciler:
         self._runtimes: dict[tuple[str, str], Runtime] = {}
         self._verified: set[tuple[str, str]] = set()
         self._last_synced: SourceRevision | None = None
+        self._last_cycle_failed = False
         self._rollouts: dict[str, tuple[str, Runtime]] = {}
         self._lock = threading.Lock()
 
@@ -109,6 +110,7 @@ class Reconciler:
         return list(self._runtimes.values())
 
     def _fail(self, trigger: str, commit: str | None, message: str, started: float) -> CycleOutcome:
+        self._last_cycle_failed = True
         self.status.update(last_error=ErrorRecord(message, commit, time.time()))
         log.error("reconcile failed", trigger=trigger, commit=_short(commit), error=message)
         return self._done(
@@ -143,7 +145,13 @@ class Reconciler:
                 )
             revision = last
         self.status.update(last_seen_commit=revision.revision, source=revision.description)
-        if not full and not changed_since(self._last_synced, revision):
+        if (
+            not full
+            and not self._last_cycle_failed
+            and not changed_since(self._last_synced, revision)
+        ):
+            # Same specs content as the last successful cycle (e.g. a README-only commit).
+            self.status.update(last_applied_commit=revision.revision)
             return self._done(
                 CycleOutcome(
                     trigger,
@@ -204,6 +212,7 @@ class Reconciler:
                 started,
             )
         self._last_synced = revision
+        self._last_cycle_failed = False
         now = time.time()
         self.status.update(
             ready=True,
