@@ -1,44 +1,24 @@
 """Parse the bytes of one YAML or JSON file into located `Node`s, safely.
 
-PyYAML's own composer recurses once per nesting level and expands nothing itself, so hostile
-input (10^5 nested brackets, "billion laughs" aliases) would crash or exhaust whatever walks the
-result. This module composes the tree from PyYAML's event stream (SafeLoader's scanner and parser,
-which do not recurse) with a stack of its own and caps the nesting depth and the number of values,
-counting every expansion of an alias. It also keeps the line of every key and value.
-
-Only JSON-compatible data is accepted: mapping keys must be strings, tags other than the standard
-ones are rejected, timestamps stay strings, floats must be finite. Duplicate keys are errors
-(silently keeping the last one hides mistakes in review).
+YAML goes through `Composer` (composing.py), which builds the tree from the parser's events with
+limits on depth and size. JSON is parsed strictly by the json module, and its lines are taken from
+the same event stream (JSON is YAML as far as lines go).
 """
 
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass, field
-from typing import NoReturn
 
 import yaml
-from yaml import events
 
-from reconciler.core.specs.located import (
-    FieldPath,
-    JsonValue,
-    Node,
-    SourceLocation,
-    node_from_plain,
-)
-from reconciler.core.specs.problems import InvalidSpecsError, SpecProblem, quoted
+from reconciler.core.specs.composing import Composer, too_deep
+from reconciler.core.specs.located import JsonValue, Node, SourceLocation, node_from_plain
+from reconciler.core.specs.problems import InvalidSpecsError, SpecProblem
 from reconciler.core.specs.tree import SpecLimits
 
 # libyaml's parser emits the same events ~40 times faster (0.2 s instead of 10 s for 1 MiB);
 # PyYAML without libyaml falls back to its pure-Python parser.
 FASTEST_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_YAML = "tag:yaml.org,2002:"
-_PLAIN_MAPPING_TAGS = {None, "!", f"{_YAML}map"}
-_PLAIN_SEQUENCE_TAGS = {None, "!", f"{_YAML}seq"}
-_MERGE_TAG = f"{_YAML}merge"
-_TYPE_NAMES = {bool: "a boolean", int: "an integer", float: "a number", type(None): "null"}
 
 
 def parse_file(
@@ -52,7 +32,7 @@ def parse_file(
     text = _decode(file, data)
     if file.lower().endswith(".json"):
         return _parse_json(file, text, limits, loader)
-    return _Composer(file, text, limits, loader, json_scalars=False).compose()
+    return Composer(file, text, limits, loader, json_scalars=False).compose()
 
 
 def _decode(file: str, data: bytes) -> str:
@@ -88,10 +68,10 @@ def _parse_json(
             [SpecProblem(file, error.lineno, "", f"invalid JSON: {error.msg}")]
         ) from None
     except RecursionError:
-        raise InvalidSpecsError([_too_deep(file, 1, limits)]) from None
+        raise InvalidSpecsError([too_deep(file, 1, limits)]) from None
     except ValueError as error:  # NaN/Infinity, integers beyond Python's digit limit
         raise InvalidSpecsError([SpecProblem(file, 1, "", f"invalid JSON: {error}")]) from None
-    composer = _Composer(file, text.replace("\t", " "), limits, loader, json_scalars=True)
+    composer = Composer(file, text.replace("\t", " "), limits, loader, json_scalars=True)
     try:
         located = composer.compose()
     except InvalidSpecsError:
@@ -115,320 +95,3 @@ def _count_values(value: JsonValue) -> int:
 
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON number")
-
-
-def _line(event: events.Event) -> int:
-    return event.start_mark.line + 1 if event.start_mark is not None else 1
-
-
-def _too_deep(file: str, line: int, limits: SpecLimits) -> SpecProblem:
-    return SpecProblem(file, line, "", f"nested more than {limits.max_depth} levels deep")
-
-
-@dataclass
-class _Frame:
-    """A mapping or list being composed."""
-
-    start: events.CollectionStartEvent
-    path: FieldPath
-    is_mapping: bool
-    first_node: int
-    items: list[Node] = field(default_factory=list)
-    entries: dict[str, Node] = field(default_factory=dict)
-    merged: list[Node] = field(default_factory=list)
-    key: tuple[str, int, str] | None = (
-        None  # (key, line, "entry" | "merge" | "skip") awaiting a value
-    )
-    height: int = 0
-
-    def next_path(self) -> FieldPath:
-        if self.is_mapping:
-            assert self.key is not None
-            return (*self.path, self.key[0])
-        return (*self.path, len(self.items))
-
-
-@dataclass(frozen=True)
-class _Anchor:
-    node: Node | None  # None while the anchored collection is still being composed
-    size: int
-    height: int
-
-
-class _Composer:
-    """Builds one document's `Node` tree from YAML events (see the module docstring)."""
-
-    def __init__(
-        self,
-        file: str,
-        text: str,
-        limits: SpecLimits,
-        loader_class: type[yaml.SafeLoader],
-        *,
-        json_scalars: bool,
-    ) -> None:
-        self.file = file
-        self.loader_class = loader_class
-        self.text = text
-        self.limits = limits
-        self.json_scalars = json_scalars
-        self.loader: yaml.SafeLoader | None = None
-        self.stack: list[_Frame] = []
-        self.anchors: dict[str, _Anchor] = {}
-        self.nodes = 0
-        self.root: Node | None = None
-        self.documents = 0
-        self.problems: list[SpecProblem] = []
-        self.unreadable_as_yaml = False
-
-    def compose(self) -> Node | None:
-        try:
-            # The reader checks the characters as soon as it is created, so create it in here.
-            self.loader = loader = self.loader_class(self.text)
-            while loader.check_event():
-                self._handle(loader.get_event())  # type: ignore[no-untyped-call]  # PyYAML
-        except yaml.MarkedYAMLError as error:
-            self.unreadable_as_yaml = True
-            raise InvalidSpecsError([self._syntax_problem(error)]) from None
-        except yaml.YAMLError as error:  # a ReaderError: a character YAML does not allow
-            self.unreadable_as_yaml = True
-            position = getattr(error, "position", 0)
-            line = self.text[:position].count("\n") + 1
-            character = getattr(error, "character", None)
-            what = f"character U+{character:04X}" if isinstance(character, int) else "a character"
-            message = f"invalid YAML: {what} is not allowed in YAML (only printable Unicode)"
-            raise InvalidSpecsError([SpecProblem(self.file, line, "", message)]) from None
-        finally:
-            if self.loader is not None:
-                self.loader.dispose()
-        if self.problems:
-            raise InvalidSpecsError(self.problems)
-        return self.root
-
-    def _syntax_problem(self, error: yaml.MarkedYAMLError) -> SpecProblem:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        if "maximum nesting depth" in str(error.problem):  # libyaml's own cap (1000) came first
-            return _too_deep(self.file, line, self.limits)
-        what = "JSON" if self.json_scalars else "YAML"
-        problem = error.problem or "syntax error"
-        context = f" ({error.context})" if error.context else ""
-        return SpecProblem(self.file, line, "", f"invalid {what}: {problem}{context}")
-
-    def _fail(self, line: int, message: str) -> NoReturn:
-        raise InvalidSpecsError([*self.problems, SpecProblem(self.file, line, "", message)])
-
-    def _handle(self, event: events.Event) -> None:
-        line = _line(event)
-        if isinstance(event, events.DocumentStartEvent):
-            self.documents += 1
-            if self.documents > 1:
-                self._fail(
-                    line,
-                    "a second YAML document starts here ('---'): put each spec document in a file "
-                    "of its own",
-                )
-        elif isinstance(event, events.MappingStartEvent | events.SequenceStartEvent):
-            self._start_collection(event, line)
-        elif isinstance(event, events.MappingEndEvent | events.SequenceEndEvent):
-            self._end_collection()
-        elif isinstance(event, events.ScalarEvent):
-            self._scalar(event, line)
-        elif isinstance(event, events.AliasEvent):
-            self._alias(event, line)
-
-    def _start_collection(self, event: events.CollectionStartEvent, line: int) -> None:
-        is_mapping = isinstance(event, events.MappingStartEvent)
-        allowed = _PLAIN_MAPPING_TAGS if is_mapping else _PLAIN_SEQUENCE_TAGS
-        if event.tag not in allowed:
-            self._fail(
-                line,
-                f"unsupported YAML tag {event.tag!r} (only plain mappings, lists and scalars "
-                "are allowed)",
-            )
-        if self.stack and self.stack[-1].is_mapping and self.stack[-1].key is None:
-            self._fail(line, "a mapping key must be a string, not a mapping or a list")
-        if len(self.stack) >= self.limits.max_depth:
-            raise InvalidSpecsError([*self.problems, _too_deep(self.file, line, self.limits)])
-        if event.anchor is not None:
-            self.anchors[event.anchor] = _Anchor(None, 0, 0)
-        path = self.stack[-1].next_path() if self.stack else ()
-        self._count(1, line)
-        self.stack.append(_Frame(event, path, is_mapping, self.nodes))
-
-    def _end_collection(self) -> None:
-        frame = self.stack.pop()
-        start_line = _line(frame.start)
-        if frame.is_mapping:
-            entries = self._with_merged_entries(frame)
-            value: dict[str, Node] | list[Node] = entries
-        else:
-            value = frame.items
-        location = self._location_in_parent(start_line)
-        node = Node(value, location, frame.path)
-        if frame.start.anchor is not None:
-            size = self.nodes - frame.first_node + 1
-            self.anchors[frame.start.anchor] = _Anchor(node, size, frame.height + 1)
-        self._attach(node, frame.height + 1)
-
-    def _with_merged_entries(self, frame: _Frame) -> dict[str, Node]:
-        """Apply YAML merge keys (`<<: *base`): explicit keys win, then earlier merged mappings."""
-        if not frame.merged:
-            return frame.entries
-        combined: dict[str, Node] = {}
-        for source in frame.merged:
-            for key, item in (source.mapping() or {}).items():
-                combined.setdefault(key, item)
-        combined.update(frame.entries)
-        return combined
-
-    def _location_in_parent(self, line: int) -> SourceLocation:
-        # An entry of a mapping is located at its key: that is where a reader looks for it.
-        if self.stack and self.stack[-1].is_mapping and self.stack[-1].key is not None:
-            return SourceLocation(self.file, self.stack[-1].key[1])
-        return SourceLocation(self.file, line)
-
-    def _attach(self, node: Node, height: int) -> None:
-        if not self.stack:
-            self.root = node
-            return
-        parent = self.stack[-1]
-        parent.height = max(parent.height, height)
-        if not parent.is_mapping:
-            parent.items.append(node)
-            return
-        assert parent.key is not None
-        key, key_line, role = parent.key
-        parent.key = None
-        if role == "merge":
-            self._merge_source(parent, node, key_line)
-        elif role == "skip":
-            return
-        elif key in parent.entries:
-            first = parent.entries[key].location.line
-            self.problems.append(
-                SpecProblem.at(
-                    SourceLocation(self.file, key_line),
-                    (*parent.path, key),
-                    f"duplicate key {key!r} (first defined at line {first}); remove one of them",
-                )
-            )
-        else:
-            parent.entries[key] = node
-
-    def _merge_source(self, frame: _Frame, node: Node, line: int) -> None:
-        sources = node.value if isinstance(node.value, list) else [node]
-        for source in sources:
-            if source.mapping() is None:
-                self._fail(line, "the YAML merge key '<<' takes a mapping or a list of mappings")
-            frame.merged.append(source)
-
-    def _scalar(self, event: events.ScalarEvent, line: int) -> None:
-        parent = self.stack[-1] if self.stack else None
-        if parent is not None and parent.is_mapping and parent.key is None:
-            self._key(parent, event, line)
-            return
-        self._count(1, line)
-        path = parent.next_path() if parent is not None else ()
-        location = self._location_in_parent(line)
-        value = self._scalar_value(event, location, path)
-        node = Node(value, location, path, raw=event.value)
-        if event.anchor is not None:
-            self.anchors[event.anchor] = _Anchor(node, 1, 0)
-        self._attach(node, 0)
-
-    def _key(self, frame: _Frame, event: events.ScalarEvent, line: int) -> None:
-        tag = self._resolved_tag(event)
-        if tag == _MERGE_TAG and not self.json_scalars:
-            frame.key = ("<<", line, "merge")
-            return
-        location = SourceLocation(self.file, line)
-        value = self._scalar_value(event, location, frame.path)
-        if isinstance(value, str):
-            frame.key = (value, line, "entry")
-            return
-        kind = _TYPE_NAMES.get(type(value), "not a string")
-        self.problems.append(
-            SpecProblem.at(
-                location,
-                frame.path,
-                f"the key {quoted(event.value)} is read as {kind}, but keys must be strings: "
-                f'quote it ("{event.value[:60]}")',
-            )
-        )
-        frame.key = ("", line, "skip")
-
-    def _alias(self, event: events.AliasEvent, line: int) -> None:
-        anchor = self.anchors.get(event.anchor or "")
-        if anchor is None:
-            self._fail(line, f"alias *{event.anchor} refers to no anchor defined before it")
-        if anchor.node is None:
-            self._fail(
-                line, f"alias *{event.anchor} refers to the mapping or list that contains it"
-            )
-        parent = self.stack[-1] if self.stack else None
-        if parent is not None and parent.is_mapping and parent.key is None:
-            self._fail(line, "a mapping key must be a string, not an alias")
-        if len(self.stack) + anchor.height > self.limits.max_depth:
-            raise InvalidSpecsError([*self.problems, _too_deep(self.file, line, self.limits)])
-        self._count(anchor.size, line)
-        self._attach(anchor.node, anchor.height)
-
-    def _count(self, nodes: int, line: int) -> None:
-        self.nodes += nodes
-        if self.nodes > self.limits.max_nodes:
-            message = (
-                f"more than {self.limits.max_nodes} values (counting every expansion of YAML "
-                "aliases): the file is too large or an alias bomb"
-            )
-            raise InvalidSpecsError([*self.problems, SpecProblem(self.file, line, "", message)])
-
-    def _resolved_tag(self, event: events.ScalarEvent) -> str:
-        if event.tag is None or event.tag == "!":
-            assert self.loader is not None
-            resolved: str = self.loader.resolve(  # type: ignore[no-untyped-call]  # PyYAML
-                yaml.ScalarNode, event.value, event.implicit
-            )
-            return resolved
-        return event.tag
-
-    def _scalar_value(
-        self, event: events.ScalarEvent, location: SourceLocation, path: FieldPath
-    ) -> bool | int | float | str | None:
-        if self.json_scalars:
-            # The file already passed json.loads: quoted scalars are strings, plain ones literals.
-            literal: bool | int | float | str | None = (
-                event.value if event.style else json.loads(event.value)
-            )
-            return literal
-        tag = self._resolved_tag(event)
-        node = yaml.ScalarNode(tag, event.value)
-        assert self.loader is not None
-        try:
-            if tag in (f"{_YAML}str", f"{_YAML}timestamp", f"{_YAML}value", f"{_YAML}merge"):
-                return event.value  # dates stay text: JSON has no date type
-            if tag == f"{_YAML}null":
-                return None
-            if tag == f"{_YAML}bool":
-                return bool(self.loader.construct_yaml_bool(node))
-            if tag == f"{_YAML}int":
-                return int(self.loader.construct_yaml_int(node))
-            if tag == f"{_YAML}float":
-                number = float(self.loader.construct_yaml_float(node))
-                if not math.isfinite(number):
-                    what = quoted(event.value)
-                    message = f"{what} is not a finite number (JSON has no NaN or infinity)"
-                    self.problems.append(SpecProblem.at(location, path, message))
-                return number
-        except (ValueError, OverflowError, yaml.YAMLError) as error:
-            self.problems.append(
-                SpecProblem.at(
-                    location, path, f"cannot read {quoted(event.value)}: {str(error).split(';')[0]}"
-                )
-            )
-            return event.value
-        message = (
-            f"unsupported YAML tag {tag!r} (only plain mappings, lists and scalars are allowed)"
-        )
-        self.problems.append(SpecProblem.at(location, path, message))
-        return event.value

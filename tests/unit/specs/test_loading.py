@@ -123,17 +123,21 @@ def test_overrides_carry_their_rules(sample: SpecSet) -> None:
     [override] = sample.overrides
     assert (override.name, override.base_version, override.bump) == (MODEL_STORE, "2.1.9", "patch")
     assert override.version is None and override.publisher == "ACME Vision"
-    matches = [
-        (rule.match, rule.uri is not None, rule.local is not None)
-        for rule in override.artifact_rules
+    rules = {rule.match: rule for rule in override.artifact_rules}
+    assert [rule.match for rule in override.artifact_rules][:3] == [
+        "*x86_64*",
+        "*aarch64*",
+        "*armv7l*",
     ]
-    assert matches == [
-        ("*x86_64*", False, True),
-        ("*aarch64*", False, True),
-        ("*armv7l*", True, False),
-    ]
-    local = override.artifact_rules[0].local
-    assert local is not None and local.path.startswith("overrides/models/")
+    for rule in override.artifact_rules:
+        assert (rule.uri is None) != (rule.local is None)  # exactly one source per rule
+    for match in ("*x86_64*", "*aarch64*"):
+        local = rules[match].local
+        assert local is not None and local.path.startswith("overrides/models/")
+        assert local.size == (SAMPLE / local.path).stat().st_size
+    assert rules["*armv7l*"].uri == (
+        "s3://acme-greengrass-artifacts/models/DLR-resnet18-armv7l-cpu-ImageClassification.tar.gz"
+    )
 
 
 def test_recipes_and_artifacts_are_not_spec_documents() -> None:
