@@ -5,11 +5,14 @@ the lease while it leads and tries to take it while it does not. `is_leader` is 
 the reconcile loop asks before every write.
 
 The leader gives up *before* anybody else may take over: leadership counts from the moment the
-latest successful renewal *started* and lasts `duration - retry_period`, while another replica
-may only take the lease `duration + grace` after the renewal time written in the store, which is
-later. So a leader cut off from the store (renewals failing or hanging) stops leading on its own
-before a successor starts, with no clock shared between them. `is_leader` checks that deadline
-itself, so it turns False on time even while a renewal call hangs.
+latest successful renewal *started* and lasts `duration - retry_period` (measured on this
+process' monotonic clock), while another replica may only take the lease `duration + grace`
+after the renewal time written in the store, which is later. So a leader cut off from the store
+(renewals failing or hanging) stops leading on its own before a successor starts, as long as
+the replicas' wall clocks differ by less than `grace + retry_period`.
+
+Lease calls run on a separate I/O thread: `is_leader` turns False at the deadline and
+`on_change(False)` is called then, even while a renewal call hangs in the store's client.
 """
 
 from __future__ import annotations
