@@ -1,0 +1,1 @@
+print("upload, now with retries")
