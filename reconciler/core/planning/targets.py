@@ -127,9 +127,12 @@ def plan_target(
     for name, desired in spec.components.items():
         version = desired.version or versions.get(name)
         if version is None:
+            # The loader only lets a version be omitted for components the repository
+            # declares, so this is an override whose version could not be chosen: its own
+            # error comes first; this line says which groups it blocks.
             raise TargetPlanningError(
-                f"{desired.source}: {spec.thing_group}: {name} has no version and the "
-                "repository declares no version of it"
+                f"{desired.source}: {spec.thing_group}: {name} has no version because its "
+                "ComponentOverride could not be planned (see that error)"
             )
         plan, entry, notes = _desired_component(
             spec, desired, version, live_components.get(name), recipe_of
