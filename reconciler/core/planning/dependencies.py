@@ -40,13 +40,15 @@ def dependency_problems(
             wanted.setdefault(dependency.name, []).append(
                 Requirement(f"{name}@{version}", dependency.requirement)
             )
+    # Name the Deployment document first, as every other planning error does.
+    where = f"{target.spec_file}: {target.thing_group}" if target.spec_file else target.thing_group
     problems: list[str] = []
     for name, requirements in sorted(wanted.items()):
         if name in roots:
             blocked = [r for r in requirements if not satisfies(roots[name], r.requirement)]
             if blocked:
                 problems.append(
-                    f"{target.thing_group}: {name} {roots[name]} (pinned) does not satisfy "
+                    f"{where}: {name} {roots[name]} (pinned) does not satisfy "
                     + "; ".join(str(r) for r in blocked)
                 )
             continue
@@ -58,7 +60,7 @@ def dependency_problems(
             candidates.add(extra_versions[name])
         if not any(all(satisfies(v, r.requirement) for r in requirements) for v in candidates):
             problems.append(
-                f"{target.thing_group}: no version of {name} "
+                f"{where}: no version of {name} "
                 f"(known: {', '.join(sort_versions(candidates)) or 'none'}) satisfies "
                 + " and ".join(str(r) for r in requirements)
             )
