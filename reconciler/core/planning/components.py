@@ -172,7 +172,10 @@ def resolve_override(
     override: ComponentOverride,
     live: LiveState,
     roots: Iterable[tuple[str, str]],
+    own_recipes: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
 ) -> tuple[ComponentVersionPlan | None, str | None]:
+    """The override's version plan, or the error that prevents one. `own_recipes` are the
+    repository's custom recipes: a custom dependant's range counts like a public one's."""
     where = f"{override.source}: override of {override.name}"
     record = live.recipes.get((override.name, override.base_version))
     if record is None or not record.public:
@@ -202,7 +205,8 @@ def resolve_override(
         for v in private
         if live.private_version_tags.get((override.name, v), {}).get(CONTENT_HASH) == digest
     ]
-    requirements = _dependants(override.name, roots, {k: r.recipe for k, r in live.recipes.items()})
+    recipes = {**{k: r.recipe for k, r in live.recipes.items()}, **(own_recipes or {})}
+    requirements = _dependants(override.name, roots, recipes)
     if reused:
         version, exists = reused[-1], True
     elif override.version is not None:
@@ -254,7 +258,8 @@ def resolve_repository_components(spec_set: SpecSet, live: LiveState) -> Reposit
         if error:
             errors.append(error)
     for override in spec_set.overrides:
-        maybe_plan, error = resolve_override(spec_set.settings, override, live, roots)
+        own = {(p.name, p.version): p.recipe for p in plans if p.origin is ComponentOrigin.CUSTOM}
+        maybe_plan, error = resolve_override(spec_set.settings, override, live, roots, own)
         if maybe_plan is not None:
             plans.append(maybe_plan)
         if error:
