@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 _access_log = logging.getLogger("reconciler.http.access")
 
-# Scraped every few seconds: logged at DEBUG so that INFO shows what people and webhooks did.
+# Probed and scraped every few seconds (a 503 from /readyz included, until the first sync):
+# logged at DEBUG so that INFO shows what people and webhooks did.
 _QUIET_ENDPOINTS = frozenset({"healthz", "readyz", "metrics"})
 
 
@@ -100,7 +101,7 @@ class ControllerApp:
 
 def _log_access(request: Request, endpoint: str | None, status: int, seconds: float) -> None:
     # The path only: query strings may carry tokens, and bodies are never logged.
-    level = logging.DEBUG if endpoint in _QUIET_ENDPOINTS and status < 500 else logging.INFO
+    level = logging.DEBUG if endpoint in _QUIET_ENDPOINTS else logging.INFO
     _access_log.log(
         level,
         "%s %s %d %.1fms from %s",
