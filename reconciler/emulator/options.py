@@ -30,7 +30,7 @@ class EmulatorOptions:
     component_ready_seconds: float = 0.0
     strict_responses: bool = False
     faults: FaultSettings = field(default_factory=FaultSettings)
-    threads: int = 8
+    threads: int = 4
     request_log_limit: int = 100_000
     server: str = "waitress"
     compact_every: int = 10_000

@@ -10,6 +10,7 @@ time; start another one in a subprocess (`python -m reconciler emulator`) if you
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import threading
@@ -24,6 +25,23 @@ log = logging.getLogger(__name__)
 
 _running_lock = threading.Lock()
 _running: EmulatorServer | None = None
+
+
+def _continue_safe_channel() -> type:
+    # waitress ships no type information; importlib keeps mypy from looking for it.
+    http_channel: Any = importlib.import_module("waitress.channel").HTTPChannel
+
+    class ContinueSafeChannel(http_channel):  # type: ignore[misc]
+        """waitress 3.0.2 marks a request incomplete when it answers `Expect: 100-continue`,
+        even one that is complete already (`Content-Length: 0`, as boto3 sends for an empty
+        S3 PutObject): such a request would never be served. Keep its completeness."""
+
+        def send_continue(self) -> None:
+            completed = self.request.completed
+            super().send_continue()
+            self.request.completed = completed
+
+    return ContinueSafeChannel
 
 
 class EmulatorAlreadyRunningError(RuntimeError):
@@ -125,6 +143,7 @@ class EmulatorServer:
             channel_timeout=60,
             ident="reconciler-emulator",
         )
+        self._server.channel_class = _continue_safe_channel()
         self._port = int(self._server.effective_port)
         self._thread = threading.Thread(
             target=self._server.run, name="emulator-waitress", daemon=True

@@ -120,13 +120,10 @@ class DeploymentService:
         next_token: str | None,
     ) -> tuple[list[Deployment], str | None]:
         latest_only = (history_filter or "LATEST_ONLY") == "LATEST_ONLY"
+        candidates = self.store.newest_first(target_arn=target_arn, latest_only=latest_only)
 
         def matching() -> Iterator[Deployment]:
-            for deployment in self.store.newest_first():
-                if latest_only and not deployment.is_latest:
-                    continue
-                if target_arn and deployment.target_arn != target_arn:
-                    continue
+            for deployment in candidates:
                 if parent_target_arn and deployment.parent_target_arn != parent_target_arn:
                     continue
                 yield deployment

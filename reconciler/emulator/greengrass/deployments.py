@@ -60,6 +60,8 @@ class DeploymentStore:
 
     def __init__(self) -> None:
         self._by_id: dict[str, Deployment] = {}
+        # Per target, in creation order: listing one target's history never scans the others.
+        self._by_target: dict[str, dict[str, Deployment]] = {}
         self.targets: dict[str, TargetHistory] = {}
         self.next_seq = 1
 
@@ -68,11 +70,13 @@ class DeploymentStore:
 
     def put(self, deployment: Deployment) -> None:
         self._by_id[deployment.deployment_id] = deployment
+        self._by_target.setdefault(deployment.target_arn, {})[deployment.deployment_id] = deployment
         self.next_seq = max(self.next_seq, deployment.seq + 1)
 
     def delete(self, deployment_id: str) -> None:
         removed = self._by_id.pop(deployment_id, None)
         if removed is not None:
+            self._by_target.get(removed.target_arn, {}).pop(deployment_id, None)
             history = self.targets.get(removed.target_arn)
             if history is not None and history.latest_id == deployment_id:
                 history.latest_id = None
@@ -86,9 +90,22 @@ class DeploymentStore:
             return None
         return self._by_id.get(history.latest_id)
 
-    def newest_first(self) -> Iterator[Deployment]:
-        # Deployments are inserted in creation order (snapshots are written in that order too),
-        # so walking the dict backwards is newest first without sorting.
+    def newest_first(
+        self, *, target_arn: str | None = None, latest_only: bool = False
+    ) -> Iterator[Deployment]:
+        """Deployments from the newest, optionally of one target and/or only latest revisions.
+
+        Deployments are inserted in creation order (snapshots are written in that order too),
+        so walking the dicts backwards is newest first without sorting everything.
+        """
+        if target_arn is not None:
+            if latest_only:
+                latest = self.latest_for(target_arn)
+                return iter([latest] if latest is not None else [])
+            return reversed(self._by_target.get(target_arn, {}).values())
+        if latest_only:
+            latest_ones = (self.latest_for(target) for target in self.targets)
+            return iter(sorted((d for d in latest_ones if d), key=lambda d: -d.seq))
         return reversed(self._by_id.values())
 
     def all(self) -> list[Deployment]:
@@ -96,5 +113,6 @@ class DeploymentStore:
 
     def clear(self) -> None:
         self._by_id.clear()
+        self._by_target.clear()
         self.targets.clear()
         self.next_seq = 1
