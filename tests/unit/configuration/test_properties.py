@@ -39,7 +39,7 @@ from tests.unit.configuration.strategies import (
 )
 
 # A few seconds by default; CONFIGURATION_EXAMPLES=5000 explores much further.
-EXAMPLES = int(os.environ.get("CONFIGURATION_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("CONFIGURATION_EXAMPLES", "100"))
 PROPERTY_SETTINGS = settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
