@@ -7,8 +7,10 @@ thing groups left out are named (as far as space allows) at the end.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from reconciler.core.markers import marker_line
-from reconciler.core.plan import Plan, TargetPlan
+from reconciler.core.plan import Plan, TargetAction, TargetPlan
 from reconciler.core.rendering.changes import (
     Entry,
     Sign,
@@ -19,8 +21,15 @@ from reconciler.core.rendering.changes import (
 )
 
 MAX_COMMENT_CHARS = 65_536
-# Room kept for the truncation notes themselves and for the publisher's own footer.
+# Room kept for the notes on what was left out, and for a publisher's own footer.
 _RESERVE = 1_500
+# The summary table, the versions and the warnings may take at most this share of the room, so
+# that a plan with thousands of changed groups still shows some of them in full.
+_HEADER_SHARE = 0.4
+_SECTION_CUT_NOTE = (
+    "*… this section was truncated to fit GitHub's comment limit; "
+    "run `reconciler plan` for the full plan.*"
+)
 
 
 def _diff_lines(entry: Entry) -> list[str]:
@@ -44,39 +53,104 @@ def _diff_lines(entry: Entry) -> list[str]:
     ]
 
 
-def _section(target: TargetPlan) -> list[str]:
+def _section_parts(target: TargetPlan) -> tuple[list[str], list[str], list[str]]:
+    """(opening lines, diff lines, closing lines) of a thing group's `<details>` section."""
     where = f" — `{target.spec_file}`" if target.spec_file else ""
-    lines = [
-        "<details>",
-        f"<summary><b>{target_heading(target)}</b>{where}</summary>",
-        "",
-        "```diff",
-    ]
-    for entry in target_entries(target):
-        lines.extend(_diff_lines(entry))
-    lines.append("```")
-    lines.extend(f"> ⚠️ {w}" for w in target.warnings)
-    lines += ["", "</details>", ""]
-    return lines
+    summary = f"<summary><b>{target_heading(target)}</b>{where}</summary>"
+    head = ["<details>", summary, "", "```diff"]
+    diff = [line for entry in target_entries(target) for line in _diff_lines(entry)]
+    tail = ["```", *(f"> ⚠️ {w}" for w in target.warnings), "", "</details>", ""]
+    return head, diff, tail
 
 
-def _header(plan: Plan, key: str, title: str) -> list[str]:
+def _join(lines: list[str]) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def _section(target: TargetPlan) -> str:
+    head, diff, tail = _section_parts(target)
+    return _join(head + diff + tail)
+
+
+def _cut_section(target: TargetPlan, room: int) -> str | None:
+    """The section with as many diff lines as fit in `room` and a note saying it was cut;
+    None when not even one diff line fits. The fence is always closed, the warnings kept."""
+    head, diff, tail = _section_parts(target)
+    tail = [tail[0], *tail[1:-3], "", _SECTION_CUT_NOTE, *tail[-3:]]
+    used = len(_join(head + tail))
+    kept: list[str] = []
+    for line in diff:
+        if used + len(line) + 1 > room:
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return _join(head + kept + tail) if kept else None
+
+
+def _changes_cell(target: TargetPlan) -> str:
+    if target.action is TargetAction.PRUNE:
+        return "the deployment (cancelled when prune is enabled)"
+    names = [f"`{c.name}`" for c in target.changed_components]
+    names += [f"`{c.field}`" for c in target.field_changes]
+    return ", ".join(names) or "redeploy"
+
+
+def _bounded(lines: list[str], room: int, more: Callable[[int], str]) -> list[str]:
+    """The first of `lines` that fit in `room` characters, then `more(number left out)`."""
+    kept: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        rest = len(lines) - index
+        # Keep room for the "more" line unless this is the last line and it fits.
+        needed = len(line) + 1 + (0 if rest == 1 else len(more(rest)) + 1)
+        if used + needed > room:
+            return [*kept, more(rest)]
+        kept.append(line)
+        used += len(line) + 1
+    return kept
+
+
+def _header(plan: Plan, key: str, title: str, room: int) -> list[str]:
     lines = [marker_line(key), f"### {title}", "", f"**{summary_line(plan)}**", ""]
     if plan.commit:
         lines += [f"Specs at commit `{plan.commit}`.", ""]
     if not plan.has_changes:
         return lines
-    lines += ["| Thing group | Action | Components changed |", "|---|---|---|"]
-    for target in plan.changed_targets:
-        changed = ", ".join(f"`{c.name}`" for c in target.changed_components) or "policies"
-        lines.append(f"| `{target.thing_group}` | {target.action.value} | {changed} |")
-    lines.append("")
+    room -= len(_join(lines))
+    rows = [
+        f"| `{t.thing_group}` | {t.action.value} | {_changes_cell(t)} |"
+        for t in plan.changed_targets
+    ]
+    table = ["| Thing group | Action | Changes |", "|---|---|---|"]
+    table += _bounded(rows, room // 2, lambda n: f"| *… {n} more* | | |")
+    table.append("")
+    room -= len(_join(table))
+    rest: list[str] = []
     if plan.versions_to_create:
-        lines.append("**Component versions to create**")
-        lines += [f"- {version_entry(v).label}" for v in plan.versions_to_create]
-        lines.append("")
-    lines += [f"> ⚠️ {w}" for w in plan.warnings]
-    return lines
+        rest.append("**Component versions to create**")
+        rest += [f"- {version_entry(v).label}" for v in plan.versions_to_create]
+        rest.append("")
+    if plan.warnings:
+        rest += [*(f"> ⚠️ {w}" for w in plan.warnings), ""]
+    return lines + table + _bounded(rest, room, lambda n: f"*… {n} more lines not shown*")
+
+
+def _left_out_note(left_out: list[TargetPlan], room: int) -> str:
+    """Names as many of the groups left out as fit in `room` characters."""
+    count = len(left_out)
+    start = (
+        f"\n*{count} more thing group{'s' if count != 1 else ''} "
+        "with changes not shown here (comment size limit): "
+    )
+    names: list[str] = []
+    for index, target in enumerate(left_out):
+        others = count - index
+        name = f"`{target.thing_group}`"
+        ending = "*\n" if others == 1 else f" and {others - 1} more*\n"
+        if len(start) + len(", ".join([*names, name])) + len(ending) > room:
+            return start + ", ".join(names) + f" and {others} more*\n"
+        names.append(name)
+    return start + ", ".join(names) + "*\n"
 
 
 def render_markdown(
@@ -86,9 +160,10 @@ def render_markdown(
     title: str = "greengrass-reconciler plan",
     limit: int = MAX_COMMENT_CHARS,
 ) -> str:
-    """The comment body; never longer than `limit` characters."""
-    header = "\n".join(_header(plan, key, title)) + "\n"
-    budget = limit - _RESERVE - len(header)
+    """The comment body; never longer than `limit` characters, its code fences always closed."""
+    room = limit - _RESERVE
+    header = _join(_header(plan, key, title, int(room * _HEADER_SHARE)))
+    budget = room - len(header)
     body: list[str] = []
     left_out: list[TargetPlan] = []
     used = 0
@@ -96,32 +171,19 @@ def render_markdown(
         if left_out:
             left_out.append(target)
             continue
-        section = "\n".join(_section(target)) + "\n"
-        if used + len(section) <= budget:
-            body.append(section)
-            used += len(section)
-            continue
-        room = budget - used
-        if room > 400:
-            cut = section[: room - 200].rsplit("\n", 1)[0]
-            body.append(
-                cut + "\n```\n\n*… this section was truncated to fit GitHub's comment limit; "
-                "run `reconciler plan` for the full plan.*\n\n</details>\n"
-            )
-            used = budget
-        else:
-            left_out.append(target)
+        section = _section(target)
+        if used + len(section) > budget:
+            cut = _cut_section(target, budget - used)
+            if cut is None:
+                left_out.append(target)
+                continue
+            section = cut
+            budget = used  # nothing after a cut section: the reader would not expect it
+        body.append(section)
+        used += len(section)
     text = header + "".join(body)
     if left_out:
-        names = ", ".join(f"`{t.thing_group}`" for t in left_out)
-        note = (
-            f"\n*{len(left_out)} more thing group{'s' if len(left_out) != 1 else ''} "
-            f"with changes not shown here (comment size limit): {names}*\n"
-        )
-        room = limit - len(text) - 10
-        if len(note) > room:
-            note = note[: max(0, room - 2)] + "…*\n"
-        text += note
+        text += _left_out_note(left_out, limit - len(text))
     if not plan.has_changes:
         text += "\nNothing to apply.\n"
-    return text[:limit]
+    return text
