@@ -113,7 +113,9 @@ def _component(name: str, raw: Any, where: str) -> LiveComponent:
     )
 
 
-def _deployment(group: str, raw: Any, *, region: str, account: str, instance: str) -> LiveDeployment:
+def _deployment(
+    group: str, raw: Any, *, region: str, account: str, instance: str
+) -> LiveDeployment:
     where = f"deployments.{group}"
     entry = _mapping(raw, where)
     _known(entry, _DEPLOYMENT_KEYS, where)
@@ -202,9 +204,7 @@ def _private_version_tags(raw: Any) -> dict[tuple[str, str], dict[str, str]]:
     for name, versions in sorted(_mapping(raw, "privateVersionTags").items()):
         for version, value in sorted(_mapping(versions, f"privateVersionTags.{name}").items()):
             where = f"privateVersionTags.{name}.{version}"
-            tags[(name, str(version))] = {
-                str(k): str(v) for k, v in _mapping(value, where).items()
-            }
+            tags[(name, str(version))] = {str(k): str(v) for k, v in _mapping(value, where).items()}
     return tags
 
 
@@ -215,9 +215,7 @@ def live_state_from_document(
     _known(top, _TOP_KEYS, "live.yaml")
     latest = {}
     for group, raw in sorted(_mapping(top.get("deployments"), "deployments").items()):
-        deployment = _deployment(
-            str(group), raw, region=region, account=account, instance=instance
-        )
+        deployment = _deployment(str(group), raw, region=region, account=account, instance=instance)
         latest[deployment.target_arn] = deployment
     return LiveState(
         latest=latest,

@@ -15,31 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.adapters.spec_files import load_spec_set
-from reconciler.core.plan import Plan
-from reconciler.core.planning import plan_deployments
 from reconciler.core.rendering import render_json, render_markdown, render_text
 from reconciler.errors import PlanError
-from tests.unit.planning.live_yaml import load_live_state
+from tests.unit.planning.cases import CASES, CASES_ROOT, plan_case
 
-CASES_ROOT = Path(__file__).resolve().parents[2] / "data" / "plans"
-CASES = sorted(path.name for path in CASES_ROOT.iterdir() if path.is_dir())
-INSTANCE = "greengrass-reconciler"
-COMMIT = "0000000"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
-
-
-def plan_case(case: str) -> Plan:
-    """Plan a golden case the way `reconciler plan` would, from its files alone."""
-    root = CASES_ROOT / case
-    spec_set = load_spec_set(root / "specs")
-    live = load_live_state(
-        root / "live.yaml",
-        region=spec_set.settings.region,
-        account=spec_set.settings.account_id,
-        instance=INSTANCE,
-    )
-    return plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT)
 
 
 def _write(path: Path, text: str) -> None:
