@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from reconciler.core.configuration.pointers import find, parse_pointer
+from reconciler.core.configuration.diffing import difference_points
+from reconciler.core.configuration.pointers import find, format_pointer, parse_pointer
 from reconciler.core.plan import (
     ComponentAction,
     ComponentOrigin,
     ComponentPlan,
     ComponentVersionPlan,
+    FieldChange,
     Plan,
     TargetAction,
     TargetPlan,
@@ -93,11 +95,31 @@ def target_heading(target: TargetPlan) -> str:
 
 
 def target_entries(target: TargetPlan) -> Iterator[Entry]:
+    if target.action is TargetAction.PRUNE:
+        yield Entry(
+            Sign.REMOVE,
+            f"deployment {target.live_deployment_id} (revision {target.live_revision_id})",
+        )
     for component in target.components:
         if component.action is not ComponentAction.UNCHANGED:
             yield from component_entries(component)
     for change in target.field_changes:
-        yield Entry(Sign.CHANGE, change.field, show(change.before), show(change.after))
+        yield from field_entries(change)
+
+
+def field_entries(change: FieldChange) -> Iterator[Entry]:
+    """A deployment field's change, member by member when it is an object: printed whole,
+    two long policy documents would be cut before the one value that differs."""
+    before, after = change.before, change.after
+    if isinstance(before or {}, Mapping) and isinstance(after or {}, Mapping):
+        old, new = dict(before or {}), dict(after or {})
+        for path in difference_points(old, new):
+            pointer = format_pointer(path)
+            was, now = _value_at(old, pointer), _value_at(new, pointer)
+            sign = Sign.ADD if was is None else Sign.REMOVE if now is None else Sign.CHANGE
+            yield Entry(sign, f"{change.field}{pointer}", was, now)
+        return
+    yield Entry(Sign.CHANGE, change.field, show(before), show(after))
 
 
 def component_entries(component: ComponentPlan) -> Iterator[Entry]:
@@ -124,6 +146,13 @@ def component_entries(component: ComponentPlan) -> Iterator[Entry]:
         yield Entry(
             Sign.RESET, pointer, _value_at(before, pointer), _value_at(after, pointer), depth=1
         )
+    # Resets the change list does not explain (explicit ones, and those carried from earlier
+    # revisions for devices that missed them) are still part of what the revision sends.
+    explained = {*change.removed, *change.reset_to_default}
+    for pointer in component.reset:
+        if pointer not in explained:
+            label = pointer if pointer else '"" (the whole configuration)'
+            yield Entry(Sign.RESET, f"reset {label}", depth=1)
     if component.run_with_changed:
         yield Entry(
             Sign.CHANGE,
