@@ -75,7 +75,7 @@ class AdminApi:
 
     def _health(self, body: dict[str, Any], query: dict[str, list[str]]) -> tuple[int, Any]:
         gateway = self.gateway
-        state_file = gateway.state_file
+        state_file = gateway.state.state_file
         return 200, {
             "status": "ok",
             "version": __version__,
@@ -98,7 +98,7 @@ class AdminApi:
         return 200, settings.to_json()
 
     def _get_settings(self, body: dict[str, Any], query: dict[str, list[str]]) -> tuple[int, Any]:
-        settings = self.gateway.settings
+        settings = self.gateway.state.settings
         return 200, {
             "deploymentCompletionSeconds": settings.deployment_completion_seconds,
             "componentReadySeconds": settings.component_ready_seconds,
@@ -110,7 +110,7 @@ class AdminApi:
         unknown = sorted(set(body) - known)
         if unknown:
             raise AdminError(400, f"Unknown settings {unknown}; known: {sorted(known)}")
-        settings = self.gateway.settings
+        settings = self.gateway.state.settings
         try:
             for key in ("deploymentCompletionSeconds", "componentReadySeconds"):
                 if key in body and float(body[key]) < 0:
@@ -147,7 +147,7 @@ class AdminApi:
         if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
             raise AdminError(400, 'Send {"names": ["group-a", ...]} with non-empty names')
         region = body.get("region") or self.gateway.options.region
-        return 200, {"thingGroups": self.gateway.create_thing_groups(str(region), names)}
+        return 200, {"thingGroups": self.gateway.state.create_thing_groups(str(region), names)}
 
 
 def _json_body(environ: dict[str, Any]) -> dict[str, Any]:

@@ -11,9 +11,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-import threading
 import time
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from typing import Any
@@ -31,15 +29,13 @@ from reconciler.emulator.classify import (
 from reconciler.emulator.fault_responses import fault_reply
 from reconciler.emulator.faults import FaultInjector
 from reconciler.emulator.greengrass.app import GreengrassService
-from reconciler.emulator.greengrass.context import RuntimeSettings
-from reconciler.emulator.greengrass.models import GreengrassBackends
 from reconciler.emulator.greengrass.urls import is_greengrass_v2
-from reconciler.emulator.moto_world import MotoWorld
 from reconciler.emulator.options import EmulatorOptions
-from reconciler.emulator.persistence import Change, StateFile
+from reconciler.emulator.persistence import StateFile
 from reconciler.emulator.protocol.parsing import HttpRequest
 from reconciler.emulator.replies import Reply, status_line
 from reconciler.emulator.requestlog import RequestLog
+from reconciler.emulator.state import EmulatorState
 
 log = logging.getLogger(__name__)
 
@@ -50,20 +46,9 @@ ADMIN_PREFIX = "/_emulator"
 class Gateway:
     def __init__(self, options: EmulatorOptions, state_file: StateFile | None = None) -> None:
         self.options = options
-        self.state_file = state_file
-        self.world = MotoWorld(options.account_id)
-        self.settings = RuntimeSettings(
-            deployment_completion_seconds=options.deployment_completion_seconds,
-            component_ready_seconds=options.component_ready_seconds,
-        )
-        self.backends = GreengrassBackends(
-            options.account_id, self.settings, self.world, self._greengrass_changed
-        )
-        # The same lock guards Greengrass operations, journaled moto writes and compaction, so
-        # that a snapshot never sees half of an operation.
-        self.lock: threading.RLock = self.backends.lock
+        self.state = EmulatorState(options, state_file)
         self.greengrass = GreengrassService(
-            self.backends, strict_responses=options.strict_responses
+            self.state.backends, strict_responses=options.strict_responses
         )
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.faults = FaultInjector(options.faults)
@@ -71,59 +56,12 @@ class Gateway:
         self.started = time.time()
         self.admin = AdminApi(self)
 
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    def restore(self) -> int:
-        """Load the state file (if any) into a clean world; return the changes replayed."""
-        self.world.reset()
-        if self.state_file is None:
-            return 0
-        changes = self.state_file.load()
-        with self.lock:
-            for kind, payload in changes:
-                self._apply(kind, payload)
-            self.state_file.compact(self.export())
-        return len(changes)
-
-    def close(self) -> None:
-        if self.state_file is not None:
-            with self.lock:
-                self.state_file.compact(self.export())
-                self.state_file.close()
-
     def reset(self) -> None:
-        """Empty Greengrass private state and moto's state; clear faults and the request log."""
-        with self.lock:
-            self.backends.reset()
-            self.world.reset()
-            self.faults.configure(self.options.faults)
-            self.requests.clear()
-            self.settings.deployment_completion_seconds = self.options.deployment_completion_seconds
-            self.settings.component_ready_seconds = self.options.component_ready_seconds
-            self.greengrass.strict_responses = self.options.strict_responses
-            if self.state_file is not None:
-                self.state_file.append("reset", {})
-                self.state_file.compact(self.export())
-
-    def create_thing_groups(self, region: str, names: list[str]) -> list[dict[str, str]]:
-        created = []
-        with self.lock:
-            for name in names:
-                arn = self.world.create_thing_group(region, name)
-                record = self.world.thing_group_record(region, name)
-                if record is not None:
-                    self._journal("iot.thinggroup.put", record)
-                created.append({"name": name, "arn": arn})
-        return created
-
-    def export(self) -> list[Change]:
-        """The whole state as changes that rebuild it: moto's resources, then Greengrass."""
-        moto = self.world.export(self.world.iot_regions())
-        changes: list[Change] = [("s3.bucket.put", b) for b in moto["buckets"]]
-        changes += [("s3.object.put", o) for o in moto["objects"]]
-        changes += [("iot.thinggroup.put", g) for g in moto["thingGroups"]]
-        changes += [("iot.thing.put", t) for t in moto["things"]]
-        return changes + self.backends.export()
+        """Empty all state but the public catalog; clear faults, settings and the request log."""
+        self.state.reset()
+        self.faults.configure(self.options.faults)
+        self.requests.clear()
+        self.greengrass.strict_responses = self.options.strict_responses
 
     # -- WSGI ---------------------------------------------------------------------------------
 
@@ -178,7 +116,7 @@ class Gateway:
             reply = self.greengrass.handle(
                 request, route, region=region, endpoint_url=_endpoint_url(environ)
             )
-            self._maybe_compact()
+            self.state.maybe_compact()
         else:
             reply = self._forward_to_moto(environ, request, facts, region)
         self.requests.append(
@@ -207,94 +145,13 @@ class Gateway:
         forwarded.pop("HTTP_TRANSFER_ENCODING", None)  # the body is read in full already
         # moto files resources under the account this header names (else its default account).
         forwarded["HTTP_X_MOTO_ACCOUNT_ID"] = self.options.account_id
-        journaled = (
-            self.state_file is not None and facts.mutating and facts.service in ("s3", "iot")
-        )
-        with self.lock if journaled else nullcontext():
+        journaled = self.state.journals(facts)
+        with self.state.lock if journaled else nullcontext():
             reply = _call_wsgi(self.moto, forwarded)
             if journaled and 200 <= reply.status < 300:
-                self._journal_moto_change(facts, request, region)
-                self._maybe_compact()
+                self.state.journal_moto_change(facts, request, region)
+                self.state.maybe_compact()
         return reply
-
-    def _journal_moto_change(self, facts: RequestFacts, request: HttpRequest, region: str) -> None:
-        labels = facts.labels
-        if facts.service == "s3":
-            bucket = labels.get("Bucket")
-            if bucket is None:
-                return
-            keys = _deleted_keys(request.body) if facts.operation == "DeleteObjects" else []
-            if labels.get("Key"):
-                keys = [labels["Key"]]
-            for key in keys:
-                record = self.world.object_record(bucket, key)
-                if record is None:
-                    self._journal("s3.object.delete", {"bucket": bucket, "key": key})
-                else:
-                    self._journal("s3.object.put", record)
-            if not keys:
-                bucket_record = self.world.bucket_record(bucket)
-                if bucket_record is None:
-                    self._journal("s3.bucket.delete", {"name": bucket})
-                else:
-                    self._journal("s3.bucket.put", bucket_record)
-            return
-        group = labels.get("thingGroupName")
-        if group:
-            record = self.world.thing_group_record(region, group)
-            self._journal(
-                "iot.thinggroup.put" if record else "iot.thinggroup.delete",
-                record or {"region": region, "name": group},
-            )
-        thing = labels.get("thingName") or _thing_in_body(request.body)
-        if thing:
-            thing_record = self.world.thing_record(region, thing)
-            self._journal(
-                "iot.thing.put" if thing_record else "iot.thing.delete",
-                thing_record or {"region": region, "name": thing},
-            )
-
-    # -- persistence --------------------------------------------------------------------------
-
-    def _greengrass_changed(self, kind: str, payload: dict[str, Any]) -> None:
-        self._journal(kind, payload)
-
-    def _journal(self, kind: str, payload: dict[str, Any]) -> None:
-        if self.state_file is not None:
-            self.state_file.append(kind, payload)
-
-    def _maybe_compact(self) -> None:
-        state_file = self.state_file
-        if (
-            state_file is not None
-            and state_file.lines_since_compaction >= self.options.compact_every
-        ):
-            with self.lock:
-                state_file.compact(self.export())
-
-    def _apply(self, kind: str, payload: dict[str, Any]) -> None:
-        world = self.world
-        if kind == "reset":
-            self.backends.reset()
-            world.reset()
-        elif kind == "s3.bucket.put":
-            world.put_bucket(payload)
-        elif kind == "s3.bucket.delete":
-            world.delete_bucket(payload["name"])
-        elif kind == "s3.object.put":
-            world.put_object(payload)
-        elif kind == "s3.object.delete":
-            world.delete_object(payload["bucket"], payload["key"])
-        elif kind == "iot.thinggroup.put":
-            world.put_thing_group(payload)
-        elif kind == "iot.thinggroup.delete":
-            world.delete_thing_group(payload["region"], payload["name"])
-        elif kind == "iot.thing.put":
-            world.put_thing(payload)
-        elif kind == "iot.thing.delete":
-            world.delete_thing(payload["region"], payload["name"])
-        else:
-            self.backends.apply(kind, payload)
 
 
 def _call_wsgi(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> Reply:
@@ -345,26 +202,3 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
 def _endpoint_url(environ: dict[str, Any]) -> str:
     host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
     return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
-
-
-def _deleted_keys(body: bytes) -> list[str]:
-    """Keys named by an S3 DeleteObjects request body."""
-    try:
-        root = ElementTree.fromstring(body)
-    except ElementTree.ParseError:
-        return []
-    return [element.text or "" for element in root.iter() if element.tag.endswith("Key")]
-
-
-def _thing_in_body(body: bytes) -> str | None:
-    """The thing named by IoT calls that carry it in their JSON body (group membership changes)."""
-    try:
-        document = json.loads(body) if body else {}
-    except ValueError:
-        return None
-    if not isinstance(document, dict):
-        return None
-    if isinstance(document.get("thingName"), str):
-        return str(document["thingName"])
-    arn = document.get("thingArn")
-    return arn.rsplit("/", 1)[-1] if isinstance(arn, str) else None

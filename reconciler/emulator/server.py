@@ -89,7 +89,7 @@ class EmulatorServer:
             _running = self
         try:
             self.gateway = Gateway(self.options, self.state_file)
-            self.replayed_changes = self.gateway.restore()
+            self.replayed_changes = self.gateway.state.restore()
             if self.options.server == "waitress":
                 self._start_waitress(self.gateway)
             else:
@@ -112,7 +112,7 @@ class EmulatorServer:
         self._thread.join(timeout=10)
         self._thread = None
         if self.gateway is not None:
-            self.gateway.close()
+            self.gateway.state.close()
         with _running_lock:
             if _running is self:
                 _running = None

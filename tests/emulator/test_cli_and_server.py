@@ -62,6 +62,23 @@ def test_the_command_serves_until_sigterm() -> None:
     assert "Emulator stopped" in "".join(emulator.output)
 
 
+def test_the_package_exports_its_public_api() -> None:
+    import reconciler.emulator as package
+
+    assert package.__all__ == [
+        "EmulatorAdmin",
+        "EmulatorAdminError",
+        "EmulatorAlreadyRunningError",
+        "EmulatorOptions",
+        "EmulatorServer",
+        "FaultSettings",
+        "RequestRecord",
+        "StateFileError",
+    ]
+    for name in package.__all__:
+        assert getattr(package, name).__name__ == name
+
+
 def test_one_emulator_per_process(emulator: EmulatorServer) -> None:
     with pytest.raises(EmulatorAlreadyRunningError, match="already runs in this process"):
         EmulatorServer(port=0).start()
