@@ -147,11 +147,14 @@ class LiveStateReader:
         fetched = self.gateway.deployments(group_ids.values())
         self.gateway.forget_deployments_except(group_ids.values())
         latest: dict[str, LiveDeployment] = {arn: fetched[i] for arn, i in group_ids.items()}
-        # Status is not part of the immutable content: take it from the fresh listing.
+        # Status moves, and a deployment remembered at creation has no revision id yet: both
+        # come from the fresh listing.
         for arn, deployment in list(latest.items()):
-            status = summaries[arn].status
-            if status and status != deployment.status:
-                latest[arn] = _with_status(deployment, status)
+            summary = summaries[arn]
+            status = summary.status or deployment.status
+            revision = summary.revision_id or deployment.revision_id
+            if (status, revision) != (deployment.status, deployment.revision_id):
+                latest[arn] = replace(deployment, status=status, revision_id=revision)
 
         needs = live_needs(spec_set, latest)
         recipe_keys = sorted(needs.recipes)
@@ -193,7 +196,3 @@ class LiveStateReader:
             component_versions=component_versions,
             private_version_tags=private_version_tags,
         )
-
-
-def _with_status(deployment: LiveDeployment, status: str) -> LiveDeployment:
-    return replace(deployment, status=status)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reconciler.adapters.aws.artifacts import ArtifactStore
 from reconciler.adapters.aws.calling import AwsCaller, CallStats
@@ -11,7 +11,7 @@ from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.aws.greengrass import GreengrassGateway
 from reconciler.adapters.aws.ratelimit import TokenBucket
 from reconciler.core.plan import Plan
-from reconciler.core.planning import plan_deployments
+from reconciler.core.planning import PlanMemo, plan_deployments
 from reconciler.core.specs.resolved import SpecSet
 from reconciler.engine.applying import Applier
 from reconciler.engine.reading import LiveStateReader
@@ -29,6 +29,7 @@ class Runtime:
     gateway: GreengrassGateway
     reader: LiveStateReader
     artifacts: ArtifactStore
+    memo: PlanMemo = field(default_factory=dict)
 
     @property
     def stats(self) -> CallStats:
@@ -55,6 +56,7 @@ class Runtime:
             instance=self.settings.instance,
             commit=commit,
             specs_path=specs_path,
+            memo=self.memo,
         )
 
 

@@ -187,7 +187,17 @@ class GreengrassGateway:
         )
 
     def create_deployment(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        return self._caller.call(self._client, "create_deployment", **request)
+        created = self._caller.call(self._client, "create_deployment", **request)
+        # We know exactly what this immutable deployment holds: remember it, so the next
+        # reconcile does not read back every revision it just created. Status and revision id
+        # come from the next ListDeployments sweep.
+        deployment_id = created.get("deploymentId")
+        if deployment_id:
+            content = {k: v for k, v in request.items() if k != "clientToken"}
+            live = _live_deployment({**content, "deploymentId": deployment_id})
+            with self._lock:
+                self._deployments[str(deployment_id)] = live
+        return created
 
     def cancel_deployment(self, deployment_id: str) -> dict[str, Any]:
         return self._caller.call(self._client, "cancel_deployment", deploymentId=deployment_id)

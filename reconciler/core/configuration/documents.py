@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from typing import TypeAlias
+from typing import TypeAlias, cast
 
 from reconciler.core.configuration.errors import InvalidConfigurationError
 
@@ -37,6 +37,21 @@ def json_object(value: object, *, what: str, allow_null: bool = True) -> JsonObj
 
 
 def _copy(value: object, *, what: str, path: str, allow_null: bool) -> JsonValue:
+    # The plain JSON types take the fast path: this copy runs for every value of every
+    # configuration of every target a plan looks at.
+    kind = type(value)
+    if kind is str or kind is int or kind is bool:
+        return cast(JsonValue, value)
+    if kind is dict:
+        return _copy_mapping(
+            cast(dict[object, object], value), what=what, path=path, allow_null=allow_null
+        )
+    if kind is list:
+        items = cast(list[object], value)
+        return [
+            _copy(item, what=what, path=f"{path}/{index}", allow_null=allow_null)
+            for index, item in enumerate(items)
+        ]
     where = path or "the top level"
     if value is None:
         if not allow_null:
@@ -52,21 +67,28 @@ def _copy(value: object, *, what: str, path: str, allow_null: bool) -> JsonValue
             raise InvalidConfigurationError(f"{what} holds {value} at {where}: not valid JSON")
         return value
     if isinstance(value, Mapping):
-        copied: JsonObject = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise InvalidConfigurationError(
-                    f"{what} has the key {key!r} at {where}: JSON object keys must be strings"
-                )
-            escaped = key.replace("~", "~0").replace("/", "~1")
-            copied[key] = _copy(item, what=what, path=f"{path}/{escaped}", allow_null=allow_null)
-        return copied
+        return _copy_mapping(value, what=what, path=path, allow_null=allow_null)
     if isinstance(value, list | tuple):
         return [
             _copy(item, what=what, path=f"{path}/{index}", allow_null=allow_null)
             for index, item in enumerate(value)
         ]
     raise InvalidConfigurationError(f"{what} holds {_kind(value)} at {where}: not a JSON value")
+
+
+def _copy_mapping(
+    value: Mapping[object, object], *, what: str, path: str, allow_null: bool
+) -> JsonObject:
+    copied: JsonObject = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise InvalidConfigurationError(
+                f"{what} has the key {key!r} at {path or 'the top level'}: JSON object keys "
+                "must be strings"
+            )
+        escaped = key.replace("~", "~0").replace("/", "~1") if ("~" in key or "/" in key) else key
+        copied[key] = _copy(item, what=what, path=f"{path}/{escaped}", allow_null=allow_null)
+    return copied
 
 
 def _kind(value: object) -> str:

@@ -6,7 +6,7 @@ plan = plan_deployments(spec_set, live, instance=..., commit=...)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping, MutableMapping
 from typing import Any
 
 from reconciler.core.arns import thing_group_name
@@ -17,11 +17,11 @@ from reconciler.core.planning.dependencies import dependency_problems
 from reconciler.core.planning.needs import LiveNeeds, live_needs
 from reconciler.core.planning.targets import RecipeLookup, TargetPlanningError, plan_target
 from reconciler.core.provenance import is_managed
-from reconciler.core.recipes import dependencies
+from reconciler.core.recipes import default_configuration, dependencies
 from reconciler.core.specs.resolved import SpecSet
 from reconciler.errors import PlanError
 
-__all__ = ["LiveNeeds", "live_needs", "plan_deployments"]
+__all__ = ["LiveNeeds", "PlanMemo", "live_needs", "plan_deployments"]
 
 
 def _override_warnings(
@@ -55,6 +55,10 @@ def _override_warnings(
     return warnings
 
 
+PlanMemo = MutableMapping[Hashable, TargetPlan]
+"""Target plans of earlier runs, keyed by everything a target's plan depends on."""
+
+
 def plan_deployments(
     spec_set: SpecSet,
     live: LiveState,
@@ -62,13 +66,18 @@ def plan_deployments(
     instance: str,
     commit: str | None = None,
     specs_path: str | None = None,
+    memo: PlanMemo | None = None,
 ) -> Plan:
     """The plan that brings every thing group of `spec_set` to its desired revision.
 
-    Raises `PlanError` listing every problem found (all of them, not the first).
+    Raises `PlanError` listing every problem found (all of them, not the first). A long-lived
+    caller passes the same `memo` each time: a target whose spec, live deployment and component
+    versions are unchanged is then not planned again (the memo keeps only the current targets).
     """
     repo = resolve_repository_components(spec_set, live)
     errors = list(repo.errors)
+    repo_key = tuple((p.name, p.version, p.content_hash) for p in repo.plans)
+    used: dict[Hashable, TargetPlan] = {}
 
     def recipe_of(name: str, version: str) -> Mapping[str, Any] | None:
         own = repo.recipes.get((name, version))
@@ -77,27 +86,50 @@ def plan_deployments(
         record = live.recipes.get((name, version))
         return record.recipe if record is not None else None
 
+    defaults: dict[tuple[str, str], Mapping[str, Any] | None] = {}
+
+    def defaults_of(name: str, version: str) -> Mapping[str, Any] | None:
+        key = (name, version)
+        if key not in defaults:
+            recipe = recipe_of(name, version)
+            defaults[key] = default_configuration(recipe) if recipe is not None else None
+        return defaults[key]
+
     targets: list[TargetPlan] = []
     settings = spec_set.settings
     for spec in spec_set.deployments:
         arn = settings.thing_group_arn(spec.thing_group)
-        try:
-            target = plan_target(
-                spec,
-                target_arn=arn,
-                live=live.latest.get(arn),
-                versions=repo.versions,
-                recipe_of=recipe_of,
-                instance=instance,
-            )
-        except TargetPlanningError as error:
-            errors.append(str(error))
-            continue
+        current = live.latest.get(arn)
+        key = (
+            spec.fingerprint,
+            arn,
+            (current.deployment_id, current.status, current.revision_id) if current else None,
+            repo_key,
+            instance,
+        )
+        target = memo.get(key) if memo is not None else None
+        if target is None:
+            try:
+                target = plan_target(
+                    spec,
+                    target_arn=arn,
+                    live=current,
+                    versions=repo.versions,
+                    defaults_of=defaults_of,
+                    instance=instance,
+                )
+            except TargetPlanningError as error:
+                errors.append(str(error))
+                continue
+        used[key] = target
         if target.has_changes:
             errors.extend(
                 dependency_problems(target, recipe_of, live.component_versions, repo.versions)
             )
         targets.append(target)
+    if memo is not None:
+        memo.clear()
+        memo.update(used)
     if errors:
         raise PlanError("\n".join(errors))
     wanted = {t.target_arn for t in targets}

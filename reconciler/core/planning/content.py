@@ -8,7 +8,9 @@ the service echoed back.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from reconciler.core.configuration.model import ConfigurationUpdate
@@ -30,11 +32,34 @@ def prune_empty(value: Any) -> Any:
 
 def normalized_policies(raw: Mapping[str, Any] | None) -> dict[str, Any]:
     """Deployment policies with the service's defaults filled in."""
+    # A fleet shares a handful of policy documents: validate each distinct one once.
+    text = json.dumps(raw or {}, sort_keys=True)
+    return json.loads(_normalized_policies_text(text))  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=256)
+def _normalized_policies_text(text: str) -> str:
+    raw = json.loads(text)
     try:
-        policies = DeploymentPolicies.model_validate(dict(raw or {}))
+        policies = DeploymentPolicies.model_validate(raw)
     except ValueError:
-        return dict(prune_empty(dict(raw or {})))  # an unknown shape: compare it as it is
-    return dict(prune_empty(policies.with_service_defaults().to_api()))
+        return json.dumps(prune_empty(raw), sort_keys=True)  # unknown shape: compare as it is
+    return json.dumps(prune_empty(policies.with_service_defaults().to_api()), sort_keys=True)
+
+
+def parse_update(api: Mapping[str, Any] | None) -> ConfigurationUpdate:
+    """`ConfigurationUpdate.from_api`, parsed once per distinct document (updates are values)."""
+    if not api:
+        return ConfigurationUpdate()
+    return _parse_update(api.get("merge"), tuple(api.get("reset") or ()))
+
+
+@lru_cache(maxsize=65_536)
+def _parse_update(merge: str | None, reset: tuple[str, ...]) -> ConfigurationUpdate:
+    document: dict[str, Any] = {"reset": list(reset)}
+    if merge is not None:
+        document["merge"] = merge
+    return ConfigurationUpdate.from_api(document)
 
 
 def component_entry(
@@ -53,7 +78,7 @@ def live_content(live: LiveDeployment) -> dict[str, Any]:
     """The live revision in the canonical form of a CreateDeployment request."""
     components = {
         name: component_entry(
-            c.version, ConfigurationUpdate.from_api(c.configuration_update), c.run_with
+            c.version, parse_update(c.configuration_update), c.run_with
         )
         for name, c in sorted(live.components.items())
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from reconciler.core.configuration import ConfigurationError, ConfigurationUpdate
+from reconciler.core.configuration import ConfigurationError
 from reconciler.core.configuration.planning import preview_configuration_update
 from reconciler.core.live import LiveComponent, LiveDeployment
 from reconciler.core.plan import (
@@ -20,13 +20,16 @@ from reconciler.core.planning.content import (
     client_token,
     component_entry,
     live_content,
+    parse_update,
     request_hash,
 )
 from reconciler.core.provenance import CONTENT_HASH, is_managed
-from reconciler.core.recipes import default_configuration
 from reconciler.core.specs.resolved import DeploymentComponent, DeploymentSpec
 
 RecipeLookup = Callable[[str, str], Mapping[str, Any] | None]
+DefaultsLookup = Callable[[str, str], Mapping[str, Any] | None]
+"""(name, version) -> the recipe's DefaultConfiguration, None when the recipe is unknown.
+Shared documents: callers must not mutate them (the configuration planner copies its inputs)."""
 
 _COMPARED_FIELDS = ("deploymentName", "deploymentPolicies", "iotJobConfiguration", "tags")
 
@@ -40,26 +43,25 @@ def _desired_component(
     desired: DeploymentComponent,
     version: str,
     live: LiveComponent | None,
-    recipe_of: RecipeLookup,
+    defaults_of: DefaultsLookup,
 ) -> tuple[ComponentPlan, dict[str, Any], list[str]]:
     where = f"{desired.source}: {spec.thing_group}: {desired.name}"
     warnings: list[str] = []
-    recipe = recipe_of(desired.name, version)
-    if recipe is None:
+    desired_defaults = defaults_of(desired.name, version)
+    if desired_defaults is None:
         raise TargetPlanningError(
             f"{where}: version {version} exists neither in the account nor in the public catalog"
         )
-    desired_defaults = default_configuration(recipe)
-    live_update = ConfigurationUpdate.from_api(live.configuration_update) if live else None
-    live_defaults: dict[str, Any] | None = None
+    live_update = parse_update(live.configuration_update) if live else None
+    live_defaults: Mapping[str, Any] | None = None
     if live is not None:
-        live_recipe = recipe_of(live.name, live.version)
-        if live_recipe is None:
+        live_defaults = defaults_of(live.name, live.version)
+        if live_defaults is None:
             warnings.append(
                 f"{desired.name}: the live version {live.version} has no readable recipe; its "
                 "defaults are taken to be those of the desired version"
             )
-        live_defaults = default_configuration(live_recipe) if live_recipe else desired_defaults
+            live_defaults = desired_defaults
     try:
         preview = preview_configuration_update(
             live_defaults=live_defaults,
@@ -82,7 +84,7 @@ def _desired_component(
         action = ComponentAction.CHANGE
     else:
         action = ComponentAction.UNCHANGED
-    shown = preview.redacted(desired.secret_paths)
+    shown = preview.redacted(desired.secret_paths) if desired.secret_paths else preview
     plan = ComponentPlan(
         name=desired.name,
         action=action,
@@ -115,11 +117,11 @@ def plan_target(
     target_arn: str,
     live: LiveDeployment | None,
     versions: Mapping[str, str],
-    recipe_of: RecipeLookup,
+    defaults_of: DefaultsLookup,
     instance: str,
 ) -> TargetPlan:
     """The plan of one thing group. `versions` gives the repo's version of components whose
-    spec omits one; `recipe_of(name, version)` finds a recipe (None when it does not exist)."""
+    spec omits one; `defaults_of(name, version)` gives a recipe's DefaultConfiguration."""
     components: list[ComponentPlan] = []
     entries: dict[str, dict[str, Any]] = {}
     warnings: list[str] = []
@@ -135,7 +137,7 @@ def plan_target(
                 "ComponentOverride could not be planned (see that error)"
             )
         plan, entry, notes = _desired_component(
-            spec, desired, version, live_components.get(name), recipe_of
+            spec, desired, version, live_components.get(name), defaults_of
         )
         components.append(plan)
         entries[name] = entry

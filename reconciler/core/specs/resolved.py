@@ -6,8 +6,10 @@ files are checked and hashed. Paths are POSIX paths relative to the specs root.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from reconciler.core.specs.deployment_models import (
@@ -89,6 +91,15 @@ class DeploymentSpec:
     def tags_api(self) -> dict[str, str] | None:
         """CreateDeployment's `tags` (None when empty: the API rejects an empty map)."""
         return dict(self.tags) or None
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A digest of everything this spec says, computed once per object.
+
+        The planner memoizes a target's plan on it, so a long-lived process that keeps its
+        `SpecSet` while the specs do not change re-plans unchanged targets at no cost.
+        """
+        return hashlib.sha256(repr(self).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
