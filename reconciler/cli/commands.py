@@ -6,8 +6,10 @@ import click
 
 from reconciler.cli.apply import apply
 from reconciler.cli.comment import comment
+from reconciler.cli.demo import demo
 from reconciler.cli.emulator import emulator
 from reconciler.cli.plan import plan
+from reconciler.cli.run import run
 from reconciler.cli.schema import schema
 from reconciler.cli.validate import validate
 
@@ -16,6 +18,8 @@ ALL: list[click.Command] = [
     validate,
     plan,
     apply,
+    run,
     comment,
+    demo,
     schema,
 ]
