@@ -32,7 +32,10 @@ class EmulatorState:
             component_ready_seconds=options.component_ready_seconds,
         )
         self.backends = GreengrassBackends(
-            options.account_id, self.settings, self.world, self._journal
+            options.account_id,
+            self.settings,
+            self.world,
+            self._journal if state_file is not None else None,
         )
         self.lock: threading.RLock = self.backends.lock
 

@@ -124,12 +124,14 @@ class ComponentService:
             errors=report.errors,
         )
         self.private.put(version)
-        context.record("component.put", {"region": context.region, "record": version.to_record()})
+        context.changed(
+            "component.put", lambda: {"region": context.region, "record": version.to_record()}
+        )
         if token:
             remembered = Remembered("CreateComponentVersion", token, digest, version.arn, now)
             context.tokens.remember(remembered)
-            context.record(
-                "token.put", {"region": context.region, "record": remembered.to_record()}
+            context.changed(
+                "token.put", lambda: {"region": context.region, "record": remembered.to_record()}
             )
         return version
 
@@ -211,9 +213,13 @@ class ComponentService:
                 f"{arn} is a public component published by AWS; it cannot be deleted"
             )
         self.private.delete(version.name, version.version)
-        self.context.record(
+        self.context.changed(
             "component.delete",
-            {"region": self.context.region, "name": version.name, "version": version.version},
+            lambda: {
+                "region": self.context.region,
+                "name": version.name,
+                "version": version.version,
+            },
         )
 
     # -- artifacts ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from reconciler.emulator.moto_world import MotoWorld
 
 # Receives every state change (kind, payload) so that persistence can journal it.
 ChangeSink = Callable[[str, dict[str, Any]], None]
+Payload = Callable[[], dict[str, Any]]
 
 
 @dataclass
@@ -27,6 +28,11 @@ class BackendContext:
     account: str
     settings: RuntimeSettings
     world: MotoWorld
-    record: ChangeSink
+    record: ChangeSink | None  # None: no journal is kept
     clock: Callable[[], float]
     tokens: IdempotencyStore
+
+    def changed(self, kind: str, payload: Payload) -> None:
+        """Report a change; its payload (a full record) is only built when a journal is kept."""
+        if self.record is not None:
+            self.record(kind, payload())

@@ -83,9 +83,9 @@ class DeploymentService:
         self.store.put(deployment)
         history.latest_id = deployment_id
         self._record_put(deployment)
-        context.record(
+        context.changed(
             "target.put",
-            {
+            lambda: {
                 "region": context.region,
                 "target": target_arn,
                 "lastRevision": history.last_revision,
@@ -95,8 +95,8 @@ class DeploymentService:
         if token:
             remembered = Remembered("CreateDeployment", token, digest, deployment_id, now)
             context.tokens.remember(remembered)
-            context.record(
-                "token.put", {"region": context.region, "record": remembered.to_record()}
+            context.changed(
+                "token.put", lambda: {"region": context.region, "record": remembered.to_record()}
             )
         return deployment
 
@@ -152,8 +152,8 @@ class DeploymentService:
                 resource_type=DEPLOYMENT,
             )
         self.store.delete(deployment_id)
-        self.context.record(
-            "deployment.delete", {"region": self.context.region, "id": deployment_id}
+        self.context.changed(
+            "deployment.delete", lambda: {"region": self.context.region, "id": deployment_id}
         )
 
     def find_by_arn(self, arn: str) -> Deployment | None:
@@ -211,8 +211,9 @@ class DeploymentService:
             raise ValidationError(summarize(problems), fields=problems)
 
     def _record_put(self, deployment: Deployment) -> None:
-        self.context.record(
-            "deployment.put", {"region": self.context.region, "record": deployment.to_record()}
+        self.context.changed(
+            "deployment.put",
+            lambda: {"region": self.context.region, "record": deployment.to_record()},
         )
 
 

@@ -9,7 +9,7 @@ an explicit status (CANCELED...) was set.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 ACTIVE = "ACTIVE"
@@ -42,7 +42,8 @@ class Deployment:
         return COMPLETED if now >= self.completes_at else ACTIVE
 
     def to_record(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow: the nested dicts are plain JSON values, written out before they can change.
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Deployment:

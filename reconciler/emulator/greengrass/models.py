@@ -92,7 +92,9 @@ class GreengrassBackend:
             self.tags[arn] = tags
         else:
             self.tags.pop(arn, None)
-        self.context.record("tags.put", {"region": self.context.region, "arn": arn, "tags": tags})
+        self.context.changed(
+            "tags.put", lambda: {"region": self.context.region, "arn": arn, "tags": tags}
+        )
 
     # -- persistence --------------------------------------------------------------------------
 
@@ -155,7 +157,7 @@ class GreengrassBackends:
         account: str,
         settings: RuntimeSettings,
         world: MotoWorld,
-        sink: ChangeSink,
+        sink: ChangeSink | None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.account = account
