@@ -66,7 +66,8 @@ class MotoWorld:
 
     def create_thing_group(self, region: str, name: str, parent: str | None = None) -> str:
         """Create (or keep) a thing group; return its ARN."""
-        _, arn, _ = self._iot(region).create_thing_group(name, parent or "", {})
+        # moto lists top-level groups by `parent_group_name is None`: never pass "".
+        _, arn, _ = self._iot(region).create_thing_group(name, parent or None, {})
         return str(arn)
 
     def reset(self) -> None:
@@ -151,7 +152,7 @@ class MotoWorld:
         backend = self._iot(record["region"])
         if self.thing_group_record(record["region"], record["name"]) is None:
             backend.create_thing_group(
-                record["name"], record.get("parent") or "", record.get("properties") or {}
+                record["name"], record.get("parent") or None, record.get("properties") or {}
             )
 
     def delete_thing_group(self, region: str, name: str) -> None:

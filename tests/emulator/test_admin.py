@@ -55,8 +55,9 @@ def test_thing_groups_can_be_created_in_bulk(aws: AwsTestContext) -> None:
         {"name": "a", "arn": thing_group_arn("a", aws.region, aws.account_id)},
         {"name": "b", "arn": thing_group_arn("b", aws.region, aws.account_id)},
     ]
-    described = aws.client("iot").describe_thing_group(thingGroupName="b")
-    assert described["thingGroupArn"] == created[1]["arn"]
+    iot = aws.client("iot")
+    assert iot.describe_thing_group(thingGroupName="b")["thingGroupArn"] == created[1]["arn"]
+    assert sorted(g["groupName"] for g in iot.list_thing_groups()["thingGroups"]) == ["a", "b"]
     with pytest.raises(EmulatorAdminError, match="names"):
         aws.admin.create_thing_groups([""])
 

@@ -90,8 +90,14 @@ def test_a_restart_keeps_components_deployments_groups_and_objects(tmp_path: Pat
     try:
         gg, s3, iot = (client_for(first.endpoint_url, n) for n in ("greengrassv2", "s3", "iot"))
         iot.create_thing_group(thingGroupName="fleet")
+        iot.create_thing_group(thingGroupName="canary", parentGroupName="fleet")
+        iot.create_thing(thingName="camera-1")
+        iot.add_thing_to_thing_group(thingGroupName="canary", thingName="camera-1")
         s3.create_bucket(Bucket="models")
         s3.put_object(Bucket="models", Key="m.tar.gz", Body=b"weights")
+        s3.put_object(Bucket="models", Key="old-1", Body=b"1")
+        s3.put_object(Bucket="models", Key="old-2", Body=b"2")
+        s3.delete_objects(Bucket="models", Delete={"Objects": [{"Key": "old-1"}, {"Key": "old-2"}]})
         component = gg.create_component_version(
             inlineRecipe=recipe_bytes(artifacts=["s3://models/m.tar.gz"]), tags={"team": "ml"}
         )["arn"]
@@ -111,7 +117,13 @@ def test_a_restart_keeps_components_deployments_groups_and_objects(tmp_path: Pat
         again = gg.create_deployment(targetArn=fleet, components=DLR, clientToken="t-1")
         assert again["deploymentId"] == latest["deploymentId"]  # idempotency tokens persist
         assert iot.describe_thing_group(thingGroupName="fleet")["thingGroupArn"] == fleet
+        groups = iot.list_thing_groups()["thingGroups"]
+        assert sorted(g["groupName"] for g in groups) == ["canary", "fleet"]
+        memberships = iot.list_thing_groups_for_thing(thingName="camera-1")["thingGroups"]
+        assert [g["groupName"] for g in memberships] == ["canary"]
         assert s3.get_object(Bucket="models", Key="m.tar.gz")["Body"].read() == b"weights"
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="models")["Contents"]]
+        assert keys == ["m.tar.gz"]
         third = gg.create_deployment(targetArn=fleet, components=DLR)["deploymentId"]
         assert gg.get_deployment(deploymentId=third)["revisionId"] == "3"
     finally:
