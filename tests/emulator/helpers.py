@@ -8,6 +8,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -83,16 +84,18 @@ class EmulatorProcess:
             self.lines.put(line)
 
     def _wait_until_ready(self, timeout: float = 60.0) -> str:
-        while True:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
             try:
-                line = self.lines.get(timeout=timeout)
-            except queue.Empty as error:
-                self.process.kill()
-                raise AssertionError(f"emulator did not start: {''.join(self.output)}") from error
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    raise AssertionError(f"emulator exited: {''.join(self.output)}") from None
+                continue
             if line.startswith(READY_PREFIX):
                 return line[len(READY_PREFIX) :].strip()
-            if self.process.poll() is not None and self.lines.empty():
-                raise AssertionError(f"emulator exited: {''.join(self.output)}")
+        self.process.kill()
+        raise AssertionError(f"emulator did not start in {timeout} s: {''.join(self.output)}")
 
     def stop(self, timeout: float = 20.0) -> int:
         self.process.terminate()

@@ -53,6 +53,11 @@ def test_requirements_pick_the_highest_satisfying_version(aws: AwsTestContext) -
     assert chosen["aws.greengrass.DLRImageClassification"]["componentVersion"] == "2.1.9"
 
 
+def test_a_candidate_without_requirements_is_pinned_to_its_version(aws: AwsTestContext) -> None:
+    chosen = resolve(aws, {"componentName": "variant.DLR", "componentVersion": "1.6.11"})
+    assert chosen["variant.DLR"]["componentVersion"] == "1.6.11"
+
+
 def test_private_versions_count_alongside_public_ones(aws: AwsTestContext) -> None:
     gg = aws.client("greengrassv2")
     gg.create_component_version(inlineRecipe=recipe_bytes(name="variant.DLR", version="1.6.13"))
