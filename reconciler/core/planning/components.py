@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.core.live import LiveState
+from reconciler.core.live import ComponentVersionRef, LiveState
 from reconciler.core.plan import ArtifactUpload, ComponentOrigin, ComponentVersionPlan
 from reconciler.core.provenance import CONTENT_HASH
 from reconciler.core.recipes import (
@@ -28,7 +28,14 @@ from reconciler.core.specs.resolved import (
     RepositorySettings,
     SpecSet,
 )
-from reconciler.core.versions import NoVersionFitsError, Requirement, next_override_version
+from reconciler.core.versions import (
+    NoVersionFitsError,
+    Requirement,
+    highest,
+    next_override_version,
+    parse_version,
+    satisfies,
+)
 
 # Artifact digests in a public recipe describe AWS's files, not the team's replacements; the
 # service computes digests of the new artifacts itself.
@@ -167,6 +174,36 @@ def _override_recipe(
     return recipe
 
 
+def _reusable_version(
+    refs: Iterable[ComponentVersionRef],
+    ours: set[str],
+    override: ComponentOverride,
+    requirements: list[Requirement],
+) -> str | None:
+    """The version an earlier apply created with this very content, if it may be used again.
+
+    Only the newest version of the override's line qualifies (the base's minor line for patch
+    bumps, its major line for minor bumps), and only while every dependant's range admits it:
+    Greengrass resolves a dependant's range to the newest version in the account, so an older
+    one (say 2.1.10 after a revert, with 2.1.11 holding the reverted change) would not be the
+    version groups that merely depend on the component get. Such a revert gets a new version.
+    """
+    base = parse_version(override.base_version)
+
+    def in_line(version: str) -> bool:
+        parsed = parse_version(version)
+        return parsed.major == base.major and (
+            override.bump == "minor" or parsed.minor == base.minor
+        )
+
+    newest = highest(r.version for r in refs if in_line(r.version))
+    if newest is None or newest not in {str(parse_version(v)) for v in ours}:
+        return None
+    if not all(satisfies(newest, r.requirement) for r in requirements):
+        return None
+    return newest
+
+
 def resolve_override(
     settings: RepositorySettings,
     override: ComponentOverride,
@@ -199,23 +236,25 @@ def resolve_override(
         }
     )
     refs = live.component_versions.get(override.name, ())
-    private = sorted(r.version for r in refs if not r.public)
-    reused = [
-        v
-        for v in private
-        if live.private_version_tags.get((override.name, v), {}).get(CONTENT_HASH) == digest
-    ]
+    ours = {
+        r.version
+        for r in refs
+        if not r.public
+        and live.private_version_tags.get((override.name, r.version), {}).get(CONTENT_HASH)
+        == digest
+    }
     recipes = {**{k: r.recipe for k, r in live.recipes.items()}, **(own_recipes or {})}
     requirements = _dependants(override.name, roots, recipes)
-    if reused:
-        version, exists = reused[-1], True
-    elif override.version is not None:
-        version, exists = override.version, False
-        if any(r.version == version for r in refs):
+    reusable = _reusable_version(refs, ours, override, requirements)
+    if override.version is not None:
+        version, exists = override.version, override.version in ours
+        if not exists and any(r.version == version for r in refs):
             return None, (
                 f"{where}: version {version} already exists; versions are immutable, "
                 "choose another `version` or use `bump`"
             )
+    elif reusable is not None:
+        version, exists = reusable, True
     else:
         try:
             version = next_override_version(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reconciler.core.plan import ComponentOrigin, ComponentVersionPlan
 from reconciler.core.planning import plan_deployments
 from reconciler.core.specs import InMemorySpecTree, parse_spec_tree
+from reconciler.errors import PlanError
 from tests.unit.planning.cases import CASES_ROOT, INSTANCE, case_inputs, plan_case
 from tests.unit.specs.support import read_tree
 
@@ -78,3 +81,31 @@ def test_custom_content_hash_follows_the_artifact_bytes() -> None:
     same = content_hash(files)
     assert content_hash(dict(files)) == same == only_version("custom-component-new").content_hash
     assert content_hash({**files, artifact: files[artifact] + b"#"}) != same
+
+
+def _with_explicit_version(version: str) -> list[tuple[str, bool]]:
+    """Plan override-already-created with the override's `bump` replaced by `version`."""
+    files = read_tree(CASES_ROOT / "override-already-created" / "specs")
+    document = files["overrides/model-store.yaml"].decode()
+    assert "bump: patch" in document
+    files["overrides/model-store.yaml"] = document.replace(
+        "bump: patch", f"version: {version}"
+    ).encode()
+    _, live = case_inputs("override-already-created")
+    plan = plan_deployments(parse_spec_tree(InMemorySpecTree(files)), live, instance=INSTANCE)
+    return [(v.version, v.exists) for v in plan.component_versions]
+
+
+def test_an_explicit_override_version_is_honoured() -> None:
+    # 2.1.11 exists with this very content, but the specs ask for 2.1.15: that is created.
+    assert _with_explicit_version("2.1.15") == [("2.1.15", False)]
+    assert _with_explicit_version("2.1.11") == [("2.1.11", True)]
+
+
+def test_an_explicit_override_version_taken_by_other_content_is_an_error() -> None:
+    with pytest.raises(PlanError) as raised:
+        _with_explicit_version("2.1.10")  # another team's
+    assert str(raised.value).startswith(
+        "overrides/model-store.yaml:1: override of variant.DLR.ImageClassification.ModelStore: "
+        "version 2.1.10 already exists; versions are immutable"
+    )
