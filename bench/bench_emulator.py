@@ -116,17 +116,11 @@ def measure(endpoint: str, kind: str, processes: int, threads: int, seconds: flo
     )
 
 
-def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    command = [
-        sys.executable,
-        "-m",
-        "reconciler",
-        "emulator",
-        "--port",
-        "0",
-        "--deployment-completion-seconds",
-        "0",
-    ]
+def start_emulator(state: str | None) -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, "-m", "reconciler", "emulator", "--port", "0"]
+    command += ["--deployment-completion-seconds", "0"]
+    if state:
+        command += ["--state", state]
     process = subprocess.Popen(
         command,
         cwd=ROOT,
@@ -192,11 +186,14 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="Client threads per process.")
     parser.add_argument("--processes", type=int, default=2, help="Client processes.")
     parser.add_argument("--seconds", type=float, default=5.0, help="Duration of each phase.")
+    parser.add_argument(
+        "--state", help="Start the emulator with this state file (fsync per write)."
+    )
     args = parser.parse_args()
 
     from reconciler.emulator.admin import EmulatorAdmin
 
-    process, endpoint = (None, args.endpoint) if args.endpoint else start_emulator()
+    process, endpoint = (None, args.endpoint) if args.endpoint else start_emulator(args.state)
     try:
         admin = EmulatorAdmin(endpoint)
         admin.reset()
@@ -209,7 +206,9 @@ def main() -> int:
         print(
             f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
             f"{platform.python_version()}; {args.processes} client process(es) x "
-            f"{args.threads} thread(s), {args.seconds:g} s per phase"
+            f"{args.threads} thread(s), {args.seconds:g} s per phase, "
+            + (f"state file {args.state}" if args.state else "no state file")
+            + f"; load average {os.getloadavg()[0]:.1f}"
         )
         pid = process.pid if process is not None else None
         for label, kind, operation in (

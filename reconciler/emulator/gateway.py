@@ -117,6 +117,8 @@ class Gateway:
                 request, route, region=region, endpoint_url=_endpoint_url(environ)
             )
             self.state.maybe_compact()
+            if facts.mutating:
+                self.state.sync()  # durable before acknowledged; outside the state lock
         else:
             reply = self._forward_to_moto(environ, request, facts, region)
         self.requests.append(
@@ -151,6 +153,8 @@ class Gateway:
             if journaled and 200 <= reply.status < 300:
                 self.state.journal_moto_change(facts, request, region)
                 self.state.maybe_compact()
+        if journaled:
+            self.state.sync()
         return reply
 
 

@@ -2,16 +2,17 @@
 
     STATE            {"format": 1, "generation": N, "changes": [[kind, payload], ...]}
     STATE.journal    {"generation": N}            first line: which snapshot it continues
-                     {"k": kind, "p": payload}    one line per change, fsync'd before the
-                     ...                          client gets its answer
+                     {"k": kind, "p": payload}    one line per change, fsync'd (`sync`) before
+                     ...                          the client gets its answer
 
 Every change is a full record of what changed ("this deployment is now ..."), so replaying a
-change twice gives the same state. Writing a change costs one line and one fsync, O(1) in the
-size of the state. Compaction writes a new snapshot (temp file, fsync, `os.replace`, fsync of the
-directory) with generation N+1 and then starts a new journal for N+1 the same way; a journal of
-an older generation than the snapshot is already contained in it and is skipped. A last journal
-line without its newline (the process was killed while writing it) was never acknowledged and
-is dropped; damage anywhere else is reported, never silently repaired.
+change twice gives the same state. A request's changes cost one line each plus one fsync, O(1)
+in the size of the state, and concurrent requests share their fsyncs. Compaction writes a new
+snapshot (temp file, fsync, `os.replace`, fsync of the directory) with generation N+1, then
+starts a new journal for N+1 the same way; a journal of an older generation than the snapshot
+is already contained in it and is skipped. A last journal line without its newline (the
+process was killed while writing it) was never acknowledged and is dropped; damage anywhere
+else is reported, never silently repaired.
 """
 
 from __future__ import annotations
@@ -35,8 +36,11 @@ class StateFile:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.journal_path = self.path.with_name(self.path.name + ".journal")
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the file and the counters
+        self._sync_lock = threading.Lock()  # one fsync at a time; taken before `_lock`
         self._fd: int | None = None
+        self._written = 0  # journal lines written so far
+        self._synced = 0  # of which known to be on disk
         self._generation = 0
         self.lines_since_compaction = 0
 
@@ -104,19 +108,33 @@ class StateFile:
     # -- writing ------------------------------------------------------------------------------
 
     def append(self, kind: str, payload: dict[str, Any]) -> None:
-        """Journal one change durably: returns only once it is on disk."""
+        """Write one change to the journal; `sync()` makes it durable."""
         line = json.dumps({"k": kind, "p": payload}, separators=(",", ":")).encode("utf-8")
         with self._lock:
             if self._fd is None:
                 self._open_journal()
             assert self._fd is not None
             _write_all(self._fd, line + b"\n")
-            os.fsync(self._fd)
+            self._written += 1
             self.lines_since_compaction += 1
+
+    def sync(self) -> None:
+        """Return once every change written so far is on disk (call before acknowledging).
+
+        Requests that wrote concurrently share one fsync (group commit): the count of lines
+        covered is taken before the fsync, so a line written during it gets a later one.
+        """
+        with self._sync_lock:
+            with self._lock:
+                target, fd = self._written, self._fd
+            if target <= self._synced or fd is None:
+                return
+            os.fsync(fd)
+            self._synced = target
 
     def compact(self, changes: Iterable[Change]) -> None:
         """Replace snapshot and journal by a snapshot of `changes` (the whole current state)."""
-        with self._lock:
+        with self._sync_lock, self._lock:
             generation = self._generation + 1
             snapshot = {
                 "format": FORMAT,
@@ -128,10 +146,11 @@ class StateFile:
             header = json.dumps({"generation": generation}).encode("utf-8") + b"\n"
             _atomic_write(self.journal_path, header)
             self._generation = generation
+            self._synced = self._written  # all of it is in the snapshot, which is on disk
             self.lines_since_compaction = 0
 
     def close(self) -> None:
-        with self._lock:
+        with self._sync_lock, self._lock:
             self._close_journal()
 
     def _open_journal(self) -> None:

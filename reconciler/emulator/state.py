@@ -79,6 +79,7 @@ class EmulatorState:
                 if record is not None:
                     self._journal("iot.thinggroup.put", record)
                 created.append({"name": name, "arn": arn})
+        self.sync()
         return created
 
     def export(self) -> list[Change]:
@@ -134,6 +135,11 @@ class EmulatorState:
             )
 
     # -- persistence --------------------------------------------------------------------------
+
+    def sync(self) -> None:
+        """Make every change journaled so far durable; call before answering the request."""
+        if self.state_file is not None:
+            self.state_file.sync()
 
     def _journal(self, kind: str, payload: dict[str, Any]) -> None:
         if self.state_file is not None:

@@ -20,10 +20,31 @@ def test_changes_survive_reopening(tmp_path: Path) -> None:
     state = StateFile(tmp_path / "state.json")
     state.append("tags.put", {"arn": "a", "tags": {"k": "v"}})
     state.append("tags.put", {"arn": "a", "tags": {}})
+    state.sync()
     state.close()
     assert StateFile(tmp_path / "state.json").load() == [
         ("tags.put", {"arn": "a", "tags": {"k": "v"}}),
         ("tags.put", {"arn": "a", "tags": {}}),
+    ]
+
+
+def test_concurrent_writers_share_fsyncs_and_lose_nothing(tmp_path: Path) -> None:
+    state = StateFile(tmp_path / "state.json")
+
+    def writer(number: int) -> None:
+        for index in range(50):
+            state.append("w", {"writer": number, "index": index})
+            state.sync()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    state.close()
+    loaded = StateFile(tmp_path / "state.json").load()
+    assert sorted((p["writer"], p["index"]) for _, p in loaded) == [
+        (n, i) for n in range(4) for i in range(50)
     ]
 
 
