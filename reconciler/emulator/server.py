@@ -27,6 +27,14 @@ _running_lock = threading.Lock()
 _running: EmulatorServer | None = None
 
 
+def _waitress_available() -> bool:
+    try:
+        importlib.import_module("waitress")
+    except ImportError:
+        return False
+    return True
+
+
 def _continue_safe_channel() -> type:
     # waitress ships no type information; importlib keeps mypy from looking for it.
     http_channel: Any = importlib.import_module("waitress.channel").HTTPChannel
@@ -64,6 +72,7 @@ class EmulatorServer:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
+        self._kind = self.options.server  # the HTTP server actually used
         self.replayed_changes = 0
 
     @property
@@ -90,7 +99,11 @@ class EmulatorServer:
         try:
             self.gateway = Gateway(self.options, self.state_file)
             self.replayed_changes = self.gateway.state.restore()
-            if self.options.server == "waitress":
+            self._kind = self.options.server
+            if self._kind == "waitress" and not _waitress_available():
+                log.warning("waitress is not installed; serving with werkzeug's threaded server")
+                self._kind = "werkzeug"
+            if self._kind == "waitress":
                 self._start_waitress(self.gateway)
             else:
                 self._start_werkzeug(self.gateway)
@@ -104,7 +117,7 @@ class EmulatorServer:
         global _running
         if self._thread is None:
             return
-        if self.options.server == "waitress":
+        if self._kind == "waitress":
             self._stop_waitress()
         else:
             self._server.shutdown()
