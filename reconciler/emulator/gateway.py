@@ -102,7 +102,8 @@ class Gateway:
         if greengrass:
             route = self.greengrass.route(request)
             operation = route.operation.name if route else "UnknownOperation"
-            facts = RequestFacts("greengrassv2", operation, greengrass_mutating(operation))
+            mutating = route is not None and greengrass_mutating(operation)
+            facts = RequestFacts("greengrassv2", operation, mutating)
         else:
             facts = classify_other(request, signing_service, region, self.options.account_id)
         decision = self.faults.decide(facts.service, facts.operation)

@@ -97,6 +97,8 @@ def test_an_unknown_route_is_an_unknown_operation(aws: AwsTestContext) -> None:
     assert status == 404
     assert headers["x-amzn-errortype"] == "UnknownOperationException"
     assert "GET /greengrass/v2/widgets" in body["message"]
+    logged = aws.admin.requests()[-1]
+    assert (logged.operation, logged.status, logged.mutating) == ("UnknownOperation", 404, False)
 
 
 def test_a_body_that_is_not_json_cannot_be_parsed(aws: AwsTestContext) -> None:
