@@ -16,12 +16,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from reconciler.core.arns import thing_group_arn
 from reconciler.core.configuration import ConfigurationUpdate
-from reconciler.core.live import LiveComponent, LiveDeployment, LiveState, RecipeRecord
+from reconciler.core.live import (
+    ComponentVersionRef,
+    LiveComponent,
+    LiveDeployment,
+    LiveState,
+    RecipeRecord,
+)
 from reconciler.core.plan import Plan, TargetAction
 from reconciler.core.planning import plan_deployments
 from reconciler.core.specs import InMemorySpecTree, SpecSet, parse_spec_tree
@@ -39,6 +45,7 @@ REGION, ACCOUNT, INSTANCE = "us-east-1", "123456789012", "greengrass-reconciler"
 PUBLIC = ("com.example.Alpha", "com.example.Beta")
 VERSIONS = ("1.0.0", "1.1.0")
 CUSTOM = "com.example.Custom"
+MODEL = "com.example.Model"  # public, overridden by the repository; Alpha 1.1.0 depends on it
 GROUPS = ("GroupA", "GroupB", "GroupC")
 
 OVERLAYS = objects(allow_null=False)
@@ -86,6 +93,9 @@ GROUP_SPECS = st.fixed_dictionaries(
             st.sampled_from(PUBLIC), public_component(), min_size=1, max_size=2
         ),
         "custom": st.one_of(st.none(), custom_component()),
+        # The override, its version chosen by the planner (never pinned to the public one here:
+        # that would be a genuine dependency conflict with Alpha 1.1.0's range).
+        "model": st.booleans(),
         "deploymentPolicies": POLICIES,
         "tags": st.dictionaries(st.sampled_from(["env", "team"]), st.sampled_from(["a", "b"])),
         "deploymentName": st.sampled_from([None, "fleet-a", "fleet-b"]),
@@ -127,6 +137,7 @@ class World:
     recipes: Mapping[tuple[str, str], RecipeRecord]
     custom_recipe: dict[str, Any]
     artifact: bytes
+    models: tuple[bytes, bytes]  # the override's model file before and after
 
 
 @st.composite
@@ -144,6 +155,25 @@ def worlds(draw: st.DrawFn) -> World:
         for name in PUBLIC
         for version in VERSIONS
     }
+    alpha = recipes[(PUBLIC[0], "1.1.0")].recipe
+    alpha["ComponentDependencies"] = {MODEL: {"VersionRequirement": "~1.0.0"}}
+    recipes[(MODEL, "1.0.0")] = RecipeRecord(
+        recipe={
+            "RecipeFormatVersion": "2020-01-25",
+            "ComponentName": MODEL,
+            "ComponentVersion": "1.0.0",
+            "ComponentConfiguration": {"DefaultConfiguration": draw(objects())},
+            "Manifests": [
+                {
+                    "Platform": {"os": "linux"},
+                    "Artifacts": [
+                        {"URI": "s3://aws-models/model.bin", "Digest": "x", "Algorithm": "SHA-256"}
+                    ],
+                }
+            ],
+        },
+        public=True,
+    )
     custom_recipe = {
         "RecipeFormatVersion": "2020-01-25",
         "ComponentName": CUSTOM,
@@ -151,7 +181,8 @@ def worlds(draw: st.DrawFn) -> World:
         "ComponentConfiguration": {"DefaultConfiguration": draw(OVERLAYS)},
         "Manifests": [{"Platform": {"os": "linux"}, "Artifacts": [{"URI": "run.py"}]}],
     }
-    return World(recipes, custom_recipe, draw(st.binary(max_size=8)))
+    model = st.sampled_from([b"model-1", b"model-2"])
+    return World(recipes, custom_recipe, draw(st.binary(max_size=8)), (draw(model), draw(model)))
 
 
 def _document(kind: str, name: str, spec: Mapping[str, Any]) -> bytes:
@@ -160,8 +191,11 @@ def _document(kind: str, name: str, spec: Mapping[str, Any]) -> bytes:
     return json.dumps({**envelope, "spec": spec}).encode()
 
 
-def spec_set(groups: Mapping[str, Mapping[str, Any]], world: World) -> SpecSet:
+def spec_set(groups: Mapping[str, Mapping[str, Any]], world: World, model: bytes) -> SpecSet:
+    override = {"baseVersion": "1.0.0", "artifacts": [{"match": "*.bin", "file": "model.bin"}]}
     files = {
+        "overrides/model.yaml": _document("ComponentOverride", MODEL, override),
+        "overrides/model.bin": model,
         "reconciler.yaml": _document(
             "Settings",
             "properties",
@@ -182,6 +216,8 @@ def spec_set(groups: Mapping[str, Mapping[str, Any]], world: World) -> SpecSet:
         components: dict[str, Any] = dict(spec["components"])
         if spec["custom"] is not None:
             components[CUSTOM] = spec["custom"]
+        if spec["model"]:
+            components[MODEL] = {}
         document: dict[str, Any] = {"thingGroup": group, "components": components}
         for key in ("deploymentPolicies", "deploymentName"):
             if spec[key] is not None:
@@ -211,16 +247,24 @@ def test_planning_is_deterministic_and_applying_converges(
     manual: dict[str, LiveDeployment],
 ) -> None:
     # The account: hand-made deployments, then an earlier apply of `before` by the reconciler.
-    live = LiveState(latest=manual, recipes=world.recipes)
-    live = apply(plan(spec_set(before, world), live), live)
+    public_model = ComponentVersionRef(MODEL, "1.0.0", f"arn:aws:greengrass:{MODEL}", public=True)
+    live = LiveState(
+        latest=manual, recipes=world.recipes, component_versions={MODEL: (public_model,)}
+    )
+    live = apply(plan(spec_set(before, world, world.models[0]), live), live)
 
-    specs = spec_set(after, world)
+    specs = spec_set(after, world, world.models[1])
     first = plan(specs, live)
     assert plan(specs, live) == first  # deterministic
-    assert plan(spec_set(after, world), live) == first  # ...even from a fresh load
+    assert plan(spec_set(after, world, world.models[1]), live) == first  # from a fresh load
     assert {t.thing_group for t in first.targets if t.action is not TargetAction.PRUNE} == set(
         after
     )
+
+    for version in first.component_versions:
+        event(f"{version.origin.value} version {'created' if version.needs_create else 'reused'}")
+    for target in first.targets:
+        event(f"target {target.action.value}{' with drift' if target.drift else ''}")
 
     converged = plan(specs, apply(first, live))
     assert [t.action for t in converged.targets] == [TargetAction.NOOP] * len(after)
