@@ -149,14 +149,18 @@ def worlds(draw: st.DrawFn) -> World:
                 "ComponentName": name,
                 "ComponentVersion": version,
                 "ComponentConfiguration": {"DefaultConfiguration": draw(objects())},
+                # Alpha 1.1.0 depends on the overridden component, as inference on a model.
+                **(
+                    {"ComponentDependencies": {MODEL: {"VersionRequirement": "~1.0.0"}}}
+                    if (name, version) == (PUBLIC[0], "1.1.0")
+                    else {}
+                ),
             },
             public=True,
         )
         for name in PUBLIC
         for version in VERSIONS
     }
-    alpha = recipes[(PUBLIC[0], "1.1.0")].recipe
-    alpha["ComponentDependencies"] = {MODEL: {"VersionRequirement": "~1.0.0"}}
     recipes[(MODEL, "1.0.0")] = RecipeRecord(
         recipe={
             "RecipeFormatVersion": "2020-01-25",
