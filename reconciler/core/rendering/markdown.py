@@ -114,24 +114,30 @@ def _header(plan: Plan, key: str, title: str, room: int) -> list[str]:
     lines = [marker_line(key), f"### {title}", "", f"**{summary_line(plan)}**", ""]
     if plan.commit:
         lines += [f"Specs at commit `{plan.commit}`.", ""]
-    if not plan.has_changes:
-        return lines
     room -= len(_join(lines))
-    rows = [
-        f"| `{t.thing_group}` | {t.action.value} | {_changes_cell(t)} |"
-        for t in plan.changed_targets
-    ]
-    table = ["| Thing group | Action | Changes |", "|---|---|---|"]
-    table += _bounded(rows, room // 2, lambda n: f"| *… {n} more* | | |")
-    table.append("")
-    room -= len(_join(table))
+    table: list[str] = []
+    if plan.has_changes:
+        rows = [
+            f"| `{t.thing_group}` | {t.action.value} | {_changes_cell(t)} |"
+            for t in plan.changed_targets
+        ]
+        table = ["| Thing group | Action | Changes |", "|---|---|---|"]
+        table += _bounded(rows, room // 2, lambda n: f"| *… {n} more* | | |")
+        table.append("")
+        room -= len(_join(table))
     rest: list[str] = []
     if plan.versions_to_create:
         rest.append("**Component versions to create**")
         rest += [f"- {version_entry(v).label}" for v in plan.versions_to_create]
         rest.append("")
-    if plan.warnings:
-        rest += [*(f"> ⚠️ {w}" for w in plan.warnings), ""]
+    # Unchanged groups get no section, but what they warn about (a FAILED latest revision)
+    # is exactly what a reviewer must not miss.
+    warnings = [
+        *plan.warnings,
+        *(f"`{t.thing_group}`: {w}" for t in plan.targets if not t.has_changes for w in t.warnings),
+    ]
+    if warnings:
+        rest += [*(f"> ⚠️ {w}" for w in warnings), ""]
     return lines + table + _bounded(rest, room, lambda n: f"*… {n} more lines not shown*")
 
 

@@ -42,7 +42,8 @@ def render_text(plan: Plan, *, color: bool = False, show_unchanged: bool = False
         for version in plan.versions_to_create:
             entry = version_entry(version)
             lines.append(paint(_entry_text(entry), _COLOURS[entry.sign]))
-    shown = [t for t in plan.targets if t.has_changes or show_unchanged]
+    # An unchanged group with a warning (its latest revision FAILED) is shown with it.
+    shown = [t for t in plan.targets if t.has_changes or show_unchanged or t.warnings]
     if shown:
         lines += ["", "Thing groups:"]
     for target in shown:

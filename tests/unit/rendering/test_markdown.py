@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from reconciler.core.markers import marker_line
 from reconciler.core.plan import TargetAction
 from reconciler.core.rendering import MAX_COMMENT_CHARS, render_markdown
+from tests.unit.planning.cases import plan_case
 from tests.unit.rendering.plans import big_plan, mixed_plan, unchanged_plan
 
 
@@ -138,3 +140,13 @@ def test_limit_is_honoured_for_any_limit_and_size() -> None:
             assert "not shown here" in text
 
     check()
+
+
+def test_warnings_of_unchanged_groups_and_of_the_plan_are_never_hidden() -> None:
+    failed = plan_case("cancelled-and-failed")
+    assert "> ⚠️ `CameraB`: the latest revision 5 FAILED on devices" in render_markdown(failed)
+    # A plan with nothing to do still carries the plan-wide warnings.
+    quiet = replace(unchanged_plan(), warnings=("GroupX will also get the override",))
+    text = render_markdown(quiet)
+    assert "> ⚠️ GroupX will also get the override" in text
+    assert "Nothing to apply." in text

@@ -115,3 +115,12 @@ def test_huge_values_are_shortened() -> None:
     lines = render_text(long_plan).splitlines()
     resources = next(line for line in lines if line.strip().startswith("~ /accessControl"))
     assert '["acme/vision/results","acme/vision/heartbeat"]' in resources
+
+
+def test_an_unchanged_group_with_a_warning_is_shown_with_it() -> None:
+    text = render_text(plan_case("cancelled-and-failed"))
+    assert (
+        "  ~ CameraB (no-op)  [groups/camera-B.yaml]\n"
+        "    ! the latest revision 5 FAILED on devices" in text
+    )
+    assert "CameraB" not in render_text(plan_case("no-op"))
