@@ -23,6 +23,7 @@ from reconciler.core.rendering.changes import (
 MAX_COMMENT_CHARS = 65_536
 # Room kept for the notes on what was left out, and for a publisher's own footer.
 _RESERVE = 1_500
+MIN_LIMIT = 2_000
 # The summary table, the versions and the warnings may take at most this share of the room, so
 # that a plan with thousands of changed groups still shows some of them in full.
 _HEADER_SHARE = 0.4
@@ -166,7 +167,13 @@ def render_markdown(
     title: str = "greengrass-reconciler plan",
     limit: int = MAX_COMMENT_CHARS,
 ) -> str:
-    """The comment body; never longer than `limit` characters, its code fences always closed."""
+    """The comment body; never longer than `limit` characters, its code fences always closed.
+
+    `limit` must leave room for the summary and the notes on what was left out: at least
+    `MIN_LIMIT` characters.
+    """
+    if limit < MIN_LIMIT:
+        raise ValueError(f"a plan comment needs a limit of at least {MIN_LIMIT:,} characters")
     room = limit - _RESERVE
     header = _join(_header(plan, key, title, int(room * _HEADER_SHARE)))
     budget = room - len(header)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.core.markers import marker_line
 from reconciler.core.plan import TargetAction
 from reconciler.core.rendering import MAX_COMMENT_CHARS, render_markdown
+from reconciler.core.rendering.markdown import MIN_LIMIT
 from tests.unit.planning.cases import plan_case
 from tests.unit.rendering.plans import big_plan, mixed_plan, unchanged_plan
 
@@ -124,7 +126,7 @@ def test_limit_is_honoured_for_any_limit_and_size() -> None:
         groups=st.integers(min_value=1, max_value=60),
         keys=st.integers(min_value=1, max_value=40),
         warnings=st.integers(min_value=0, max_value=6),
-        limit=st.integers(min_value=3_000, max_value=70_000),
+        limit=st.integers(min_value=MIN_LIMIT, max_value=70_000),
     )
     def check(groups: int, keys: int, warnings: int, limit: int) -> None:
         # Warnings come after a section's diff: a cut must never leave its fence open.
@@ -150,3 +152,8 @@ def test_warnings_of_unchanged_groups_and_of_the_plan_are_never_hidden() -> None
     text = render_markdown(quiet)
     assert "> ⚠️ GroupX will also get the override" in text
     assert "Nothing to apply." in text
+
+
+def test_a_limit_too_small_for_the_summary_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 2,000 characters"):
+        render_markdown(mixed_plan(), limit=MIN_LIMIT - 1)
