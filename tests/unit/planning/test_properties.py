@@ -29,7 +29,7 @@ from reconciler.core.live import (
     RecipeRecord,
 )
 from reconciler.core.plan import Plan, TargetAction
-from reconciler.core.planning import plan_deployments
+from reconciler.core.planning import PlanMemo, plan_deployments
 from reconciler.core.specs import InMemorySpecTree, SpecSet, parse_spec_tree
 from tests.unit.configuration.strategies import LIVE_UPDATES, objects
 from tests.unit.planning.applying import after_apply
@@ -232,8 +232,8 @@ def spec_set(groups: Mapping[str, Mapping[str, Any]], world: World, model: bytes
     return parse_spec_tree(InMemorySpecTree(files))
 
 
-def plan(specs: SpecSet, live: LiveState) -> Plan:
-    return plan_deployments(specs, live, instance=INSTANCE, commit="0000000")
+def plan(specs: SpecSet, live: LiveState, memo: PlanMemo | None = None) -> Plan:
+    return plan_deployments(specs, live, instance=INSTANCE, commit="0000000", memo=memo)
 
 
 def apply(result: Plan, live: LiveState) -> LiveState:
@@ -255,12 +255,19 @@ def test_planning_is_deterministic_and_applying_converges(
     live = LiveState(
         latest=manual, recipes=world.recipes, component_versions={MODEL: (public_model,)}
     )
-    live = apply(plan(spec_set(before, world, world.models[0]), live), live)
+    # A long-lived controller keeps a memo of target plans across cycles: it must never change
+    # a plan, only save the work.
+    memo: PlanMemo = {}
+    earlier = spec_set(before, world, world.models[0])
+    assert plan(earlier, live, memo) == plan(earlier, live)
+    live = apply(plan(earlier, live), live)
 
     specs = spec_set(after, world, world.models[1])
     first = plan(specs, live)
     assert plan(specs, live) == first  # deterministic
     assert plan(spec_set(after, world, world.models[1]), live) == first  # from a fresh load
+    assert plan(specs, live, memo) == first
+    assert plan(specs, live, memo) == first  # the memo's answer this time
     assert {t.thing_group for t in first.targets if t.action is not TargetAction.PRUNE} == set(
         after
     )
@@ -271,6 +278,7 @@ def test_planning_is_deterministic_and_applying_converges(
         event(f"target {target.action.value}{' with drift' if target.drift else ''}")
 
     converged = plan(specs, apply(first, live))
+    assert plan(specs, apply(first, live), memo) == converged
     assert [t.action for t in converged.targets] == [TargetAction.NOOP] * len(after)
     assert not converged.versions_to_create
     assert not converged.has_changes
