@@ -54,8 +54,12 @@ def _s3_backend(moto_url: str) -> Backend:
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
     )
     bucket = f"leases-{uuid.uuid4().hex[:12]}"
+    # The first S3 call of a session loads moto's S3 backend, slowly on a busy machine: the
+    # bucket is created with default timeouts, the leases get short ones.
+    AwsClients(ClientSettings(region=REGION, endpoint_url=moto_url), session).s3.create_bucket(
+        Bucket=bucket
+    )
     direct = AwsClients(_client_settings(moto_url), session)  # clients are thread-safe: share
-    direct.s3.create_bucket(Bucket=bucket)
 
     def make(
         identity: str,
@@ -84,7 +88,7 @@ def _s3_backend(moto_url: str) -> Backend:
 
 def _client_settings(endpoint_url: str) -> ClientSettings:
     return ClientSettings(
-        region=REGION, endpoint_url=endpoint_url, connect_timeout=1.0, read_timeout=1.0
+        region=REGION, endpoint_url=endpoint_url, connect_timeout=1.0, read_timeout=3.0
     )
 
 
