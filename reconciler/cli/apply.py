@@ -45,7 +45,8 @@ _OUTCOME_COLOURS = {
 @click.option(
     "--prune",
     is_flag=True,
-    help="Cancel reconciler-made deployments of groups no spec targets any more.",
+    help="Cancel reconciler-made deployments of groups no spec targets any more (also on when "
+    "the Settings' defaults.syncPolicy.prune is true).",
 )
 @commit_option
 @endpoint_option
@@ -107,7 +108,7 @@ def apply(
         instance=runtime.settings.instance,
         commit=sha,
         specs_root=specs_path,
-        prune=prune,
+        prune=prune or spec_set.settings.prune,
         only_groups=frozenset(targets) or None,
         concurrency=runtime.settings.concurrency,
     )

@@ -260,7 +260,7 @@ class Reconciler:
             instance=self.settings.instance,
             commit=revision.revision,
             specs_root=revision.specs_root,
-            prune=spec_set.settings.prune if hasattr(spec_set.settings, "prune") else False,
+            prune=spec_set.settings.prune,
             only_groups=groups,
             concurrency=self.settings.concurrency,
         )

@@ -177,6 +177,9 @@ class _Loader:
             artifact_prefix=spec.artifacts.prefix,
             allow_empty=spec.allow_empty,
             source=document.root.location,
+            prune=bool(
+                spec.defaults and spec.defaults.sync_policy and spec.defaults.sync_policy.prune
+            ),
         )
         return settings, defaults
 

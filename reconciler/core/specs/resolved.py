@@ -30,6 +30,9 @@ class RepositorySettings:
     artifact_prefix: str
     allow_empty: bool
     source: SourceLocation
+    prune: bool = False
+    """`defaults.syncPolicy.prune`: whether deployments of groups no spec targets any more (and
+    that this reconciler made) are cancelled. Specs that are gone cannot say it themselves."""
 
     def thing_group_arn(self, thing_group: str) -> str:
         return f"arn:aws:iot:{self.region}:{self.account_id}:thinggroup/{thing_group}"

@@ -176,3 +176,38 @@ def test_drift_without_self_heal_is_reported_not_reverted(
     assert outcome.result == "success", outcome.message
     assert mutating_calls(seeded) == []
     assert reconciler.status.snapshot()["targets"]["CameraFleetProd"]["sync"] == "Drifted"
+
+
+def _remove_staging(repo: git.Repo) -> None:
+    path = Path(repo.working_dir) / "deploy-specs" / "groups" / "camera-staging.yaml"
+    repo.index.remove([str(path)], working_tree=True)
+    repo.index.commit("retire the staging fleet")
+
+
+@pytest.mark.parametrize("prune", [False, True])
+def test_a_removed_spec_is_pruned_only_when_prune_is_on(
+    seeded: AwsTestContext, fleet_repo: git.Repo, tmp_path: Path, prune: bool
+) -> None:
+    if prune:
+        _commit(
+            fleet_repo,
+            "reconciler.yaml",
+            "syncPolicy: {prune: false,",
+            "syncPolicy: {prune: true,",
+            "prune removed groups",
+        )
+    reconciler = _reconciler(fleet_repo, tmp_path)
+    assert reconciler.reconcile("startup", full=True).result == "success"
+    staging = PROD_ARN.replace("Prod", "Staging")
+    before = _latest(seeded)[staging]["deploymentId"]
+    _remove_staging(fleet_repo)
+    seeded.admin.clear_requests()
+    outcome = reconciler.reconcile("poll")
+    assert outcome.result == "success", outcome.message
+    status = seeded.client("greengrassv2").get_deployment(deploymentId=before)["deploymentStatus"]
+    if prune:
+        assert mutating_calls(seeded) == ["greengrassv2:CancelDeployment"]
+        assert status == "CANCELED"
+    else:
+        assert mutating_calls(seeded) == []
+        assert status != "CANCELED"
