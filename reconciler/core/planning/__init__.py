@@ -104,6 +104,8 @@ def plan_deployments(
             spec.fingerprint,
             arn,
             (current.deployment_id, current.status, current.revision_id) if current else None,
+            # Tags can change without a new revision (TagResource), and they are compared.
+            tuple(sorted(current.tags.items())) if current else None,
             repo_key,
             instance,
         )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
 from reconciler.core.live import LiveComponent, LiveDeployment
+from reconciler.core.plan import TargetAction
+from reconciler.core.planning import PlanMemo, plan_deployments
 from reconciler.core.planning.content import (
     canonical_request,
     client_token,
@@ -17,7 +20,7 @@ from reconciler.core.planning.content import (
 from reconciler.core.provenance import provenance_tags
 from reconciler.core.specs import DeploymentPolicies
 from reconciler.errors import PlanError
-from tests.unit.planning.cases import CASES, plan_case
+from tests.unit.planning.cases import CASES, INSTANCE, case_inputs, plan_case
 
 TOKEN = re.compile(r"^[a-zA-Z0-9-]+$")  # CreateDeployment's clientToken pattern
 ARN = "arn:aws:iot:us-east-1:123456789012:thinggroup/CameraProd"
@@ -169,3 +172,15 @@ def test_our_own_tags_are_not_content() -> None:
     retagged = _echoed(tags={"team": "vision"})
     assert live_content(ours) == live_content(retagged)
     assert "greengrass-reconciler/content-hash" not in str(live_content(ours))
+
+
+def test_a_memoized_plan_sees_tags_changed_without_a_new_revision() -> None:
+    # TagResource changes a deployment's tags in place: same id, same revision.
+    spec_set, live = case_inputs("no-op")
+    memo: PlanMemo = {}
+    assert plan_deployments(spec_set, live, instance=INSTANCE, memo=memo).has_changes is False
+    ((arn, deployment),) = live.latest.items()
+    retagged = replace(deployment, tags={**deployment.tags, "team": "changed-in-console"})
+    live = replace(live, latest={arn: retagged})
+    target = plan_deployments(spec_set, live, instance=INSTANCE, memo=memo).targets[0]
+    assert target.action is TargetAction.UPDATE and target.drift
