@@ -5,9 +5,13 @@ from __future__ import annotations
 import click
 
 from reconciler import __version__
+from reconciler.cli.commands import LazyGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="reconciler")
 def main() -> None:
     """GitOps for AWS IoT Greengrass v2.
@@ -22,14 +26,3 @@ def main() -> None:
       reconciler apply                     create component versions and deployment revisions
       reconciler run                       the controller: watch Git, resync, heal drift
     """
-
-
-def _register() -> None:
-    # Each command lives in its own module; importing them here keeps `main` the one entry point.
-    from reconciler.cli import commands
-
-    for command in commands.ALL:
-        main.add_command(command)
-
-
-_register()

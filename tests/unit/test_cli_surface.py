@@ -16,3 +16,14 @@ def test_version_is_the_package_version() -> None:
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0
     assert __version__ in result.output
+
+
+def test_every_listed_command_loads_and_has_help() -> None:
+    from reconciler.cli.commands import COMMANDS
+
+    runner = CliRunner()
+    for name in COMMANDS:
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
+        assert "Usage: main " in result.output or "Usage: " in result.output
+        assert len(result.output.splitlines()) > 3, name
