@@ -33,7 +33,8 @@ _log = logging.getLogger(__name__)
 class LeaderElector:
     """Runs `lease` in a daemon thread; `on_change(is_leader)` is called on every transition.
 
-    `on_change` runs on the elector's thread and must not block (set a flag, queue a job).
+    `on_change` runs on the elector's thread and must not block (set a flag, queue a job), nor
+    call `stop()`.
     """
 
     def __init__(
@@ -127,6 +128,11 @@ class LeaderElector:
             return future.result()
         except (ReconcilerError, OSError) as error:
             _log.warning("leader lease %s failed: %s", "renewal" if leading else "attempt", error)
+            return None
+        except Exception:  # a bug must not end the elections silently: log it and go on
+            _log.exception(
+                "leader lease %s failed unexpectedly", "renewal" if leading else "attempt"
+            )
             return None
 
     def _next_wait(self) -> float:

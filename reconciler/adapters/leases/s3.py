@@ -19,6 +19,7 @@ from typing import Any
 
 from reconciler.adapters.aws.calling import AwsCaller
 from reconciler.adapters.aws.clients import AwsClients
+from reconciler.adapters.aws.errors import translate
 from reconciler.adapters.leases.base import (
     DEFAULT_GRACE_SECONDS,
     LeaseError,
@@ -27,9 +28,10 @@ from reconciler.adapters.leases.base import (
     record_from_document,
     record_to_document,
 )
-from reconciler.errors import AwsApiError, AwsConflictError, AwsNotFoundError
+from reconciler.errors import AwsApiError, AwsClientError, AwsConflictError, AwsNotFoundError
 
 _LOST_CONDITION_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
+_DENIED_CODES = frozenset({"AccessDenied", "Forbidden", "403"})
 
 
 class S3Lease:
@@ -118,6 +120,8 @@ class S3Lease:
                     temporary=False,
                 ) from error
             return None, None
+        except AwsClientError as error:
+            raise self._explained(error) from error
         body = _read_body(response)
         try:
             document: object = json.loads(body)
@@ -147,10 +151,21 @@ class S3Lease:
             if error.code in _LOST_CONDITION_CODES:
                 self._forget()
                 return False
+            if isinstance(error, AwsClientError):
+                raise self._explained(error) from error
             raise
         if record.holder == self.identity:
             self._record, self._etag = record, str(response["ETag"])
         return True
+
+    def _explained(self, error: AwsClientError) -> AwsClientError | LeaseError:
+        if error.code in _DENIED_CODES:
+            return LeaseError(
+                f"access to the lease object s3://{self.bucket}/{self.key} was denied: grant "
+                f"the controller's role s3:GetObject and s3:PutObject on it ({error})",
+                temporary=False,
+            )
+        return error
 
     def _forget(self) -> None:
         self._record = None
@@ -158,9 +173,12 @@ class S3Lease:
 
 
 def _read_body(response: dict[str, Any]) -> bytes:
+    # The body streams after the call returned: its failures need translating here too.
     stream = response["Body"]
     try:
         data: bytes = stream.read()
+    except Exception as raw:
+        raise translate(raw, "get_object") from raw
     finally:
         stream.close()
     return data
