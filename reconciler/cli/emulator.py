@@ -98,7 +98,15 @@ import click
     show_default=True,
     help="HTTP server: waitress (production) or werkzeug (fallback).",
 )
+@click.option(
+    "--seed",
+    "seed_specs",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="Pre-create what the deploy-specs at this path expect an account to have: their "
+    "thing groups, the artifact bucket, and the S3 objects their overrides reference.",
+)
 def emulator(
+    seed_specs: Path | None,
     host: str,
     port: int,
     state_file: Path | None,
@@ -165,6 +173,8 @@ def emulator(
         raise click.ClickException(str(error)) from error
     except OSError as error:
         raise click.ClickException(f"Cannot listen on {host}:{port}: {error}") from error
+    if seed_specs is not None:
+        _seed(server.endpoint_url, seed_specs)
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -181,6 +191,24 @@ def emulator(
     stop.wait()  # signal handlers run in this (main) thread and set the event
     server.stop()
     click.echo("Emulator stopped")
+
+
+def _seed(endpoint_url: str, specs: Path) -> None:
+    from reconciler.adapters.spec_files import load_spec_set
+    from reconciler.cli.seeding import seed_account
+    from reconciler.errors import SpecError
+
+    try:
+        spec_set = load_spec_set(specs)
+    except SpecError as error:
+        raise click.ClickException(
+            f"--seed {specs}: the specs are invalid (run `reconciler validate {specs}`): {error}"
+        ) from error
+    seed_account(endpoint_url, spec_set)
+    groups = ", ".join(d.thing_group for d in spec_set.deployments)
+    click.echo(
+        f"Seeded from {specs}: thing groups {groups}; bucket {spec_set.settings.artifact_bucket}"
+    )
 
 
 def _names(text: str) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -90,3 +91,21 @@ def test_empty_s3_objects_are_served(aws: AwsTestContext) -> None:
     s3.create_bucket(Bucket="empties")
     s3.put_object(Bucket="empties", Key="nothing", Body=b"")
     assert s3.get_object(Bucket="empties", Key="nothing")["ContentLength"] == 0
+
+
+def test_seed_creates_what_the_sample_specs_expect() -> None:
+    sample = Path(__file__).resolve().parents[2] / "deploy-specs"
+    emulator = EmulatorProcess("--seed", str(sample))
+    try:
+        iot = client_for(emulator.endpoint_url, "iot")
+        groups = {g["groupName"] for g in iot.list_thing_groups()["thingGroups"]}
+        assert groups == {"CameraFleetProd", "CameraFleetStaging"}
+        s3 = client_for(emulator.endpoint_url, "s3")
+        keys = [
+            o["Key"] for o in s3.list_objects_v2(Bucket="acme-greengrass-artifacts")["Contents"]
+        ]
+        assert "models/DLR-resnet18-armv7l-cpu-ImageClassification.tar.gz" in keys
+    finally:
+        emulator.process.send_signal(signal.SIGTERM)
+        assert emulator.process.wait(timeout=20) == 0
+    assert "Seeded from" in "".join(emulator.output)
