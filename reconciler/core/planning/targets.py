@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from reconciler.core.configuration import ConfigurationError
+from reconciler.core.configuration import ConfigurationError, ConfigurationUpdate, redact
 from reconciler.core.configuration.planning import preview_configuration_update
+from reconciler.core.configuration.pointers import find, format_pointer, nodes
 from reconciler.core.live import LiveComponent, LiveDeployment
 from reconciler.core.plan import (
     ComponentAction,
@@ -85,6 +86,10 @@ def _desired_component(
     else:
         action = ComponentAction.UNCHANGED
     shown = preview.redacted(desired.secret_paths) if desired.secret_paths else preview
+    # Values the live revision set and the specs no longer set may have been secret under a
+    # secretPaths entry that went with them: their old values are never shown.
+    dropped = _dropped_values(live_update, desired.configuration)
+    shown_live = redact(shown.live, dropped) if dropped else shown.live
     plan = ComponentPlan(
         name=desired.name,
         action=action,
@@ -95,12 +100,24 @@ def _desired_component(
         configuration_change=preview.change,
         effective_configuration=shown.desired,
         # For a component new to the group, "live" is its defaults: what a device starts from.
-        live_effective_configuration=shown.live,
+        live_effective_configuration=shown_live,
         run_with_before=dict(live.run_with) if live and live.run_with else None,
         run_with_after=run_with,
         secret_paths=desired.secret_paths,
     )
     return plan, entry, warnings
+
+
+def _dropped_values(
+    live_update: ConfigurationUpdate | None, overlay: Mapping[str, Any]
+) -> list[str]:
+    if live_update is None or not live_update.merge:
+        return []
+    return [
+        format_pointer(path)
+        for path, value in nodes(live_update.merge_document)
+        if (not isinstance(value, dict) or not value) and not find(dict(overlay), path)[0]
+    ]
 
 
 def _field_changes(live: Mapping[str, Any], desired: Mapping[str, Any]) -> tuple[FieldChange, ...]:

@@ -49,3 +49,67 @@ def test_secret_paths_are_shown_redacted() -> None:
     merge = document["targets"][0]["components"][0]["configurationUpdate"]["merge"]
     assert merge["ApiToken"] == merge["UploadKey"] == merge["headers"] == "<redacted>"
     assert merge["credentials"] == {"user": "camera-fleet"}  # its non-secret sibling stays
+
+
+def test_a_secret_dropped_together_with_its_secret_path_is_not_printed() -> None:
+    """The old value of a key the specs no longer set is never shown: it may have been a
+    secret whose secretPaths entry was removed in the same change."""
+    from reconciler.core.configuration import ConfigurationUpdate
+    from reconciler.core.live import LiveComponent, LiveDeployment
+    from reconciler.core.plan import Plan
+    from reconciler.core.planning.targets import plan_target
+    from reconciler.core.rendering import render_markdown, render_text
+    from reconciler.core.specs.deployment_models import (
+        DeploymentIoTJobConfiguration,
+        DeploymentPolicies,
+    )
+    from reconciler.core.specs.located import SourceLocation
+    from reconciler.core.specs.resolved import (
+        DeploymentComponent,
+        DeploymentSpec,
+        SyncPolicySettings,
+    )
+
+    where = SourceLocation("groups/x.yaml", 1)
+    spec = DeploymentSpec(
+        name="x",
+        thing_group="G",
+        deployment_name="x",
+        components={
+            "c": DeploymentComponent(
+                name="c",
+                version="1.0.0",
+                configuration={"keep": 1},
+                configuration_policy="minimal",
+                reset=(),
+                secret_paths=(),
+                run_with=None,
+                source=where,
+            )
+        },
+        deployment_policies=DeploymentPolicies().with_service_defaults(),
+        iot_job_configuration=DeploymentIoTJobConfiguration(),
+        tags={},
+        sync_policy=SyncPolicySettings(),
+        source=where,
+    )
+    old = ConfigurationUpdate(merge={"keep": 1, "token": "s3cr3t-value"}).to_api()
+    live = LiveDeployment(
+        deployment_id="d1",
+        target_arn="arn:aws:iot:us-east-1:1:thinggroup/G",
+        revision_id="1",
+        deployment_name="x",
+        components={"c": LiveComponent("c", "1.0.0", dict(old))},
+    )
+    target = plan_target(
+        spec,
+        target_arn=live.target_arn,
+        live=live,
+        versions={},
+        defaults_of=lambda _n, _v: {},
+        instance="greengrass-reconciler",
+    )
+    plan = Plan(targets=(target,))
+    for text in (render_text(plan), render_markdown(plan)):
+        assert "/token" in text
+        assert "s3cr3t-value" not in text
