@@ -81,6 +81,9 @@ class ApplyOptions:
     poll_interval: float = 1.0
 
 
+_LOST_LEASE = "not written: this replica is no longer the leader"
+
+
 def _token(*parts: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
@@ -93,11 +96,15 @@ class Applier:
         *,
         progress: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        may_write: Callable[[], bool] | None = None,
     ) -> None:
         self.gateway = gateway
         self.artifacts = artifacts
         self._emit = progress or (lambda _line: None)
         self._sleep = sleep
+        # Asked right before every write: a replica that lost its lease mid-apply stops writing
+        # at once instead of finishing the plan it started.
+        self._may_write = may_write or (lambda: True)
 
     # ------------------------------------------------------------------ component versions
     def _create_version(self, version: ComponentVersionPlan, options: ApplyOptions) -> None:
@@ -155,6 +162,11 @@ class Applier:
         for version in plan.versions_to_create:
             if options.only_groups is not None and (version.name, version.version) not in needed:
                 continue
+            if not self._may_write():
+                results.append(
+                    VersionResult(version.name, version.version, Outcome.SKIPPED, _LOST_LEASE)
+                )
+                continue
             try:
                 for artifact in version.artifacts:
                     if self.artifacts.upload(artifact, options.specs_root):
@@ -184,12 +196,16 @@ class Applier:
                 return TargetResult(
                     target.thing_group, Outcome.SKIPPED, reason="prune is not enabled"
                 )
+            if not self._may_write():
+                return TargetResult(target.thing_group, Outcome.SKIPPED, reason=_LOST_LEASE)
             try:
                 self.gateway.cancel_deployment(target.live_deployment_id)
             except ReconcilerError as error:
                 return TargetResult(target.thing_group, Outcome.FAILED, reason=str(error))
             self._emit(f"pruned {target.thing_group} (cancelled {target.live_deployment_id})")
             return TargetResult(target.thing_group, Outcome.PRUNED, target.live_deployment_id)
+        if not self._may_write():
+            return TargetResult(target.thing_group, Outcome.SKIPPED, reason=_LOST_LEASE)
         missing = sorted(
             f"{c.name} {c.desired_version}"
             for c in target.components

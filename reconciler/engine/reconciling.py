@@ -264,7 +264,9 @@ class Reconciler:
             only_groups=groups,
             concurrency=self.settings.concurrency,
         )
-        report = runtime.applier(progress=lambda line: log.info(line)).apply(plan, options)
+        report = runtime.applier(
+            progress=lambda line: log.info(line), may_write=self._is_leader
+        ).apply(plan, options)
         if report.versions:
             runtime.reader.invalidate_listings()
         for result in report.targets:

@@ -35,8 +35,12 @@ class Runtime:
     def stats(self) -> CallStats:
         return self.caller.stats
 
-    def applier(self, progress: Callable[[str], None] | None = None) -> Applier:
-        return Applier(self.gateway, self.artifacts, progress=progress)
+    def applier(
+        self,
+        progress: Callable[[str], None] | None = None,
+        may_write: Callable[[], bool] | None = None,
+    ) -> Applier:
+        return Applier(self.gateway, self.artifacts, progress=progress, may_write=may_write)
 
     def verify_account(self) -> None:
         """Refuse to touch an account other than the one the specs name."""
