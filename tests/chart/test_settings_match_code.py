@@ -1,0 +1,115 @@
+"""The image and the chart pass exactly the settings the code reads, in a form it accepts.
+
+Every RECONCILER_* variable the Dockerfile sets or the chart renders must be a field of
+`ReconcilerSettings` (env prefix RECONCILER_) or a Git credential variable; the rendered values
+must load into `ReconcilerSettings` and mean what values.yaml says.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+import pytest
+
+from reconciler.adapters.sources import credentials
+from reconciler.settings import ReconcilerSettings
+from tests.chart.conftest import ROOT
+from tests.chart.helmlite import RenderedRelease
+
+SETTINGS_VARIABLES = {f"RECONCILER_{name.upper()}" for name in ReconcilerSettings.model_fields}
+CREDENTIAL_VARIABLES = {credentials.ENV_TOKEN_FILE, credentials.ENV_USERNAME,
+                        credentials.ENV_SSH_KEY_FILE}  # fmt: skip
+KNOWN = SETTINGS_VARIABLES | CREDENTIAL_VARIABLES
+
+
+def dockerfile_environment() -> dict[str, str]:
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("ENV "):
+            found.update(re.findall(r"(\w+)=(\S+)", line))
+    return found
+
+
+def pod_environment(release: RenderedRelease) -> dict[str, str]:
+    """What the controller's process sees: the ConfigMap, then env (downward API resolved)."""
+    environment = dict(release.one("ConfigMap")["data"])
+    container = release.one("Deployment")["spec"]["template"]["spec"]["containers"][0]
+    for entry in container["env"]:
+        if "value" in entry:
+            environment[entry["name"]] = entry["value"]
+        elif entry.get("valueFrom") == {"fieldRef": {"fieldPath": "metadata.namespace"}}:
+            environment[entry["name"]] = release.one("Deployment")["metadata"]["namespace"]
+    return environment
+
+
+def test_the_image_sets_only_settings_the_code_reads() -> None:
+    environment = dockerfile_environment()
+    ours = {name for name in environment if name.startswith("RECONCILER_")}
+    assert ours, "the Dockerfile sets no RECONCILER_ variable: did its ENV syntax change?"
+    assert ours <= KNOWN, sorted(ours - KNOWN)
+    assert environment["RECONCILER_CACHE_DIR"] == "/var/cache/reconciler"
+
+
+@pytest.mark.parametrize("which", ["default", "ha"])
+def test_the_chart_sets_only_settings_the_code_reads(
+    which: str, default_release: RenderedRelease, ha_release: RenderedRelease
+) -> None:
+    release = default_release if which == "default" else ha_release
+    ours = {name for name in pod_environment(release) if name.startswith("RECONCILER_")}
+    assert ours - KNOWN == set()
+
+
+def test_image_and_chart_agree_on_the_cache_dir_and_port(ha_release: RenderedRelease) -> None:
+    image, pod = dockerfile_environment(), pod_environment(ha_release)
+    for name in ("RECONCILER_CACHE_DIR", "RECONCILER_HTTP_PORT"):
+        assert image[name] == pod[name], name
+
+
+def _settings(release: RenderedRelease, monkeypatch: pytest.MonkeyPatch) -> ReconcilerSettings:
+    for name in [n for n in os.environ if n.startswith("RECONCILER_")]:
+        monkeypatch.delenv(name)
+    for name, value in pod_environment(release).items():
+        monkeypatch.setenv(name, value)
+    return ReconcilerSettings()
+
+
+def test_default_values_load_into_the_settings(
+    default_release: RenderedRelease, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _settings(default_release, monkeypatch)
+    expected: dict[str, Any] = {
+        "source": "https://github.com/acme/fleet.git",
+        "branch": "main",
+        "path": "deploy-specs",
+        "poll_interval": 60.0,
+        "resync_interval": 600.0,
+        "http_port": 8080,
+        "lock": "none",
+        "lease_duration": 30.0,
+        "log_format": "json",
+        "rate_limit": 20.0,
+        "rate_burst": 40,
+        "concurrency": 16,
+    }
+    assert {name: getattr(settings, name) for name in expected} == expected
+    assert str(settings.cache_dir) == "/var/cache/reconciler"
+
+
+def test_ha_values_load_into_the_settings(
+    ha_release: RenderedRelease, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _settings(ha_release, monkeypatch)
+    assert settings.lock == "kubernetes"
+    assert settings.lease_name == "gr-greengrass-reconciler"
+    assert settings.lease_namespace == "greengrass"
+    assert settings.listing_ttl == 120.0  # from extraConfig
+    assert str(settings.webhook_secret_file) == (
+        "/var/run/secrets/greengrass-reconciler/webhook/secret"
+    )
+    git = credentials.GitCredentials.from_env(pod_environment(ha_release))
+    assert git is not None
+    assert str(git.token_file) == "/var/run/secrets/greengrass-reconciler/git-token/token"
+    assert str(git.ssh_key_file) == "/var/run/secrets/greengrass-reconciler/git-ssh/ssh-privatekey"
