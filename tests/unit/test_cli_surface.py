@@ -27,3 +27,14 @@ def test_every_listed_command_loads_and_has_help() -> None:
         assert result.exit_code == 0, (name, result.output)
         assert "Usage: main " in result.output or "Usage: " in result.output
         assert len(result.output.splitlines()) > 3, name
+
+
+def test_the_cli_reference_in_docs_is_up_to_date() -> None:
+    from pathlib import Path
+
+    from reconciler.cli.reference import render_reference
+
+    committed = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
+    assert committed == render_reference(), (
+        "docs/cli.md is stale: run `python -m reconciler.cli.reference > docs/cli.md`"
+    )
