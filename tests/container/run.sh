@@ -36,9 +36,13 @@ RUN_DIR=""
 CONTAINER_NAME="reconciler-container-test-$$"
 cleanup() {
     local rc=$?
+    local summary="container: 0 passed, 1 failed"  # failed before the checks could run
     # smoke.py removes what it started itself; this is the backstop when it was killed.
     if command -v podman >/dev/null 2>&1 && [[ -n "${CONTAINERS_CONF:-}" ]]; then
         podman rm --force --volumes --ignore "$CONTAINER_NAME" >/dev/null 2>&1 || true
+    fi
+    if [[ -n "$RUN_DIR" && -s "$RUN_DIR/summary" ]]; then
+        summary="$(cat "$RUN_DIR/summary")"
     fi
     if [[ -n "$RUN_DIR" && -d "$RUN_DIR" ]]; then
         if [[ -s "$RUN_DIR/emulator.pid" ]]; then
@@ -51,6 +55,8 @@ cleanup() {
     else
         echo "container test FAILED (exit $rc) after $((SECONDS - START)) s" >&2
     fi
+    # The closing line CI reads, e.g. "container: 6 passed, 0 failed".
+    echo "$summary"
 }
 trap cleanup EXIT
 trap 'exit 130' INT

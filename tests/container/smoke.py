@@ -259,7 +259,22 @@ def check_healthcheck(name: str) -> None:
     _log("the image's HEALTHCHECK passes")
 
 
-def run(image: str, name: str, run_dir: Path, specs: Path) -> None:
+class Tally:
+    """How many checks passed; written to run_dir/summary as the run's closing line."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.path = run_dir / "summary"
+        self.passed = 0
+
+    def check(self, passed_check: Callable[[], object]) -> None:
+        passed_check()
+        self.passed += 1
+
+    def write(self, *, failed: int) -> None:
+        self.path.write_text(f"container: {self.passed} passed, {failed} failed\n")
+
+
+def run(image: str, name: str, run_dir: Path, specs: Path, tally: Tally) -> None:
     spec_set = load_spec_set(specs)
     region, account = spec_set.settings.region, spec_set.settings.account_id
     groups = sorted(d.thing_group for d in spec_set.deployments)
@@ -269,12 +284,12 @@ def run(image: str, name: str, run_dir: Path, specs: Path) -> None:
         repo = fleet_repo(run_dir, specs)
         with controller(image, name, repo, endpoint, region) as port:
             base = f"http://127.0.0.1:{port}"
-            check_healthz(base)
-            check_not_root(name)
-            check_synced(base, groups)
-            check_deployments(endpoint, region, account, groups)
-            check_metrics(base)
-            check_healthcheck(name)
+            tally.check(lambda: check_healthz(base))
+            tally.check(lambda: check_not_root(name))
+            tally.check(lambda: check_synced(base, groups))
+            tally.check(lambda: check_deployments(endpoint, region, account, groups))
+            tally.check(lambda: check_metrics(base))
+            tally.check(lambda: check_healthcheck(name))
 
 
 def main() -> int:
@@ -287,14 +302,20 @@ def main() -> int:
     # SIGTERM (a CI timeout) must run the same cleanup as an error does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
+    tally = Tally(args.run_dir)
     try:
-        run(args.image, args.name, args.run_dir, args.specs.resolve())
+        run(args.image, args.name, args.run_dir, args.specs.resolve(), tally)
     except SmokeCheckError as failure:
+        tally.write(failed=1)
         print(f"container test FAILED: {failure}", file=sys.stderr)
         return 1
+    except BaseException:
+        tally.write(failed=1)
+        raise
     finally:
         shutil.rmtree(args.run_dir / "fleet", ignore_errors=True)
-    _log(f"all checks passed in {time.monotonic() - started:.1f} s")
+    tally.write(failed=0)
+    _log(f"all {tally.passed} checks passed in {time.monotonic() - started:.1f} s")
     return 0
 
 
