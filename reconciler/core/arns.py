@@ -21,7 +21,3 @@ def component_arn(region: str, account: str, name: str) -> str:
 
 def component_version_arn(region: str, account: str, name: str, version: str) -> str:
     return f"{component_arn(region, account, name)}:versions:{version}"
-
-
-def deployment_arn(region: str, account: str, deployment_id: str) -> str:
-    return f"arn:aws:greengrass:{region}:{account}:deployments:{deployment_id}"

@@ -59,7 +59,7 @@ def _upload(
     return ArtifactUpload(
         local_path=path,
         bucket=settings.artifact_bucket,
-        key=f"{settings.artifact_prefix}{name}/{version}/{file_name}",
+        key=settings.artifact_key(name, version, file_name),
         sha256=sha256,
         size=size,
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
+from reconciler.core import arns
 from reconciler.core.specs.deployment_models import (
     ComponentRunWith,
     DeploymentIoTJobConfiguration,
@@ -35,13 +36,15 @@ class RepositorySettings:
     that this reconciler made) are cancelled. Specs that are gone cannot say it themselves."""
 
     def thing_group_arn(self, thing_group: str) -> str:
-        return f"arn:aws:iot:{self.region}:{self.account_id}:thinggroup/{thing_group}"
+        return arns.thing_group_arn(self.region, self.account_id, thing_group)
+
+    def artifact_key(self, component: str, version: str, file_name: str) -> str:
+        """The S3 key `apply` uploads a local artifact of `component` `version` to."""
+        return f"{self.artifact_prefix}{component}/{version}/{file_name}"
 
     def artifact_uri(self, component: str, version: str, file_name: str) -> str:
         """Where `apply` uploads a local artifact of `component` `version`."""
-        return (
-            f"s3://{self.artifact_bucket}/{self.artifact_prefix}{component}/{version}/{file_name}"
-        )
+        return f"s3://{self.artifact_bucket}/{self.artifact_key(component, version, file_name)}"
 
 
 @dataclass(frozen=True)
