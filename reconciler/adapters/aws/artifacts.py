@@ -35,7 +35,10 @@ class ArtifactStore:
             )
         except AwsNotFoundError:
             return None
-        digest = head.get("Metadata", {}).get(DIGEST_METADATA)
+        # Metadata travels as `x-amz-meta-*` headers, whose names are case-insensitive: S3
+        # answers `sha256`, a server that rebuilds headers from WSGI answers `Sha256`.
+        metadata = {str(k).lower(): v for k, v in (head.get("Metadata") or {}).items()}
+        digest = metadata.get(DIGEST_METADATA)
         return str(digest) if digest else None
 
     def upload(self, artifact: ArtifactUpload, specs_root: Path) -> bool:
