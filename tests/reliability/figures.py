@@ -1,0 +1,55 @@
+"""The figures this suite measures, recorded per test and summed over a run.
+
+A test records a figure with the `figures` fixture (`figures.add("kill_points", 1)`); it lands
+in the test report's `user_properties` under `reliability.<name>`, which pytest-xdist carries
+back to the controlling process. `python -m tests.reliability.report` collects them from the
+reports of a run and writes the table in docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+PREFIX = "reliability."
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    label: str
+    expected: str  # what a correct product shows, for the table ("" when any count is fine)
+    combine: str = "sum"  # how the values of several tests add up: "sum" or "max"
+
+
+# In the order of the table in docs/reliability.md.
+FIGURES = (
+    Figure("throttles_injected", "Throttles injected (429 ThrottlingException / 503 SlowDown)", ""),
+    Figure("server_errors_injected", "Server errors injected (500)", ""),
+    Figure("responses_lost", "Writes that took effect but whose answer was lost", ""),
+    Figure("kill_points", "Crash points survived (kill -9, then apply again)", ""),
+    Figure("inputs_tried", "Malformed or hostile spec trees and recipes tried with plan", ""),
+    Figure("inputs_clean_errors", "... answered by a clear error (exit 1, file named)", ""),
+    Figure("git_scenarios", "Git source scenarios (unreachable, force-push, invalid, empty)", ""),
+    Figure("duplicates_found", "Duplicates found (revisions, component versions)", "0"),
+    Figure("secrets_leaked", "Secret values found in any output", "0"),
+    Figure("outputs_searched", "Outputs searched for secrets", ""),
+    Figure("dry_run_mutations", "Mutating calls made by dry runs (plan)", "0"),
+    Figure("dry_runs", "Dry runs observed", ""),
+    Figure("unsigned_webhooks_accepted", "Unsigned or wrongly signed webhooks accepted", "0"),
+    Figure("writers_file_lock", "Writers among two controllers, lock=file", "1", "max"),
+    Figure("writers_s3_lock", "Writers among two controllers, lock=s3", "1", "max"),
+)
+NAMES = frozenset(f.name for f in FIGURES)
+
+
+class Figures:
+    """Records figures of the running test (a thin wrapper around pytest's record_property)."""
+
+    def __init__(self, record: Callable[[str, object], None]) -> None:
+        self._record = record
+
+    def add(self, name: str, value: int) -> None:
+        if name not in NAMES:
+            raise KeyError(f"unknown figure {name!r}; known: {', '.join(sorted(NAMES))}")
+        self._record(PREFIX + name, int(value))

@@ -1,0 +1,31 @@
+"""Artifacts already uploaded are not uploaded again (what a re-run after a crash relies on)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from reconciler.core.plan import ArtifactUpload
+from reconciler.engine.runtime import build_runtime
+from reconciler.settings import ReconcilerSettings
+from tests.conftest import AwsTestContext
+
+
+def test_an_artifact_already_in_the_bucket_is_not_uploaded_again(
+    seeded: AwsTestContext, specs: Path
+) -> None:
+    # S3 answers user metadata keys in lower case; the emulator, like moto's server, answers
+    # them capitalized (`Sha256`). Header names are case-insensitive, so both must count.
+    relative = "components/com.acme.ImageUploader/artifacts/upload_results.py"
+    data = (specs / relative).read_bytes()
+    artifact = ArtifactUpload(
+        local_path=relative,
+        bucket="acme-greengrass-artifacts",
+        key="greengrass-reconciler/com.acme.ImageUploader/1.0.0/upload_results.py",
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+    )
+    runtime = build_runtime(ReconcilerSettings(), region=seeded.region, account=seeded.account_id)
+    assert runtime.artifacts.upload(artifact, specs) is True
+    assert runtime.artifacts.upload(artifact, specs) is False
+    assert [r.operation for r in seeded.admin.requests() if r.mutating] == ["PutObject"]
