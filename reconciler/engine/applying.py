@@ -4,7 +4,8 @@ Every write is idempotent, so a retry, a re-run, or a restart after kill -9 at a
 converges on the same end state without duplicates:
 - artifacts are skipped when an object with the same digest is there;
 - component versions carry a deterministic clientToken and a content-hash tag; a version that
-  exists with our hash counts as created;
+  exists with our hash counts as created (once DEPLOYABLE: a run killed while the service was
+  still processing it leaves it REQUESTED, and the next apply waits for it as its creator would);
 - CreateDeployment carries a clientToken derived from the target, the revision's content and
   the live revision it replaces (see `core.planning.content.client_token`).
 Independent targets run concurrently; one that keeps failing is reported and blocks no other.
@@ -159,6 +160,23 @@ class Applier:
             for t in _selected(plan.targets, options.only_groups)
             for c in t.components
         }
+        deploying = {
+            (c.name, c.desired_version)
+            for t in _selected(plan.targets, options.only_groups)
+            if t.action in (TargetAction.CREATE, TargetAction.UPDATE)
+            for c in t.components
+        }
+        for version in plan.component_versions:
+            if version.exists and (version.name, version.version) in deploying:
+                # Ours, but maybe still being processed: a run that created it was killed
+                # before it became DEPLOYABLE. Deploying it now would fail; wait like its creator.
+                try:
+                    self._wait_deployable(version, options)
+                except ReconcilerError as error:
+                    results.append(
+                        VersionResult(version.name, version.version, Outcome.FAILED, str(error))
+                    )
+                    self._emit(f"FAILED component {version.name} {version.version}: {error}")
         for version in plan.versions_to_create:
             if options.only_groups is not None and (version.name, version.version) not in needed:
                 continue
