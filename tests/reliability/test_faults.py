@@ -1,0 +1,176 @@
+"""Throttling, server errors, latency and lost answers: apply and a controller cycle still
+converge on exactly what a fault-free run produces, and create nothing twice.
+
+Faults come from the emulator (`set_faults`, seeded, on Greengrass, S3 and STS alike) and from
+a proxy that lets a write take effect and then loses its answer. The product runs with its own
+retry policy (RECONCILER_MAX_ATTEMPTS and the backoffs, made small for the test).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reconciler.adapters.sources.factory import open_source
+from reconciler.cli import main
+from reconciler.emulator.requestlog import RequestRecord
+from reconciler.engine.reconciling import Reconciler
+from reconciler.engine.status import ControllerStatus
+from reconciler.settings import ReconcilerSettings
+from tests.conftest import AwsTestContext
+from tests.reliability.conftest import seed
+from tests.reliability.figures import Figures
+from tests.reliability.fleet import FleetSnapshot, mutating, snapshot
+from tests.reliability.gitrepo import FleetRepo
+from tests.reliability.proxy import InterceptingProxy, lose_first_attempts
+
+GROUPS = {"CameraFleetProd", "CameraFleetStaging"}
+WRITES = {"greengrassv2:CreateDeployment", "greengrassv2:CreateComponentVersion", "s3:PutObject"}
+
+
+def _apply(specs: Path, *extra: str) -> tuple[int, str]:
+    args = ["apply", "--specs", str(specs), "--auto-approve", "--commit", "c1", *extra]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def _inject(aws: AwsTestContext, seed_value: int) -> None:
+    aws.admin.set_faults(
+        throttle_rate=0.30,
+        error_rate=0.05,
+        latency_ms=5,
+        services=["greengrassv2", "s3", "sts"],
+        seed=seed_value,
+        retry_after_seconds=0,  # the caller honours Retry-After; 1 s per throttle is just slow
+    )
+
+
+def _record_faults(figures: Figures, records: list[RequestRecord]) -> Counter[str]:
+    faults = Counter(r.fault for r in records if r.fault)
+    figures.add("throttles_injected", faults["throttle"])
+    figures.add("server_errors_injected", faults["error"])
+    return faults
+
+
+def _assert_converged(after: FleetSnapshot, reference: FleetSnapshot, figures: Figures) -> None:
+    figures.add("duplicates_found", len(after.duplicates()))
+    assert after.duplicates() == []
+    assert after.revisions == dict.fromkeys(GROUPS, 1)
+    assert after.content() == reference.content()
+
+
+# Seeded, so each run meets the same faults. These seeds give every run both kinds of fault and
+# faults on writes (with 5 % of ~30 requests, some seeds draw no server error at all).
+@pytest.mark.parametrize("seed_value", [2, 4, 7, 8, 10, 12, 14, 15])
+def test_apply_under_throttling_and_server_errors_converges_without_duplicates(
+    seeded: AwsTestContext, specs: Path, fast_retries: dict[str, str], figures: Figures,
+    seed_value: int,
+) -> None:  # fmt: skip
+    assert _apply(specs)[0] == 0
+    reference = snapshot(seeded)
+
+    seed(seeded, specs)
+    _inject(seeded, seed_value)
+    code, output = _apply(specs)
+    records = seeded.admin.requests()
+    seeded.admin.clear_faults()
+
+    assert code == 0, output
+    faults = _record_faults(figures, records)
+    assert faults["throttle"] > 0 and faults["error"] > 0
+    # The faults reached the writes too, not only the reads around them.
+    assert any(r.fault and f"{r.service}:{r.operation}" in WRITES for r in records)
+    _assert_converged(snapshot(seeded), reference, figures)
+
+
+def test_apply_whose_write_answers_are_lost_creates_nothing_twice(
+    seeded: AwsTestContext, specs: Path, fast_retries: dict[str, str], figures: Figures
+) -> None:
+    assert _apply(specs)[0] == 0
+    reference = snapshot(seeded)
+
+    seed(seeded, specs)
+    with InterceptingProxy(seeded.endpoint_url, lose_first_attempts()) as proxy:
+        code, output = _apply(specs, "--endpoint-url", proxy.url)
+    assert code == 0, output
+    # Every write took effect once, its answer was lost, and its retry was sent again.
+    assert len(proxy.lost) == 7
+    assert Counter(mutating(seeded)) == {
+        "s3:PutObject": 6,
+        "greengrassv2:CreateComponentVersion": 4,
+        "greengrassv2:CreateDeployment": 4,
+    }
+    figures.add("responses_lost", len(proxy.lost))
+    _assert_converged(snapshot(seeded), reference, figures)
+
+
+def _reconciler(repo: FleetRepo, tmp_path: Path, endpoint_url: str | None = None) -> Reconciler:
+    cache = tmp_path / "cache"
+    settings = ReconcilerSettings(cache_dir=cache, lock="none", endpoint_url=endpoint_url)
+    source = open_source(repo.url, branch="main", path="deploy-specs", cache_dir=cache)
+    return Reconciler(source=source, settings=settings, status=ControllerStatus())
+
+
+@pytest.mark.parametrize("seed_value", [11, 12])
+def test_controller_cycles_under_faults_converge_without_duplicates(
+    seeded: AwsTestContext, specs: Path, tmp_path: Path, fast_retries: dict[str, str],
+    figures: Figures, seed_value: int,
+) -> None:  # fmt: skip
+    repo = FleetRepo.create(tmp_path / "fleet", specs)
+    first = _reconciler(repo, tmp_path / "reference").reconcile("startup", full=True)
+    assert first.result == "success", first.message
+    reference = snapshot(seeded)
+
+    seed(seeded, specs)
+    _inject(seeded, seed_value)
+    reconciler = _reconciler(repo, tmp_path)
+    outcome = reconciler.reconcile("startup", full=True)
+    assert outcome.result == "success", outcome.message
+    records = seeded.admin.requests()
+
+    # A commit under the same faults: one more revision, of the changed group only.
+    repo.edit("groups/camera-prod.yaml", "InferenceInterval: 300", "InferenceInterval: 120")
+    changed = reconciler.reconcile("poll")
+    assert changed.result == "success", changed.message
+    # A resync under faults finds nothing to do: a fault never looks like drift.
+    since = seeded.admin.requests()[-1].seq
+    resync = reconciler.reconcile("resync", full=True)
+    assert resync.result == "success", resync.message
+    assert mutating(seeded, since) == []
+    records = seeded.admin.requests()
+    seeded.admin.clear_faults()
+
+    faults = _record_faults(figures, records)
+    assert faults["throttle"] > 0 and faults["error"] > 0
+    after = snapshot(seeded)
+    figures.add("duplicates_found", len(after.duplicates()))
+    assert after.revisions == {"CameraFleetProd": 2, "CameraFleetStaging": 1}
+    assert after.versions == reference.versions
+    assert after.latest["CameraFleetStaging"] == reference.latest["CameraFleetStaging"]
+    prod = after.latest["CameraFleetProd"]
+    assert prod["tags"]["greengrass-reconciler/commit"] == repo.head()
+    merge = prod["components"]["aws.greengrass.DLRImageClassification"]["configurationUpdate"]
+    assert json.loads(merge["merge"])["InferenceInterval"] == 120
+
+
+def test_controller_cycle_whose_write_answers_are_lost_creates_nothing_twice(
+    seeded: AwsTestContext, specs: Path, tmp_path: Path, fast_retries: dict[str, str],
+    figures: Figures,
+) -> None:  # fmt: skip
+    repo = FleetRepo.create(tmp_path / "fleet", specs)
+    assert _reconciler(repo, tmp_path / "reference").reconcile("startup", full=True).result == (
+        "success"
+    )
+    reference = snapshot(seeded)
+
+    seed(seeded, specs)
+    with InterceptingProxy(seeded.endpoint_url, lose_first_attempts()) as proxy:
+        outcome = _reconciler(repo, tmp_path, proxy.url).reconcile("startup", full=True)
+    assert outcome.result == "success", outcome.message
+    assert len(proxy.lost) == 7
+    figures.add("responses_lost", len(proxy.lost))
+    _assert_converged(snapshot(seeded), reference, figures)
