@@ -1,7 +1,8 @@
 """The fleet repository of a test: a bare remote (served as `file://`) and a clone to push from.
 
 Built on the source tests' `Upstream`; adds what the reliability tests do to a fleet repository:
-edit a spec and push, rewrite history and force-push, and take the remote away for a while.
+edit a spec and push, rewrite history and force-push, and take the remote away for a while; and
+`follow`, a controller's reconcile cycle on it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from reconciler.adapters.sources.factory import open_source
+from reconciler.engine.reconciling import Reconciler
+from reconciler.engine.status import ControllerStatus
+from reconciler.settings import ReconcilerSettings
 from tests.integration.sources.repos import Upstream, git
 
 SPECS_DIR = "deploy-specs"
@@ -71,3 +76,10 @@ class FleetRepo:
             yield
         finally:
             moved.rename(self.upstream.bare)
+
+
+def follow(repo: FleetRepo, cache: Path, endpoint_url: str | None = None) -> Reconciler:
+    """A controller's reconcile cycle following `main` of the repository (no leader lease)."""
+    settings = ReconcilerSettings(cache_dir=cache, lock="none", endpoint_url=endpoint_url)
+    source = open_source(repo.url, branch="main", path=SPECS_DIR, cache_dir=cache)
+    return Reconciler(source=source, settings=settings, status=ControllerStatus())

@@ -15,17 +15,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reconciler.adapters.sources.factory import open_source
 from reconciler.cli import main
 from reconciler.emulator.requestlog import RequestRecord
-from reconciler.engine.reconciling import Reconciler
-from reconciler.engine.status import ControllerStatus
-from reconciler.settings import ReconcilerSettings
 from tests.conftest import AwsTestContext
 from tests.reliability.conftest import seed
 from tests.reliability.figures import Figures
 from tests.reliability.fleet import FleetSnapshot, mutating, snapshot
-from tests.reliability.gitrepo import FleetRepo
+from tests.reliability.gitrepo import FleetRepo, follow
 from tests.reliability.proxy import InterceptingProxy, lose_first_attempts
 
 GROUPS = {"CameraFleetProd", "CameraFleetStaging"}
@@ -108,26 +104,19 @@ def test_apply_whose_write_answers_are_lost_creates_nothing_twice(
     _assert_converged(snapshot(seeded), reference, figures)
 
 
-def _reconciler(repo: FleetRepo, tmp_path: Path, endpoint_url: str | None = None) -> Reconciler:
-    cache = tmp_path / "cache"
-    settings = ReconcilerSettings(cache_dir=cache, lock="none", endpoint_url=endpoint_url)
-    source = open_source(repo.url, branch="main", path="deploy-specs", cache_dir=cache)
-    return Reconciler(source=source, settings=settings, status=ControllerStatus())
-
-
 @pytest.mark.parametrize("seed_value", [11, 12])
 def test_controller_cycles_under_faults_converge_without_duplicates(
     seeded: AwsTestContext, specs: Path, tmp_path: Path, fast_retries: dict[str, str],
     figures: Figures, seed_value: int,
 ) -> None:  # fmt: skip
     repo = FleetRepo.create(tmp_path / "fleet", specs)
-    first = _reconciler(repo, tmp_path / "reference").reconcile("startup", full=True)
+    first = follow(repo, tmp_path / "reference").reconcile("startup", full=True)
     assert first.result == "success", first.message
     reference = snapshot(seeded)
 
     seed(seeded, specs)
     _inject(seeded, seed_value)
-    reconciler = _reconciler(repo, tmp_path)
+    reconciler = follow(repo, tmp_path / "cache")
     outcome = reconciler.reconcile("startup", full=True)
     assert outcome.result == "success", outcome.message
     records = seeded.admin.requests()
@@ -162,14 +151,14 @@ def test_controller_cycle_whose_write_answers_are_lost_creates_nothing_twice(
     figures: Figures,
 ) -> None:  # fmt: skip
     repo = FleetRepo.create(tmp_path / "fleet", specs)
-    assert _reconciler(repo, tmp_path / "reference").reconcile("startup", full=True).result == (
+    assert follow(repo, tmp_path / "reference").reconcile("startup", full=True).result == (
         "success"
     )
     reference = snapshot(seeded)
 
     seed(seeded, specs)
     with InterceptingProxy(seeded.endpoint_url, lose_first_attempts()) as proxy:
-        outcome = _reconciler(repo, tmp_path, proxy.url).reconcile("startup", full=True)
+        outcome = follow(repo, tmp_path / "cache", proxy.url).reconcile("startup", full=True)
     assert outcome.result == "success", outcome.message
     assert len(proxy.lost) == 7
     figures.add("responses_lost", len(proxy.lost))
