@@ -99,7 +99,12 @@ class ControllerHttpServer:
         if server is None or thread is None:
             return
         # Runs on waitress' loop thread: closing every socket empties the map, ending the loop.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(self._socket_map))
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(self._socket_map))
+        except OSError:
+            # The trigger's pipe is already closed: the loop is ending on its own (seen after a
+            # client announced a huge body); close what is left from here.
+            wasyncore.close_all(self._socket_map)
         thread.join(_STOP_TIMEOUT)
         if thread.is_alive():
             _log.warning("the HTTP server loop did not stop within %.0f s", _STOP_TIMEOUT)
