@@ -43,6 +43,8 @@ RUN python -m pip wheel --no-deps --wheel-dir /wheels . \
 # --------------------------------------------------------------------------- runtime
 FROM ${PYTHON_IMAGE}
 
+# Declared before the first FROM, an ARG is visible inside a stage only when named again.
+ARG PYTHON_IMAGE
 ARG VERSION=0.1.0
 LABEL org.opencontainers.image.title="greengrass-reconciler" \
       org.opencontainers.image.description="GitOps for AWS IoT Greengrass v2: plan, apply and continuously reconcile thing-group deployments from Git." \
