@@ -20,8 +20,6 @@ import git
 from reconciler.adapters.sources.factory import open_source
 from reconciler.adapters.spec_files import load_spec_set
 from reconciler.cli.seeding import seed_account
-from reconciler.emulator.options import EmulatorOptions
-from reconciler.emulator.server import EmulatorServer
 from reconciler.engine.leadership import build_elector
 from reconciler.engine.running import Controller
 from reconciler.logs import configure_logging
@@ -103,6 +101,10 @@ def demo(
     Open http://127.0.0.1:8080/status, then change a spec in the demo repository and commit it:
     the controller picks the commit up and creates a new deployment revision.
     """
+    # The emulator needs moto, which the controller's image does not ship: import it here only.
+    from reconciler.emulator.options import EmulatorOptions
+    from reconciler.emulator.server import EmulatorServer
+
     configure_logging("text", "INFO")
     spec_set = load_spec_set(sample)  # fail early, with every problem, on a broken sample
     workdir = workdir.resolve()
