@@ -1,6 +1,9 @@
 """Logging: structured JSON lines in a container, readable text on a terminal.
 
-Nothing logs configuration values or credentials: cycles log counts, names and commit SHAs.
+Our own loggers (structlog) and the standard library's (gitpython, waitress, botocore, and the
+adapters that use `logging`) end up in the same format on stderr, so a JSON log collector sees
+one JSON object per line. Nothing logs configuration values or credentials: cycles log counts,
+names and commit SHAs.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ import structlog
 
 LogFormat = Literal["auto", "json", "text"]
 
+# Libraries that narrate every request at INFO: keep them to warnings.
+_CHATTY = ("botocore", "boto3", "urllib3", "waitress", "git", "apscheduler")
+
 
 def configure_logging(log_format: LogFormat = "auto", level: str = "INFO") -> None:
     use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
@@ -21,24 +27,34 @@ def configure_logging(log_format: LogFormat = "auto", level: str = "INFO") -> No
         if use_json
         else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
-    processors: list[structlog.types.Processor] = [
+    shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
-        structlog.processors.add_log_level,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
-        structlog.processors.format_exc_info,
-        renderer,
     ]
     numeric = logging.getLevelName(level.upper())
+    numeric = numeric if isinstance(numeric, int) else logging.INFO
     structlog.configure(
-        processors=processors,
-        wrapper_class=structlog.make_filtering_bound_logger(
-            numeric if isinstance(numeric, int) else logging.INFO
-        ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
-    # Libraries log through the standard library: keep them quiet and on the same stream.
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                renderer,
+            ],
+        )
     )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(numeric)
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
