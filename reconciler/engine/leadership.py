@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from reconciler.adapters.aws.calling import AwsCaller
+from reconciler.adapters.aws.calling import AwsCaller, RetryPolicy
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.leases import (
     FileLease,
@@ -42,10 +42,20 @@ def build_lease(settings: ReconcilerSettings) -> Lease | None:
             "lock=s3 needs RECONCILER_LOCK_BUCKET and a region (RECONCILER_LOCK_REGION or "
             "AWS_REGION)"
         )
-    clients = AwsClients(ClientSettings(region=region, endpoint_url=settings.endpoint_url))
+    # A renewal that retries for longer than a third of the lease is of no use: keep the lease's
+    # calls short, separate from the reconcile's patient retry policy.
+    budget = duration / 3
+    clients = AwsClients(
+        ClientSettings(
+            region=region,
+            endpoint_url=settings.endpoint_url,
+            connect_timeout=min(5.0, budget / 2),
+            read_timeout=min(10.0, budget / 2),
+        )
+    )
     return S3Lease(
         clients=clients,
-        caller=AwsCaller(retry=settings.retry_policy()),
+        caller=AwsCaller(retry=RetryPolicy(max_attempts=2, initial_backoff=0.1, max_backoff=1.0)),
         bucket=settings.lock_bucket,
         key=settings.lock_key,
         identity=identity,
