@@ -4,235 +4,235 @@
     .venv/bin/python bench/bench_reconcile.py --groups 1000
     .venv/bin/python bench/bench_reconcile.py --groups 100 1000 --json bench/out/reconcile.json
 
-For each N (thing groups x 5 components) it measures, against an emulator in its own process:
-  apply-from-empty  plan + create N revisions (fresh process state)
+For each N (thing groups x 5 components, bench/workload.py) it measures, in this process, against
+an emulator in its own process:
+  apply-from-empty  plan + create N revisions (fresh runtime, empty account)
   plan-after-apply  the first reconcile after that apply, in the same long-lived runtime
   noop-warm         the next one: the steady state of a controller (caches warm)
-  plan-fresh        a plan as CI runs it (new runtime, cold caches)
-  plan-10pct        10% of the groups changed, warm runtime; then apply-10pct
-  naive-noop        the hand-written flow from the seed: per group ListDeployments(targetArn) +
-                    GetDeployment, then compare
-and the physical floor: the emulator's median round trip x the minimum number of calls.
+  plan-fresh        a plan as CI runs it on a pull request (new runtime, cold caches)
+  plan-10pct        10% of the groups changed, warm runtime; then
+  apply-10pct       plan + create those 10% revisions
+then, on a second, empty emulator, the naive baseline (bench/naive.py) doing the same jobs:
+  naive-apply       from empty: per group ListDeployments + CreateDeployment
+  naive-noop        nothing changed: per group ListDeployments + GetDeployment
+  naive-10pct       10% changed: the same, plus CreateDeployment for each changed group
+and the physical floor of each step: the emulator's median round trip (harness.round_trip_ms)
+x the minimum number of calls the step needs (see `floor_calls`), made one after the other.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-from bench.workload import group_name, write_fleet, write_group  # noqa: E402
+from bench.harness import (  # noqa: E402
+    ACCOUNT,
+    REGION,
+    load_average,
+    round_trip_ms,
+    running_emulator,
+    seed_fleet,
+)
+from bench.naive import naive_reconcile  # noqa: E402
+from bench.workload import write_fleet, write_group  # noqa: E402
 
+PAGE_SIZE = 100  # ListDeployments returns at most 100 items per page
+CONCURRENCY = 16
+RATE_LIMIT = 1000.0  # the emulator never throttles: see controller_process.BENCH_RATE_LIMIT
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_emulator() -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reconciler",
-            "emulator",
-            "--port",
-            str(port),
-            "--deployment-completion-seconds",
-            "0",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    from reconciler.emulator.admin import EmulatorAdmin
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            EmulatorAdmin(endpoint).health()
-            return process, endpoint
-        except Exception:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the emulator did not start")
+# Which naive job each of our steps is compared with.
+NAIVE_COUNTERPART = {
+    "apply-from-empty": "naive-apply",
+    "plan-after-apply": "naive-noop",
+    "noop-warm": "naive-noop",
+    "plan-fresh": "naive-noop",
+    "plan-10pct": "naive-noop",
+    "apply-10pct": "naive-10pct",
+}
 
 
-def _client(endpoint: str) -> Any:
-    import boto3
-
-    return boto3.client("greengrassv2", endpoint_url=endpoint, region_name="us-east-1")
-
-
-def round_trip_ms(endpoint: str, samples: int = 200) -> float:
-    client = _client(endpoint)
-    times = []
-    for _ in range(samples):
-        started = time.perf_counter()
-        client.list_deployments(maxResults=1)
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
-
-
-def naive_noop(endpoint: str, groups: int) -> tuple[int, float]:
-    """The flow a team writes by hand from the seed: for each group, get its latest deployment."""
-    client = _client(endpoint)
-    calls = 0
-    started = time.perf_counter()
-    for index in range(groups):
-        arn = f"arn:aws:iot:us-east-1:123456789012:thinggroup/{group_name(index)}"
-        page = client.list_deployments(targetArn=arn, historyFilter="LATEST_ONLY")
-        calls += 1
-        for item in page["deployments"]:
-            client.get_deployment(deploymentId=item["deploymentId"])
-            calls += 1
-    return calls, time.perf_counter() - started
+def floor_calls(step: str, groups: int) -> int:
+    """The fewest calls that can do a step: one LATEST_ONLY ListDeployments sweep (100 per page)
+    to see every group's latest revision, a GetDeployment per revision never seen before, a
+    CreateDeployment per revision to create. Warm steps have seen every revision already."""
+    pages = max(1, -(-groups // PAGE_SIZE))
+    changed = groups // 10
+    return {
+        "apply-from-empty": pages + groups,
+        "plan-after-apply": pages,
+        "noop-warm": pages,
+        "plan-fresh": pages + groups,
+        "plan-10pct": pages,
+        "apply-10pct": pages + changed,
+    }[step]
 
 
-def measure(label: str, work: Any, stats: Any) -> dict[str, Any]:
+def _measure(label: str, work: Callable[[], int], stats: Any) -> dict[str, Any]:
     before = stats.total_calls()
     started = time.perf_counter()
-    result = work()
-    seconds = time.perf_counter() - started
+    changed = work()
     return {
         "step": label,
-        "seconds": seconds,
+        "seconds": time.perf_counter() - started,
         "calls": stats.total_calls() - before,
-        "result": result,
+        "changed_groups": changed,
     }
 
 
-def run(groups: int) -> dict[str, Any]:
+def _requests(plan: Any) -> dict[str, dict[str, Any]]:
+    return {t.thing_group: dict(t.request) for t in plan.changed_targets if t.request is not None}
+
+
+def our_steps(endpoint: str, root: Path, groups: int) -> dict[str, Any]:
+    """Every step of ours, in order; also the desired requests the naive baseline replays."""
     from reconciler.adapters.spec_files import load_spec_set
-    from reconciler.cli.seeding import seed_account
-    from reconciler.core.specs import SpecSet
     from reconciler.engine.applying import ApplyOptions
-    from reconciler.engine.runtime import build_runtime
+    from reconciler.engine.runtime import Runtime, build_runtime
     from reconciler.settings import ReconcilerSettings
 
-    process, endpoint = start_emulator()
-    os.environ.update(
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION="us-east-1",
+    write_fleet(root, groups)
+    load_started = time.perf_counter()
+    spec_set = load_spec_set(root)
+    load_seconds = time.perf_counter() - load_started
+    seed_fleet(endpoint, groups)
+    settings = ReconcilerSettings(
+        rate_limit=RATE_LIMIT, rate_burst=int(RATE_LIMIT), concurrency=CONCURRENCY
     )
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            root = write_fleet(Path(tmp) / "specs", groups)
-            load_started = time.perf_counter()
-            spec_set: SpecSet = load_spec_set(root)
-            load_seconds = time.perf_counter() - load_started
-            seed_account(endpoint, spec_set)
-            settings = ReconcilerSettings(rate_limit=1000.0, rate_burst=1000, concurrency=16)
 
-            def runtime() -> Any:
-                return build_runtime(settings, region="us-east-1", account="123456789012")
+    def runtime() -> Runtime:
+        return build_runtime(settings, region=REGION, account=ACCOUNT)
 
-            steps: list[dict[str, Any]] = []
-            long_lived = runtime()
-            options = ApplyOptions(
-                instance="greengrass-reconciler", specs_root=root, concurrency=16
-            )
+    options = ApplyOptions(instance=settings.instance, specs_root=root, concurrency=CONCURRENCY)
+    desired: dict[str, dict[str, Any]] = {}
+    changed_desired: dict[str, dict[str, Any]] = {}
 
-            def apply_all() -> int:
-                plan = long_lived.plan(spec_set, commit="bench", specs_path=None)
-                report = long_lived.applier().apply(plan, options)
-                assert not report.failed, report
-                return len(plan.changed_targets)
+    def apply_with(rt: Runtime, specs: Any, commit: str, into: dict[str, Any]) -> int:
+        plan = rt.plan(specs, commit=commit, specs_path=None)
+        report = rt.applier().apply(plan, options)
+        if report.failed:
+            raise RuntimeError(f"the apply failed: {report}")
+        into.update(_requests(plan))
+        return len(plan.changed_targets)
 
-            steps.append(measure("apply-from-empty", apply_all, long_lived.stats))
+    def plan_changes(rt: Runtime, specs: Any) -> int:
+        return len(rt.plan(specs, commit="bench", specs_path=None).changed_targets)
 
-            def plan_changes(rt: Any, specs: Any) -> int:
-                return len(rt.plan(specs, commit="bench", specs_path=None).changed_targets)
+    long_lived = runtime()
+    steps = [
+        _measure(
+            "apply-from-empty",
+            lambda: apply_with(long_lived, spec_set, "bench-1", desired),
+            long_lived.stats,
+        ),
+        # The first plan after an apply reads nothing new (the gateway remembers what it created)
+        # but plans the new revisions once; the next one is the steady state.
+        _measure("plan-after-apply", lambda: plan_changes(long_lived, spec_set), long_lived.stats),
+        _measure("noop-warm", lambda: plan_changes(long_lived, spec_set), long_lived.stats),
+    ]
+    fresh = runtime()
+    steps.append(_measure("plan-fresh", lambda: plan_changes(fresh, spec_set), fresh.stats))
+    for index in range(0, groups, 10):
+        write_group(root, index, interval=45)
+    changed = load_spec_set(root)
+    steps.append(
+        _measure("plan-10pct", lambda: plan_changes(long_lived, changed), long_lived.stats)
+    )
+    steps.append(
+        _measure(
+            "apply-10pct",
+            lambda: apply_with(long_lived, changed, "bench-2", changed_desired),
+            long_lived.stats,
+        )
+    )
+    return {
+        "steps": steps,
+        "spec_load_seconds": load_seconds,
+        "desired": desired,
+        "changed_desired": changed_desired,
+    }
 
-            # The first plan after an apply reads nothing new (the gateway remembers what it
-            # created) but plans the new revisions once; the next is the steady state.
-            steps.append(
-                measure(
-                    "plan-after-apply", lambda: plan_changes(long_lived, spec_set), long_lived.stats
-                )
-            )
-            steps.append(
-                measure("noop-warm", lambda: plan_changes(long_lived, spec_set), long_lived.stats)
-            )
-            fresh = runtime()
-            steps.append(measure("plan-fresh", lambda: plan_changes(fresh, spec_set), fresh.stats))
-            for index in range(0, groups, 10):
-                write_group(root, index, interval=45)
-            changed = load_spec_set(root)
-            steps.append(
-                measure("plan-10pct", lambda: plan_changes(long_lived, changed), long_lived.stats)
-            )
 
-            def apply_changed() -> int:
-                plan = long_lived.plan(changed, commit="bench2", specs_path=None)
-                report = long_lived.applier().apply(plan, options)
-                assert not report.failed, report
-                return len(plan.changed_targets)
-
-            steps.append(measure("apply-10pct", apply_changed, long_lived.stats))
-            naive_calls, naive_seconds = naive_noop(endpoint, groups)
-            rtt = round_trip_ms(endpoint)
-            pages = max(1, -(-groups // 100))
-            floors = {
-                "noop-warm": pages,
-                "plan-after-apply": pages,
-                "plan-fresh": pages + groups,
-                "apply-from-empty": pages + 2 * groups,
-                "plan-10pct": pages + groups // 10,
-                "apply-10pct": pages + 2 * (groups // 10),
+def naive_steps(
+    endpoint: str, desired: dict[str, dict[str, Any]], changed: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The baseline's three jobs on an emulator holding the thing groups and nothing else."""
+    results = []
+    for label, wanted, expected in (
+        ("naive-apply", desired, len(desired)),
+        ("naive-noop", desired, 0),
+        ("naive-10pct", {**desired, **changed}, len(changed)),
+    ):
+        result = naive_reconcile(endpoint, wanted)
+        if result.created != expected:
+            raise RuntimeError(f"{label} created {result.created} revisions, not {expected}")
+        results.append(
+            {
+                "step": label,
+                "calls": result.calls,
+                "seconds": result.seconds,
+                "changed_groups": result.created,
             }
-            for step in steps:
-                floor_calls = floors[step["step"]]
-                step["floor_seconds"] = floor_calls * rtt / 1000
-            return {
-                "groups": groups,
-                "components_per_group": 5,
-                "spec_load_seconds": load_seconds,
-                "round_trip_ms": rtt,
-                "steps": steps,
-                "naive_noop": {"calls": naive_calls, "seconds": naive_seconds},
-                "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            }
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+        )
+    return results
+
+
+def run(groups: int) -> dict[str, Any]:
+    from reconciler.emulator.admin import EmulatorAdmin
+
+    load_before = load_average()
+    with running_emulator() as emulator, tempfile.TemporaryDirectory() as tmp:
+        ours = our_steps(emulator.endpoint, Path(tmp) / "specs", groups)
+        rtt = round_trip_ms(emulator.endpoint)
+    # The baseline gets an emulator of its own, empty like the one our apply started from.
+    with running_emulator() as emulator:
+        EmulatorAdmin(emulator.endpoint).create_thing_groups(sorted(ours["desired"]))
+        naive = naive_steps(emulator.endpoint, ours["desired"], ours["changed_desired"])
+    for step in ours["steps"]:
+        step["floor_calls"] = floor_calls(step["step"], groups)
+        step["floor_seconds"] = step["floor_calls"] * rtt / 1000.0
+    return {
+        "groups": groups,
+        "components_per_group": 5,
+        "spec_load_seconds": ours["spec_load_seconds"],
+        "round_trip_ms": rtt,
+        "steps": ours["steps"],
+        "naive": naive,
+        "load_before": load_before,
+        "load_after": load_average(),
+    }
 
 
 def print_report(report: dict[str, Any]) -> None:
     n = report["groups"]
     print(
         f"\n== {n} thing groups x 5 components (round trip {report['round_trip_ms']:.2f} ms,"
-        f" specs loaded in {report['spec_load_seconds']:.2f} s,"
-        f" max RSS {report['max_rss_mb']:.0f} MB)"
+        f" specs loaded in {report['spec_load_seconds']:.2f} s)"
     )
-    print(f"{'step':18} {'calls':>7} {'seconds':>9} {'x floor':>8}")
-    for step in report["steps"]:
-        ratio = step["seconds"] / step["floor_seconds"] if step["floor_seconds"] else float("nan")
-        print(f"{step['step']:18} {step['calls']:>7} {step['seconds']:>9.3f} {ratio:>8.1f}")
-    naive = report["naive_noop"]
-    warm = next(s for s in report["steps"] if s["step"] == "noop-warm")
+    naive = {step["step"]: step for step in report["naive"]}
     print(
-        f"{'naive-noop':18} {naive['calls']:>7} {naive['seconds']:>9.3f}"
-        f"   (ours/naive: calls {warm['calls'] / naive['calls']:.3f},"
-        f" time {warm['seconds'] / naive['seconds']:.3f})"
+        f"{'step':18} {'calls':>7} {'seconds':>9} {'x floor':>8}"
+        f" {'calls/naive':>12} {'time/naive':>11}"
     )
+    for step in report["steps"]:
+        counterpart = naive[NAIVE_COUNTERPART[step["step"]]]
+        print(
+            f"{step['step']:18} {step['calls']:>7} {step['seconds']:>9.3f}"
+            f" {step['seconds'] / step['floor_seconds']:>8.2f}"
+            f" {step['calls'] / counterpart['calls']:>12.4f}"
+            f" {step['seconds'] / counterpart['seconds']:>11.4f}"
+        )
+    for step in report["naive"]:
+        print(f"{step['step']:18} {step['calls']:>7} {step['seconds']:>9.3f}")
 
 
 def main() -> None:
@@ -249,7 +249,7 @@ def main() -> None:
         reports.append(report)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(reports, indent=2, default=str))
+        args.json.write_text(json.dumps(reports, indent=2))
 
 
 if __name__ == "__main__":

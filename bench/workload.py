@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+ARTIFACT_BUCKET = "bench-artifacts"
 SETTINGS = {
     "apiVersion": "greengrass-reconciler/v1",
     "kind": "Settings",
@@ -17,7 +18,7 @@ SETTINGS = {
     "spec": {
         "region": "us-east-1",
         "accountId": "123456789012",
-        "artifacts": {"bucket": "bench-artifacts"},
+        "artifacts": {"bucket": ARTIFACT_BUCKET},
         "allowEmpty": False,
         "defaults": {"deploymentPolicies": {"failureHandlingPolicy": "ROLLBACK"}},
     },

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Run every benchmark; write bench/results.md, bench/scaling.png and bench/out/results.json.
+
+    .venv/bin/python bench/run_all.py            # 100, 1,000, 10,000 groups (~15 min)
+    .venv/bin/python bench/run_all.py --quick    # 100 and 1,000 groups (~3 min)
+
+In order: reconcile steps and the naive baseline at each size (bench_reconcile.py), commit →
+CreateDeployment latency for watch, webhook and polling at 1,000 groups (bench_latency.py),
+controller memory at the largest size (bench_memory.py), emulator throughput with boto3 and
+with raw clients (bench_emulator.py). Before each benchmark it waits (up to --settle seconds)
+for the load average to fall to the number of cores, since other jobs share the machine; the
+load before and after each one is recorded next to its figures.
+
+bench/analysis.md (written by hand: where the time goes, from profiles) is appended to
+results.md as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import bench_emulator, bench_latency, bench_memory, bench_reconcile  # noqa: E402
+from bench.harness import load_average, machine, wait_for_quiet  # noqa: E402
+from bench.plot import draw_scaling  # noqa: E402
+from bench.report import render_results  # noqa: E402
+
+BENCH = ROOT / "bench"
+T = TypeVar("T")
+
+
+def _settled(settle: float, label: str, work: Callable[[], T]) -> T:
+    cores = float(os.cpu_count() or 1)
+    first, last = wait_for_quiet(cores, settle)
+    print(f"-- {label} (load {first:.2f} → {last:.2f} after waiting for ≤ {cores:g})", flush=True)
+    started = time.monotonic()
+    result = work()
+    print(f"   done in {time.monotonic() - started:.0f} s", flush=True)
+    return result
+
+
+def run_all(*, quick: bool, settle: float) -> dict[str, Any]:
+    sizes = [100, 1000] if quick else [100, 1000, 10000]
+    started = time.monotonic()
+    data: dict[str, Any] = {"quick": quick, "machine": machine(), "load_start": load_average()}
+    data["reconcile"] = [
+        _settled(settle, f"reconcile at {n:,} groups", partial(bench_reconcile.run, n))
+        for n in sizes
+    ]
+    for report in data["reconcile"]:
+        bench_reconcile.print_report(report)
+    data["latency"] = _settled(
+        settle,
+        "commit → CreateDeployment latency at 1,000 groups",
+        lambda: bench_latency.run(1000, samples=3 if quick else 5),
+    )
+    bench_latency.print_report(data["latency"])
+    data["memory"] = _settled(
+        settle,
+        f"controller memory at {sizes[-1]:,} groups",
+        lambda: bench_memory.run(sizes[-1]),
+    )
+    bench_memory.print_report(data["memory"])
+    data["emulator"] = [
+        _settled(
+            settle,
+            f"emulator throughput, {client} clients",
+            partial(bench_emulator.run, client=client, seconds=2.0 if quick else 5.0),
+        )
+        for client in ("boto3", "raw")
+    ]
+    for report in data["emulator"]:
+        bench_emulator.print_report(report)
+    data["load_end"] = load_average()
+    data["duration_s"] = time.monotonic() - started
+    return data
+
+
+def write_outputs(data: dict[str, Any], results: Path) -> None:
+    out = BENCH / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(data, indent=2))
+    analysis_file = BENCH / "analysis.md"
+    analysis = analysis_file.read_text() if analysis_file.exists() else ""
+    results.write_text(render_results(data, analysis))
+    subtitle = f"{data['machine']['cores']} cores, {data['machine']['date'][:10]}"
+    draw_scaling(data["reconcile"], results.parent / "scaling.png", subtitle=subtitle)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="100 and 1,000 groups only.")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=30.0,
+        help="Seconds to wait, at most, before each benchmark for the load to fall [30].",
+    )
+    parser.add_argument(
+        "--rerender",
+        action="store_true",
+        help="Measure nothing: render results.md and scaling.png from bench/out/results.json.",
+    )
+    parser.add_argument("--out", type=Path, default=BENCH / "results.md")
+    args = parser.parse_args()
+    if args.rerender:
+        data = json.loads((BENCH / "out" / "results.json").read_text())
+    else:
+        data = run_all(quick=args.quick, settle=args.settle)
+    write_outputs(data, args.out)
+    print(f"\nwrote {args.out}, {args.out.parent / 'scaling.png'}, bench/out/results.json")
+
+
+if __name__ == "__main__":
+    main()

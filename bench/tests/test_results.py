@@ -1,0 +1,151 @@
+"""results.md says met / not met from the figures, with the ratios computed from them, and the
+plot is drawn from the same figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bench.plot import draw_scaling
+from bench.report import render_results
+from bench.targets import MET, NOT_MEASURED, judge_latency, judge_memory, judge_reconcile
+
+STEPS = [
+    "apply-from-empty",
+    "plan-after-apply",
+    "noop-warm",
+    "plan-fresh",
+    "plan-10pct",
+    "apply-10pct",
+]
+
+
+def _reconcile(groups: int, seconds: dict[str, float], calls: dict[str, int]) -> dict[str, Any]:
+    return {
+        "groups": groups,
+        "round_trip_ms": 2.0,
+        "spec_load_seconds": 0.5,
+        "steps": [
+            {
+                "step": step,
+                "seconds": seconds.get(step, 1.0),
+                "calls": calls.get(step, 10),
+                "floor_calls": 10,
+                "floor_seconds": 0.02,
+                "changed_groups": 0,
+            }
+            for step in STEPS
+        ],
+        "naive": [
+            {"step": "naive-apply", "calls": 2 * groups, "seconds": 8.0, "changed_groups": groups},
+            {"step": "naive-noop", "calls": 2 * groups, "seconds": 4.0, "changed_groups": 0},
+            {
+                "step": "naive-10pct",
+                "calls": 2 * groups + groups // 10,
+                "seconds": 5.0,
+                "changed_groups": groups // 10,
+            },
+        ],
+        "load_before": [1.0, 1.0, 1.0],
+        "load_after": [1.5, 1.0, 1.0],
+    }
+
+
+def _latency(medians: dict[str, tuple[float, float]]) -> dict[str, Any]:
+    return {
+        "groups": 1000,
+        "samples_per_mode": 3,
+        "modes": [
+            {
+                "mode": mode,
+                "median_s": median,
+                "max_s": high,
+                "min_s": median / 2,
+                "first_sync_seconds": 9.0,
+                "controller_errors": [],
+                "samples": [],
+            }
+            for mode, (median, high) in medians.items()
+        ],
+        "load_before": [1.0, 1.0, 1.0],
+        "load_after": [1.0, 1.0, 1.0],
+    }
+
+
+def _memory(groups: int, peak: float) -> dict[str, Any]:
+    phase = {
+        "phase": "warm no-op",
+        "seconds": 3.0,
+        "controller_mb": {"VmRSS": peak - 10, "VmHWM": peak},
+        "controller_cpu_s": 12.0,
+        "emulator_mb": {"VmRSS": 300.0, "VmHWM": 310.0},
+    }
+    return {"groups": groups, "phases": [phase], "controller_errors": [],
+            "load_before": [1, 1, 1], "load_after": [1, 1, 1]}  # fmt: skip
+
+
+def test_reconcile_targets_follow_the_figures() -> None:
+    fast = _reconcile(1000, {"noop-warm": 0.2, "plan-fresh": 4.0, "apply-from-empty": 6.5}, {})
+    verdicts = {j.target: j.verdict for j in judge_reconcile([fast])}
+    assert verdicts["no-op (warm) at 1,000 groups ≤ 11 calls, ≤ 1 s"] == MET
+    assert verdicts["fresh plan at 1,000 groups ≤ 5 s"] == MET
+    assert "not met" in verdicts["full apply of 1,000 groups ≤ 5 s"]
+
+    chatty = _reconcile(1000, {"noop-warm": 0.2}, {"noop-warm": 12})
+    assert "not met" in judge_reconcile([chatty])[0].verdict
+    # Only 100 groups measured: nothing at 1,000 can be claimed.
+    assert {j.verdict for j in judge_reconcile([_reconcile(100, {}, {})])} == {NOT_MEASURED}
+
+
+def test_latency_is_met_only_when_every_sample_is_within_two_seconds() -> None:
+    judged = judge_latency(_latency({"watch": (0.6, 0.9), "poll": (1.2, 2.4), "webhook": (2.5, 3)}))
+    verdicts = [j.verdict for j in judged]
+    assert verdicts[0] == f"{MET} (every sample)"
+    assert "not** by the slowest" in verdicts[1]
+    assert "not met" in verdicts[2]
+    assert judge_latency(None)[0].verdict == NOT_MEASURED
+
+
+def test_memory_target_needs_the_ten_thousand_group_run_and_judges_the_peak() -> None:
+    assert judge_memory(_memory(10000, 180.0)).verdict == MET
+    assert "not met" in judge_memory(_memory(10000, 240.0)).verdict
+    assert judge_memory(_memory(1000, 120.0)).verdict == NOT_MEASURED
+
+
+def test_results_show_ratios_to_the_floor_and_to_the_naive_baseline() -> None:
+    data = {
+        "quick": True,
+        "machine": {
+            "date": "2026-01-01T00:00:00+00:00",
+            "cores": 2,
+            "cpu_model": "Test CPU",
+            "memory_gb": 4.0,
+            "platform": "Linux",
+            "python": "3.11.9",
+        },
+        "load_start": [0.5, 0.5, 0.5],
+        "load_end": [0.7, 0.6, 0.5],
+        "duration_s": 120.0,
+        "reconcile": [_reconcile(1000, {"noop-warm": 0.2}, {"noop-warm": 10})],
+        "latency": _latency({"watch": (0.5, 0.7)}),
+        "memory": _memory(1000, 150.0),
+        "emulator": [],
+    }
+    text = render_results(data, "## Where the time goes\n\nProfiles.")
+
+    assert "2 cores, Test CPU" in text
+    assert "0.50/0.50/0.50 at the start, 0.70/0.60/0.50 at the end" in text
+    # noop-warm: 0.2 s against a floor of 0.02 s; 10 calls against the naive 2,000 and 4 s.
+    assert "| noop-warm |" in text
+    row = next(line for line in text.splitlines() if line.startswith("| noop-warm |"))
+    assert "| 10.00 |" in row and "0.0050 (naive-noop)" in row and "| 0.050 |" in row
+    assert "controller RSS at 10,000 groups ≤ 200 MB | — | not measured" in text
+    assert text.rstrip().endswith("Profiles.")
+
+
+def test_scaling_plot_is_a_png(tmp_path: Path) -> None:
+    path = tmp_path / "scaling.png"
+    reports = [_reconcile(n, {}, {"noop-warm": n // 100}) for n in (100, 1000)]
+    draw_scaling(reports, path, subtitle="test")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > 10_000
