@@ -107,6 +107,17 @@ def snapshot(aws: AwsTestContext, bucket: str = "acme-greengrass-artifacts") -> 
     return FleetSnapshot(latest, dict(revisions), versions, listed, artifacts)
 
 
+def latest_deployment(aws: AwsTestContext, group: str) -> dict[str, Any] | None:
+    """GetDeployment of the group's latest deployment (two calls: cheap enough to poll)."""
+    greengrass = aws.client("greengrassv2")
+    arn = f"arn:aws:iot:{aws.region}:{aws.account_id}:thinggroup/{group}"
+    listed = greengrass.list_deployments(targetArn=arn)["deployments"]
+    if not listed:
+        return None
+    deployment: dict[str, Any] = greengrass.get_deployment(deploymentId=listed[0]["deploymentId"])
+    return deployment
+
+
 def mutating(aws: AwsTestContext, since: int = 0) -> list[str]:
     """`service:operation` of every mutating request the emulator served after `since`."""
     return [f"{r.service}:{r.operation}" for r in aws.admin.requests(since) if r.mutating]

@@ -12,13 +12,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from reconciler.adapters.sources.credentials import GitCredentials
 from reconciler.adapters.sources.factory import open_source
 from reconciler.engine.reconciling import Reconciler
 from reconciler.engine.status import ControllerStatus
 from reconciler.settings import ReconcilerSettings
+from tests.integration.sources.git_http_server import GitHttpServer
 from tests.integration.sources.repos import Upstream, git
 
 SPECS_DIR = "deploy-specs"
+HTTP_USER, HTTP_TOKEN = "fleet-ci", "reliability-git-token"
 
 
 class FleetRepo:
@@ -66,6 +69,16 @@ class FleetRepo:
         self.upstream.push(force=True)
         assert sha != previous
         return sha
+
+    @contextmanager
+    def over_http(self) -> Iterator[tuple[str, GitCredentials]]:
+        """The remote served by `git http-backend` on loopback: a remote nobody watches, so
+        only polls and webhooks bring its commits (a `file://` remote is watched locally)."""
+        with GitHttpServer(self.upstream.server_root, users={HTTP_USER: HTTP_TOKEN}) as server:
+            yield (
+                server.url(self.upstream.bare.name),
+                GitCredentials(token=HTTP_TOKEN, username=HTTP_USER),
+            )
 
     @contextmanager
     def unreachable(self) -> Iterator[None]:

@@ -36,7 +36,13 @@ class ReconcilerProcess:
     def running(self) -> bool:
         return self.process.poll() is None
 
-    def wait_for(self, condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    def wait_for(
+        self,
+        condition: Callable[[], bool],
+        what: str,
+        timeout: float = 60.0,
+        interval: float = 0.05,
+    ) -> None:
         """Poll `condition` until it holds; fail with the child's output if it never does."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -44,7 +50,7 @@ class ReconcilerProcess:
                 return
             if not self.running():
                 break
-            time.sleep(0.02)
+            time.sleep(interval)
         if condition():
             return
         raise AssertionError(

@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import AwsTestContext
 from tests.reliability.controllers import ControllerProcess
 from tests.reliability.figures import Figures
-from tests.reliability.fleet import snapshot
+from tests.reliability.fleet import latest_deployment, snapshot
 from tests.reliability.gitrepo import FleetRepo
 
 PROD = "groups/camera-prod.yaml"
@@ -35,7 +35,7 @@ def _lock_settings(lock: str, tmp_path: Path) -> dict[str, str]:
 
 
 def _prod_commit(aws: AwsTestContext) -> str | None:
-    latest = snapshot(aws).latest.get("CameraFleetProd")
+    latest = latest_deployment(aws, "CameraFleetProd")
     return latest["tags"]["greengrass-reconciler/commit"] if latest else None
 
 
