@@ -61,18 +61,24 @@ def _latest_seq(emulator: Emulator) -> int:
     return records[-1].seq if records else 0
 
 
-def _wait_create(emulator: Emulator, since: int, timeout: float) -> tuple[float, int]:
-    """Arrival time (epoch) and sequence number of the first CreateDeployment after `since`."""
+def _wait_create(emulator: Emulator, group: str, since: int, timeout: float) -> float:
+    """Arrival time (epoch) of the first CreateDeployment for `group` after sequence `since`
+    (the request log names the target of each CreateDeployment)."""
     from reconciler.emulator.admin import EmulatorAdmin
 
     admin = EmulatorAdmin(emulator.endpoint)
+    target = group_arn(group)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for record in admin.requests(since=since):
-            if record.operation == "CreateDeployment" and record.status < 300:
-                return record.time, record.seq
+            if (
+                record.operation == "CreateDeployment"
+                and record.resource == target
+                and record.status < 300
+            ):
+                return record.time
         time.sleep(0.05)
-    raise RuntimeError(f"no CreateDeployment within {timeout:.0f} s")
+    raise RuntimeError(f"no CreateDeployment for {group} within {timeout:.0f} s")
 
 
 def _check_revision(emulator: Emulator, index: int, interval: int) -> None:
@@ -124,7 +130,7 @@ def measure_mode(
                 status = controller.post_push(after=commit.sha)
                 if status != 202:
                     raise RuntimeError(f"the webhook answered {status}, not 202")
-            arrived, _ = _wait_create(emulator, since, timeout=120)
+            arrived = _wait_create(emulator, group_name(index), since, timeout=120)
             _check_revision(emulator, index, interval)
             controller.wait_synced(commit.sha, timeout=120)
             results.append(Sample(group_name(index), commit.sha, arrived - commit.done_at))

@@ -77,15 +77,37 @@ def floor_calls(step: str, groups: int) -> int:
     }[step]
 
 
-def _measure(label: str, work: Callable[[], int], stats: Any) -> dict[str, Any]:
+class ServedLog:
+    """What the emulator served since the last look, from its request log: how many requests,
+    and how long it spent on them (its own processing time, summed)."""
+
+    def __init__(self, endpoint: str) -> None:
+        from reconciler.emulator.admin import EmulatorAdmin
+
+        self._admin = EmulatorAdmin(endpoint)
+        self._seq = max((r.seq for r in self._admin.requests()), default=0)
+
+    def since_last_look(self) -> tuple[int, float]:
+        records = self._admin.requests(since=self._seq)
+        if records:
+            self._seq = records[-1].seq
+        return len(records), sum(r.duration_ms for r in records) / 1000.0
+
+
+def _measure(label: str, work: Callable[[], int], stats: Any, served: ServedLog) -> dict[str, Any]:
     before = stats.total_calls()
+    served.since_last_look()
     started = time.perf_counter()
     changed = work()
+    seconds = time.perf_counter() - started
+    requests, emulator_seconds = served.since_last_look()
     return {
         "step": label,
-        "seconds": time.perf_counter() - started,
+        "seconds": seconds,
         "calls": stats.total_calls() - before,
         "changed_groups": changed,
+        "emulator_requests": requests,
+        "emulator_seconds": emulator_seconds,
     }
 
 
@@ -115,6 +137,7 @@ def our_steps(endpoint: str, root: Path, groups: int) -> dict[str, Any]:
     options = ApplyOptions(instance=settings.instance, specs_root=root, concurrency=CONCURRENCY)
     desired: dict[str, dict[str, Any]] = {}
     changed_desired: dict[str, dict[str, Any]] = {}
+    created_ids: list[str] = []
 
     def apply_with(rt: Runtime, specs: Any, commit: str, into: dict[str, Any]) -> int:
         plan = rt.plan(specs, commit=commit, specs_path=None)
@@ -122,40 +145,45 @@ def our_steps(endpoint: str, root: Path, groups: int) -> dict[str, Any]:
         if report.failed:
             raise RuntimeError(f"the apply failed: {report}")
         into.update(_requests(plan))
+        created_ids.extend(r.deployment_id for r in report.targets if r.deployment_id)
         return len(plan.changed_targets)
 
     def plan_changes(rt: Runtime, specs: Any) -> int:
         return len(rt.plan(specs, commit="bench", specs_path=None).changed_targets)
 
+    served = ServedLog(endpoint)
     long_lived = runtime()
+    warm = long_lived.stats
     steps = [
         _measure(
             "apply-from-empty",
             lambda: apply_with(long_lived, spec_set, "bench-1", desired),
-            long_lived.stats,
+            warm,
+            served,
         ),
         # The first plan after an apply reads nothing new (the gateway remembers what it created)
-        # but plans the new revisions once; the next one is the steady state.
-        _measure("plan-after-apply", lambda: plan_changes(long_lived, spec_set), long_lived.stats),
-        _measure("noop-warm", lambda: plan_changes(long_lived, spec_set), long_lived.stats),
+        # but the revisions' status and revision id moved, so every target is planned again;
+        # the next plan is the steady state.
+        _measure("plan-after-apply", lambda: plan_changes(long_lived, spec_set), warm, served),
+        _measure("noop-warm", lambda: plan_changes(long_lived, spec_set), warm, served),
     ]
     fresh = runtime()
-    steps.append(_measure("plan-fresh", lambda: plan_changes(fresh, spec_set), fresh.stats))
+    steps.append(_measure("plan-fresh", lambda: plan_changes(fresh, spec_set), fresh.stats, served))
     for index in range(0, groups, 10):
         write_group(root, index, interval=45)
     changed = load_spec_set(root)
-    steps.append(
-        _measure("plan-10pct", lambda: plan_changes(long_lived, changed), long_lived.stats)
-    )
+    steps.append(_measure("plan-10pct", lambda: plan_changes(long_lived, changed), warm, served))
     steps.append(
         _measure(
             "apply-10pct",
             lambda: apply_with(long_lived, changed, "bench-2", changed_desired),
-            long_lived.stats,
+            warm,
+            served,
         )
     )
     return {
         "steps": steps,
+        "a_deployment_id": created_ids[0],
         "spec_load_seconds": load_seconds,
         "desired": desired,
         "changed_desired": changed_desired,
@@ -166,6 +194,7 @@ def naive_steps(
     endpoint: str, desired: dict[str, dict[str, Any]], changed: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """The baseline's three jobs on an emulator holding the thing groups and nothing else."""
+    served = ServedLog(endpoint)
     results = []
     for label, wanted, expected in (
         ("naive-apply", desired, len(desired)),
@@ -175,12 +204,15 @@ def naive_steps(
         result = naive_reconcile(endpoint, wanted)
         if result.created != expected:
             raise RuntimeError(f"{label} created {result.created} revisions, not {expected}")
+        requests, emulator_seconds = served.since_last_look()
         results.append(
             {
                 "step": label,
                 "calls": result.calls,
                 "seconds": result.seconds,
                 "changed_groups": result.created,
+                "emulator_requests": requests,
+                "emulator_seconds": emulator_seconds,
             }
         )
     return results
@@ -192,7 +224,7 @@ def run(groups: int) -> dict[str, Any]:
     load_before = load_average()
     with running_emulator() as emulator, tempfile.TemporaryDirectory() as tmp:
         ours = our_steps(emulator.endpoint, Path(tmp) / "specs", groups)
-        rtt = round_trip_ms(emulator.endpoint)
+        rtt = round_trip_ms(emulator.endpoint, ours["a_deployment_id"])
     # The baseline gets an emulator of its own, empty like the one our apply started from.
     with running_emulator() as emulator:
         EmulatorAdmin(emulator.endpoint).create_thing_groups(sorted(ours["desired"]))
@@ -220,19 +252,23 @@ def print_report(report: dict[str, Any]) -> None:
     )
     naive = {step["step"]: step for step in report["naive"]}
     print(
-        f"{'step':18} {'calls':>7} {'seconds':>9} {'x floor':>8}"
+        f"{'step':18} {'calls':>7} {'seconds':>9} {'emulator s':>10} {'x floor':>8}"
         f" {'calls/naive':>12} {'time/naive':>11}"
     )
     for step in report["steps"]:
         counterpart = naive[NAIVE_COUNTERPART[step["step"]]]
         print(
             f"{step['step']:18} {step['calls']:>7} {step['seconds']:>9.3f}"
+            f" {step['emulator_seconds']:>10.3f}"
             f" {step['seconds'] / step['floor_seconds']:>8.2f}"
             f" {step['calls'] / counterpart['calls']:>12.4f}"
             f" {step['seconds'] / counterpart['seconds']:>11.4f}"
         )
     for step in report["naive"]:
-        print(f"{step['step']:18} {step['calls']:>7} {step['seconds']:>9.3f}")
+        print(
+            f"{step['step']:18} {step['calls']:>7} {step['seconds']:>9.3f}"
+            f" {step['emulator_seconds']:>10.3f}"
+        )
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run every benchmark; write bench/results.md, bench/scaling.png and bench/out/results.json.
+"""Run every benchmark; write bench/results.md, bench/scaling.png and bench/results.json.
 
     .venv/bin/python bench/run_all.py            # 100, 1,000, 10,000 groups (~15 min)
     .venv/bin/python bench/run_all.py --quick    # 100 and 1,000 groups (~3 min)
@@ -88,9 +88,7 @@ def run_all(*, quick: bool, settle: float) -> dict[str, Any]:
 
 
 def write_outputs(data: dict[str, Any], results: Path) -> None:
-    out = BENCH / "out"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(data, indent=2))
+    (BENCH / "results.json").write_text(json.dumps(data, indent=2))
     analysis_file = BENCH / "analysis.md"
     analysis = analysis_file.read_text() if analysis_file.exists() else ""
     results.write_text(render_results(data, analysis))
@@ -112,16 +110,16 @@ def main() -> None:
     parser.add_argument(
         "--rerender",
         action="store_true",
-        help="Measure nothing: render results.md and scaling.png from bench/out/results.json.",
+        help="Measure nothing: render results.md and scaling.png from bench/results.json.",
     )
     parser.add_argument("--out", type=Path, default=BENCH / "results.md")
     args = parser.parse_args()
     if args.rerender:
-        data = json.loads((BENCH / "out" / "results.json").read_text())
+        data = json.loads((BENCH / "results.json").read_text())
     else:
         data = run_all(quick=args.quick, settle=args.settle)
     write_outputs(data, args.out)
-    print(f"\nwrote {args.out}, {args.out.parent / 'scaling.png'}, bench/out/results.json")
+    print(f"\nwrote {args.out}, {args.out.parent / 'scaling.png'} and bench/results.json")
 
 
 if __name__ == "__main__":

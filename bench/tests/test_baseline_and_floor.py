@@ -50,7 +50,25 @@ def test_naive_loop_creates_what_differs_and_costs_two_calls_per_group(
 
 
 def test_round_trip_is_a_positive_median(emulator: Emulator) -> None:
-    assert 0 < round_trip_ms(emulator.endpoint, samples=20) < 1000
+    admin = EmulatorAdmin(emulator.endpoint)
+    admin.reset()
+    admin.create_thing_groups(["Pinged"])
+    naive_reconcile(emulator.endpoint, {"Pinged": _request("Pinged", 30)})
+    deployment_id = _latest_id("Pinged", emulator)
+    before = len(admin.requests())
+
+    median = round_trip_ms(emulator.endpoint, deployment_id, samples=20)
+
+    assert 0 < median < 1000
+    served = admin.requests()[before:]
+    assert [r.operation for r in served] == ["GetDeployment"] * 21  # one warm-up, 20 samples
+
+
+def _latest_id(group: str, emulator: Emulator) -> str:
+    from bench.harness import greengrass_client
+
+    listed = greengrass_client(emulator.endpoint).list_deployments(targetArn=group_arn(group))
+    return str(listed["deployments"][0]["deploymentId"])
 
 
 @pytest.mark.parametrize(

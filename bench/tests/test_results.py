@@ -33,17 +33,31 @@ def _reconcile(groups: int, seconds: dict[str, float], calls: dict[str, int]) ->
                 "floor_calls": 10,
                 "floor_seconds": 0.02,
                 "changed_groups": 0,
+                "emulator_seconds": 0.01,
             }
             for step in STEPS
         ],
         "naive": [
-            {"step": "naive-apply", "calls": 2 * groups, "seconds": 8.0, "changed_groups": groups},
-            {"step": "naive-noop", "calls": 2 * groups, "seconds": 4.0, "changed_groups": 0},
+            {
+                "step": "naive-apply",
+                "calls": 2 * groups,
+                "seconds": 8.0,
+                "changed_groups": groups,
+                "emulator_seconds": 1.0,
+            },
+            {
+                "step": "naive-noop",
+                "calls": 2 * groups,
+                "seconds": 4.0,
+                "changed_groups": 0,
+                "emulator_seconds": 1.0,
+            },
             {
                 "step": "naive-10pct",
                 "calls": 2 * groups + groups // 10,
                 "seconds": 5.0,
                 "changed_groups": groups // 10,
+                "emulator_seconds": 1.0,
             },
         ],
         "load_before": [1.0, 1.0, 1.0],
