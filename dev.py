@@ -40,7 +40,8 @@ def ensure_venv(extras: str) -> None:
         sys.exit(f"Python 3.11+ is required, this is {sys.version.split()[0]}")
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
     stamp = VENV / f".installed-{extras}-{digest}"
-    if stamp.exists():
+    # The dev extra includes the emulator extra: a venv set up for tests also runs the demo.
+    if stamp.exists() or (VENV / f".installed-dev-{digest}").exists():
         return
     if not PY.exists():
         print(f"Creating virtualenv in {VENV}", flush=True)
