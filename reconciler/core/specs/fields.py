@@ -54,6 +54,11 @@ def _name(value: str) -> str:
     return value
 
 
+def check_component_name(value: str) -> str:
+    """`value` if Greengrass accepts it as a component name; ValueError saying why otherwise."""
+    return _name(value)
+
+
 def _number_as_text(value: Any) -> Any:
     # YAML reads an unquoted 2.1 as a number; show it as the version the user meant to write.
     if isinstance(value, int | float) and not isinstance(value, bool):

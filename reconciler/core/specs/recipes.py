@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import semantic_version
 
-from reconciler.core.specs.fields import check_s3_uri, check_semver
+from reconciler.core.specs.fields import check_component_name, check_s3_uri, check_semver
 from reconciler.core.specs.local_files import LocalFileError, LocalFiles
 from reconciler.core.specs.located import Node
 from reconciler.core.specs.problems import InvalidSpecsError, SpecProblem, quoted
@@ -156,7 +156,10 @@ class RecipeCheck:
                 dependencies,
                 "expected a mapping of component name to {VersionRequirement, DependencyType}",
             )
-        for dependency in (dependencies.mapping() or {}).values():
+        for name, dependency in (dependencies.mapping() or {}).items():
+            # A name no component can have (an invisible character, a typo'd separator) would
+            # only fail on the devices, when the nucleus cannot resolve it.
+            self._valid(dependency, check_component_name, name)
             entries = self._entries(dependency, ("VersionRequirement", "DependencyType"))
             if (requirement := entries.get("VersionRequirement")) is not None and self._string(
                 requirement
