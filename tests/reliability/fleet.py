@@ -46,10 +46,14 @@ class FleetSnapshot:
         """Everything that must be equal after two runs that converged on the same specs."""
         return {"latest": self.latest, "versions": self.versions, "artifacts": self.artifacts}
 
-    def duplicates(self) -> list[str]:
-        """Each revision beyond the first of a target, each version listed more than once."""
+    def duplicates(self, revisions: dict[str, int] | None = None) -> list[str]:
+        """Each revision beyond those expected (`revisions`, default one per target: one per
+        distinct desired content), each component version listed more than once."""
+        expected = revisions or {}
         found = [
-            f"{group}: {count} revisions" for group, count in self.revisions.items() if count > 1
+            f"{group}: {count} revisions, {expected.get(group, 1)} expected"
+            for group, count in self.revisions.items()
+            if count > expected.get(group, 1)
         ]
         for name, listed in self.listed_versions.items():
             found += [

@@ -35,6 +35,9 @@ class Mutation:
     file: str  # the file the error must name, relative to the specs root
     detail: str  # what was done, shown when an example fails
     write: Callable[[Path], None]  # applies the damage to a copy of the sample
+    # False when the file is only wrong next to another one left intact (a second Deployment
+    # of the same group): with that other file damaged too, it may well be valid.
+    standalone: bool = True
 
 
 def write_text(file: str, text: str) -> Callable[[Path], None]:

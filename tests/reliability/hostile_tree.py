@@ -254,7 +254,10 @@ def contradictions(draw: st.DrawFn) -> Mutation:
     else:  # a recipe no Component names, as if copied and forgotten
         file = f"components/{name}/recipe.yaml"
         text = ORIGINALS[RECIPE]
-    return Mutation("contradiction", file, f"{how} ({file})", write_text(file, text))
+    relational = how in ("group-twice", "two-settings")
+    return Mutation(
+        "contradiction", file, f"{how} ({file})", write_text(file, text), not relational
+    )
 
 
 TREE_MUTATIONS = st.one_of(
