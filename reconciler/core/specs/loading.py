@@ -79,6 +79,9 @@ class _Loader:
                 components.add_override(document)
         results = components.results
         by_kind: dict[str, list[ParsedDocument]] = {kind: [] for kind in KINDS}
+        # The first document of each (kind, name): a lookup, so that checking 10,000
+        # Deployments for duplicate names is not 10,000 scans of the list.
+        first_named: dict[tuple[str, str], ParsedDocument] = {}
         unknown_kind = 0  # unreadable documents, or of no known kind: maybe Deployments
         for path in candidates:
             if path in results.referenced:
@@ -88,7 +91,7 @@ class _Loader:
             unknown_kind += document is None
             if document is not None:
                 if document.kind != "Settings":  # a second Settings is reported on its own
-                    self._check_unique_name(document, by_kind[document.kind])
+                    self._check_unique_name(document, first_named)
                 by_kind[document.kind].append(document)
         self.log.extend(results.problems)
         settings, defaults = self._settings(by_kind["Settings"])
@@ -122,9 +125,11 @@ class _Loader:
             return None, [SpecProblem(path, 0, "", "the file is empty (expected a spec document)")]
         return read_envelope(root)
 
-    def _check_unique_name(self, document: ParsedDocument, same_kind: list[ParsedDocument]) -> None:
-        first = next((d for d in same_kind if d.name == document.name), None)
-        if first is None or document.name_node is None:
+    def _check_unique_name(
+        self, document: ParsedDocument, first_named: dict[tuple[str, str], ParsedDocument]
+    ) -> None:
+        first = first_named.setdefault((document.kind, document.name), document)
+        if first is document or document.name_node is None:
             return
         self.log.add(
             SpecProblem.on(
