@@ -24,8 +24,8 @@ class Figure:
 
 # In the order of the table in docs/reliability.md.
 FIGURES = (
-    Figure("throttles_injected", "Throttles injected (429 ThrottlingException / 503 SlowDown)", ""),
-    Figure("server_errors_injected", "Server errors injected (500)", ""),
+    Figure("throttles_injected", "Throttling answers injected (Greengrass, S3, STS)", ""),
+    Figure("server_errors_injected", "Server errors injected (5xx)", ""),
     Figure("responses_lost", "Writes that took effect but whose answer was lost", ""),
     Figure("kill_points", "Crash points survived (kill -9, then apply again)", ""),
     Figure("inputs_tried", "Malformed or hostile spec trees tried with plan", ""),

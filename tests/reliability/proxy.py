@@ -156,7 +156,7 @@ class InterceptingProxy:
 
             def _body(self) -> bytes:
                 if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-                    chunks = []
+                    chunks: list[bytes] = []
                     while True:
                         size = int(self.rfile.readline().split(b";", 1)[0].strip(), 16)
                         if size == 0:
