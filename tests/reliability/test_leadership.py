@@ -21,7 +21,7 @@ from tests.reliability.fleet import latest_deployment, snapshot
 from tests.reliability.gitrepo import FleetRepo
 
 PROD = "groups/camera-prod.yaml"
-LEASE_SECONDS = "3"  # renewed every second: a stopped leader's successor is not kept waiting
+LEASE_SECONDS = "6"  # renewed every 2 s; a stopped leader releases it, so no wait for expiry
 
 
 def _lock_settings(lock: str, tmp_path: Path) -> dict[str, str]:
