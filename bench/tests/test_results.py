@@ -76,6 +76,7 @@ def _latency(medians: dict[str, tuple[float, float]]) -> dict[str, Any]:
                 "max_s": high,
                 "min_s": median / 2,
                 "first_sync_seconds": 9.0,
+                "first_commit_s": 2.5,
                 "controller_errors": [],
                 "samples": [],
             }
