@@ -64,11 +64,12 @@ NAIVE_COUNTERPART = {
 def floor_calls(step: str, groups: int) -> int:
     """The fewest calls that can do a step: one LATEST_ONLY ListDeployments sweep (100 per page)
     to see every group's latest revision, a GetDeployment per revision never seen before, a
-    CreateDeployment per revision to create. Warm steps have seen every revision already."""
+    CreateDeployment per revision to create. Warm steps have seen every revision already; an
+    empty account lists nothing, in one page."""
     pages = max(1, -(-groups // PAGE_SIZE))
     changed = groups // 10
     return {
-        "apply-from-empty": pages + groups,
+        "apply-from-empty": 1 + groups,
         "plan-after-apply": pages,
         "noop-warm": pages,
         "plan-fresh": pages + groups,

@@ -78,7 +78,7 @@ def _latest_id(group: str, emulator: Emulator) -> str:
         ("noop-warm", 50, 1),
         ("plan-after-apply", 10000, 100),
         ("plan-fresh", 1000, 1010),  # plus a GetDeployment per group
-        ("apply-from-empty", 1000, 1010),  # plus a CreateDeployment per group
+        ("apply-from-empty", 1000, 1001),  # nothing to list, a CreateDeployment per group
         ("plan-10pct", 1000, 10),  # warm: the changed specs need no new read
         ("apply-10pct", 1000, 110),
         ("apply-10pct", 101, 12),
