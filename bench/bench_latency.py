@@ -53,6 +53,7 @@ class Sample:
     group: str
     commit: str
     latency_s: float  # commit done → CreateDeployment arrived at the emulator
+    cycle_s: float | None  # of which the controller's cycle (fetch, load, plan, apply), its log
 
 
 def _latest_seq(emulator: Emulator) -> int:
@@ -122,7 +123,12 @@ def _sample(
     arrived = _wait_create(emulator, group_name(index), since, timeout=120)
     _check_revision(emulator, index, interval)
     controller.wait_synced(commit.sha, timeout=120)
-    return Sample(group_name(index), commit.sha, arrived - commit.done_at)
+    return Sample(
+        group_name(index),
+        commit.sha,
+        arrived - commit.done_at,
+        controller.cycle_seconds(commit.sha),
+    )
 
 
 def measure_mode(
@@ -160,6 +166,7 @@ def measure_mode(
     finally:
         controller.close()
     latencies = [s.latency_s for s in results]
+    cycles = [s.cycle_s for s in results if s.cycle_s is not None]
     return {
         "mode": mode,
         "first_sync_seconds": first_sync,
@@ -168,6 +175,7 @@ def measure_mode(
         "median_s": statistics.median(latencies),
         "max_s": max(latencies),
         "min_s": min(latencies),
+        "cycle_median_s": statistics.median(cycles) if cycles else None,
         "controller_errors": errors,
     }
 
@@ -206,10 +214,15 @@ def run(groups: int, samples: int, modes: tuple[str, ...] = MODES) -> dict[str, 
 
 def print_report(report: dict[str, Any]) -> None:
     print(f"\n== commit → CreateDeployment, {report['groups']} thing groups")
-    print(f"{'mode':8} {'median s':>9} {'min s':>7} {'max s':>7} {'1st commit s':>12}   first sync")
+    print(
+        f"{'mode':8} {'median s':>9} {'min s':>7} {'max s':>7} {'cycle s':>8}"
+        f" {'1st commit s':>12}   first sync"
+    )
     for mode in report["modes"]:
+        cycle = mode["cycle_median_s"]
         print(
             f"{mode['mode']:8} {mode['median_s']:9.3f} {mode['min_s']:7.3f} {mode['max_s']:7.3f}"
+            f" {cycle if cycle is not None else float('nan'):8.3f}"
             f" {mode['first_commit_s']:12.3f}   {mode['first_sync_seconds']:.1f} s"
         )
         for line in mode["controller_errors"]:

@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -137,17 +138,33 @@ class ControllerProcess:
         text = self.log_path.read_text(errors="replace").splitlines()[-lines:]
         return "\n  controller log (last lines):\n  " + "\n  ".join(text) if text else ""
 
-    def errors(self) -> list[str]:
-        """Error-level lines of the controller's log (a clean run has none)."""
-        found = []
+    def _records(self) -> list[dict[str, Any]]:
+        self._log.flush()
+        records = []
         for line in self.log_path.read_text(errors="replace").splitlines():
             try:
                 record = json.loads(line)
             except ValueError:
-                continue
-            if isinstance(record, dict) and record.get("level") in ("error", "critical"):
-                found.append(line)
-        return found
+                continue  # not a structured line (a library writing to stderr)
+            if isinstance(record, dict):
+                records.append(record)
+        return records
+
+    def errors(self) -> list[str]:
+        """Error-level lines of the controller's log (a clean run has none)."""
+        return [json.dumps(r) for r in self._records() if r.get("level") in ("error", "critical")]
+
+    def cycle_seconds(self, commit: str) -> float | None:
+        """How long the controller's successful cycle on `commit` took, by its own log (fetch,
+        load the specs, plan, apply), or None when it logged no such cycle."""
+        for record in self._records():
+            if (
+                record.get("event") == "cycle"
+                and record.get("result") == "success"
+                and commit.startswith(str(record.get("commit")) or "-")
+            ):
+                return float(record["seconds"])
+        return None
 
     # ------------------------------------------------------------------ webhook
     def post_push(self, *, after: str) -> int:

@@ -77,6 +77,7 @@ def _latency(medians: dict[str, tuple[float, float]]) -> dict[str, Any]:
                 "min_s": median / 2,
                 "first_sync_seconds": 9.0,
                 "first_commit_s": 2.5,
+                "cycle_median_s": median / 2,
                 "controller_errors": [],
                 "samples": [],
             }
@@ -147,6 +148,8 @@ def test_results_show_ratios_to_the_floor_and_to_the_naive_baseline() -> None:
         "emulator": [],
     }
     text = render_results(data, "## Where the time goes\n\nProfiles.")
+    watch = next(line for line in text.splitlines() if line.startswith("| watch |"))
+    assert "| 0.500 | 0.250 | 0.700 | 0.250 | 2.500 | 9.0 |" in watch
 
     assert "2 cores, Test CPU" in text
     assert "0.50/0.50/0.50 at the start, 0.70/0.60/0.50 at the end" in text
