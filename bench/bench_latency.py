@@ -53,7 +53,7 @@ class Sample:
     group: str
     commit: str
     latency_s: float  # commit done → CreateDeployment arrived at the emulator
-    cycle_s: float | None  # of which the controller's cycle (fetch, load, plan, apply), its log
+    cycle_s: float | None  # the controller's cycle that applied it (fetch, load, plan, apply)
 
 
 def _latest_seq(emulator: Emulator) -> int:

@@ -96,7 +96,7 @@ def _latency_section(report: Mapping[str, Any] | None) -> list[str]:
         f"next two start on the converged fleet. {_load(report)}.",
         "",
         "| mode | how the controller learns of the commit | median s | min s | max s "
-        "| of which the cycle (median) s | 1st commit s | first full sync s |",
+        "| cycle (median) s | 1st commit s | first full sync s |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     how = {
@@ -212,11 +212,12 @@ def render_results(data: Mapping[str, Any], analysis: str) -> str:
         "",
         "From the moment `git commit` returned to the arrival of the CreateDeployment at the "
         "emulator (its request log), for a commit changing one group's InferenceInterval; each "
-        "new revision was checked to hold the committed value. *Of which the cycle*: the "
-        "controller's own duration of the cycle that applied the commit (its `cycle` log line: "
-        "fetch, load every spec file, plan, apply); the rest is noticing the commit (debounce, "
-        "poll interval, webhook delivery). Each mode is its own `reconciler run` subprocess; the "
-        "three share one emulator and one repository.",
+        "new revision was checked to hold the committed value. *Cycle*: how long the "
+        "controller's cycle that applied the commit took, by its own `cycle` log line (fetch, "
+        "load every spec file, plan, apply, record; it ends just after the CreateDeployment); "
+        "latency minus cycle is about the time it took to notice the commit (debounce, wait "
+        "for the next poll, webhook delivery). Each mode is its own `reconciler run` "
+        "subprocess; the three share one emulator and one repository.",
         "",
         *_latency_section(data.get("latency")),
         "## Controller memory",
