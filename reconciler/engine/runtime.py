@@ -14,6 +14,7 @@ from reconciler.core.plan import Plan
 from reconciler.core.planning import PlanMemo, plan_deployments
 from reconciler.core.specs.resolved import SpecSet
 from reconciler.engine.applying import Applier
+from reconciler.engine.memo import CompactPlanMemo
 from reconciler.engine.reading import LiveStateReader
 from reconciler.errors import PlanError
 from reconciler.settings import ReconcilerSettings
@@ -29,7 +30,8 @@ class Runtime:
     gateway: GreengrassGateway
     reader: LiveStateReader
     artifacts: ArtifactStore
-    memo: PlanMemo = field(default_factory=dict)
+    # Plans of earlier cycles (see engine/memo.py): the controller re-plans only what moved.
+    memo: PlanMemo = field(default_factory=CompactPlanMemo)
 
     @property
     def stats(self) -> CallStats:

@@ -1,0 +1,37 @@
+"""The controller's memo keeps unchanged groups small and changed ones whole."""
+
+from __future__ import annotations
+
+from reconciler.core.plan import TargetAction
+from reconciler.core.planning import plan_deployments
+from reconciler.engine.memo import CompactPlanMemo
+from tests.unit.planning.cases import COMMIT, INSTANCE, case_inputs
+
+
+def test_noop_plans_are_kept_without_previews_and_still_hit() -> None:
+    spec_set, live = case_inputs("no-op")
+    memo = CompactPlanMemo()
+    first = plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT, memo=memo)
+    assert all(t.action is TargetAction.NOOP for t in first.targets)
+    assert all(c.effective_configuration is not None for c in first.targets[0].components)
+
+    stored = list(memo.values())
+    assert len(stored) == len(first.targets)
+    for target in stored:
+        assert target.request is None
+        assert all(c.effective_configuration is None for c in target.components)
+        assert all(c.live_effective_configuration is None for c in target.components)
+
+    again = plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT, memo=memo)
+    assert [t.action for t in again.targets] == [t.action for t in first.targets]
+    assert [t.client_token for t in again.targets] == [t.client_token for t in first.targets]
+    assert again.targets[0] is stored[0]  # a hit, not a re-plan
+
+
+def test_changed_plans_are_kept_whole() -> None:
+    spec_set, live = case_inputs("configuration-keys")
+    memo = CompactPlanMemo()
+    plan = plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT, memo=memo)
+    changed = [t for t in plan.targets if t.action is TargetAction.UPDATE]
+    assert changed
+    assert all(t.request is not None for t in memo.values() if t.action is TargetAction.UPDATE)
