@@ -15,7 +15,12 @@ from reconciler.core.plan import Plan, TargetAction, TargetPlan
 from reconciler.core.planning.components import resolve_repository_components
 from reconciler.core.planning.dependencies import dependency_problems
 from reconciler.core.planning.needs import LiveNeeds, live_needs
-from reconciler.core.planning.targets import RecipeLookup, TargetPlanningError, plan_target
+from reconciler.core.planning.targets import (
+    RecipeLookup,
+    TargetPlanningError,
+    plan_target,
+    status_class,
+)
 from reconciler.core.provenance import is_managed
 from reconciler.core.recipes import default_configuration, dependencies
 from reconciler.core.specs.resolved import SpecSet
@@ -103,7 +108,9 @@ def plan_deployments(
         key = (
             spec.fingerprint,
             arn,
-            (current.deployment_id, current.status, current.revision_id) if current else None,
+            (current.deployment_id, status_class(current.status), current.revision_id)
+            if current
+            else None,
             # Tags can change without a new revision (TagResource), and they are compared.
             tuple(sorted(current.tags.items())) if current else None,
             repo_key,

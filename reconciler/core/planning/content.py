@@ -77,9 +77,7 @@ def component_entry(
 def live_content(live: LiveDeployment) -> dict[str, Any]:
     """The live revision in the canonical form of a CreateDeployment request."""
     components = {
-        name: component_entry(
-            c.version, parse_update(c.configuration_update), c.run_with
-        )
+        name: component_entry(c.version, parse_update(c.configuration_update), c.run_with)
         for name, c in sorted(live.components.items())
     }
     return canonical_request(

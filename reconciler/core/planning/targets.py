@@ -35,6 +35,13 @@ Shared documents: callers must not mutate them (the configuration planner copies
 _COMPARED_FIELDS = ("deploymentName", "deploymentPolicies", "iotJobConfiguration", "tags")
 
 
+def status_class(status: str) -> str:
+    """What of a live deployment's status a plan depends on: only CANCELED (deploy again) and
+    FAILED (warn) change it; ACTIVE, COMPLETED and the rest plan alike. Memo keys use this, so
+    rollouts completing do not make a long-lived controller re-plan every group."""
+    return status if status in ("CANCELED", "FAILED") else "other"
+
+
 class TargetPlanningError(ValueError):
     """The target cannot be planned; the message names the group, component and cause."""
 

@@ -35,3 +35,25 @@ def test_changed_plans_are_kept_whole() -> None:
     changed = [t for t in plan.targets if t.action is TargetAction.UPDATE]
     assert changed
     assert all(t.request is not None for t in memo.values() if t.action is TargetAction.UPDATE)
+
+
+def test_a_rollout_completing_is_a_memo_hit_but_a_cancel_is_not() -> None:
+    from dataclasses import replace
+
+    spec_set, live = case_inputs("no-op")
+    memo = CompactPlanMemo()
+    plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT, memo=memo)
+    stored = set(map(id, memo.values()))
+
+    def with_status(status: str):  # type: ignore[no-untyped-def]
+        latest = {arn: replace(d, status=status) for arn, d in live.latest.items()}
+        return replace(live, latest=latest)
+
+    completed = plan_deployments(
+        spec_set, with_status("COMPLETED"), instance=INSTANCE, commit=COMMIT, memo=memo
+    )
+    assert {id(t) for t in completed.targets} <= stored  # every group answered from the memo
+    cancelled = plan_deployments(
+        spec_set, with_status("CANCELED"), instance=INSTANCE, commit=COMMIT, memo=memo
+    )
+    assert all(t.action is TargetAction.UPDATE for t in cancelled.targets)
