@@ -7,6 +7,7 @@ plan = plan_deployments(spec_set, live, instance=..., commit=...)
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, MutableMapping
+from dataclasses import replace
 from typing import Any
 
 from reconciler.core.arns import thing_group_name
@@ -108,15 +109,21 @@ def plan_deployments(
         key = (
             spec.fingerprint,
             arn,
-            (current.deployment_id, status_class(current.status), current.revision_id)
-            if current
-            else None,
+            # Not the revision id: a revision remembered at its creation gets it from the next
+            # sweep, and it only labels the plan (patched in below), it never changes it.
+            (current.deployment_id, status_class(current.status)) if current else None,
             # Tags can change without a new revision (TagResource), and they are compared.
             tuple(sorted(current.tags.items())) if current else None,
             repo_key,
             instance,
         )
         target = memo.get(key) if memo is not None else None
+        if (
+            target is not None
+            and current is not None
+            and target.live_revision_id != current.revision_id
+        ):
+            target = replace(target, live_revision_id=current.revision_id)
         if target is None:
             try:
                 target = plan_target(
