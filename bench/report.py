@@ -38,6 +38,13 @@ def _load(report: Mapping[str, Any]) -> str:
     return f"load average (1/5/15 min) {_triple(before)} before, {_triple(after)} after"
 
 
+def _remeasured(entries: Sequence[Mapping[str, str]]) -> str:
+    if not entries:
+        return ""
+    sections = ", ".join(f"{e['section']} on {e['date']}" for e in entries)
+    return f" Sections measured again later with `--only` (each gives its own load): {sections}."
+
+
 def _seconds(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
@@ -174,7 +181,8 @@ def render_results(data: Mapping[str, Any], analysis: str) -> str:
         f"on {machine['date']} in {data['duration_s'] / 60:.1f} min. Raw figures: "
         "[results.json](results.json); plot: [scaling.png](scaling.png). Every figure comes "
         "from one run against the bundled emulator (a local process, no network), so it "
-        "measures the reconciler and the emulator on this machine, not AWS.",
+        "measures the reconciler and the emulator on this machine, not AWS."
+        + _remeasured(data.get("remeasured", [])),
         "",
         "## Machine",
         "",

@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/run_all.py            # 100, 1,000, 10,000 groups (~15 min)
     .venv/bin/python bench/run_all.py --quick    # 100 and 1,000 groups (~3 min)
+    .venv/bin/python bench/run_all.py --only emulator   # re-measure one section, keep the rest
 
 In order: reconcile steps and the naive baseline at each size (bench_reconcile.py), commit →
 CreateDeployment latency for watch, webhook and polling at 1,000 groups (bench_latency.py),
@@ -50,29 +51,37 @@ def _settled(settle: float, label: str, work: Callable[[], T]) -> T:
     return result
 
 
-def run_all(*, quick: bool, settle: float) -> dict[str, Any]:
+SECTIONS = ("reconcile", "latency", "memory", "emulator")
+
+
+def _measure_section(section: str, *, quick: bool, settle: float) -> Any:
+    """Measure one section of results.json (and print it as it comes)."""
     sizes = [100, 1000] if quick else [100, 1000, 10000]
-    started = time.monotonic()
-    data: dict[str, Any] = {"quick": quick, "machine": machine(), "load_start": load_average()}
-    data["reconcile"] = [
-        _settled(settle, f"reconcile at {n:,} groups", partial(bench_reconcile.run, n))
-        for n in sizes
-    ]
-    for report in data["reconcile"]:
-        bench_reconcile.print_report(report)
-    data["latency"] = _settled(
-        settle,
-        "commit → CreateDeployment latency at 1,000 groups",
-        lambda: bench_latency.run(1000, samples=3 if quick else 5),
-    )
-    bench_latency.print_report(data["latency"])
-    data["memory"] = _settled(
-        settle,
-        f"controller memory at {sizes[-1]:,} groups",
-        lambda: bench_memory.run(sizes[-1]),
-    )
-    bench_memory.print_report(data["memory"])
-    data["emulator"] = [
+    if section == "reconcile":
+        reports = [
+            _settled(settle, f"reconcile at {n:,} groups", partial(bench_reconcile.run, n))
+            for n in sizes
+        ]
+        for report in reports:
+            bench_reconcile.print_report(report)
+        return reports
+    if section == "latency":
+        latency = _settled(
+            settle,
+            "commit → CreateDeployment latency at 1,000 groups",
+            lambda: bench_latency.run(1000, samples=3 if quick else 5),
+        )
+        bench_latency.print_report(latency)
+        return latency
+    if section == "memory":
+        memory = _settled(
+            settle,
+            f"controller memory at {sizes[-1]:,} groups",
+            lambda: bench_memory.run(sizes[-1]),
+        )
+        bench_memory.print_report(memory)
+        return memory
+    emulator = [
         _settled(
             settle,
             f"emulator throughput, {client} clients",
@@ -80,10 +89,28 @@ def run_all(*, quick: bool, settle: float) -> dict[str, Any]:
         )
         for client in ("boto3", "raw")
     ]
-    for report in data["emulator"]:
+    for report in emulator:
         bench_emulator.print_report(report)
+    return emulator
+
+
+def run_all(*, quick: bool, settle: float) -> dict[str, Any]:
+    started = time.monotonic()
+    data: dict[str, Any] = {"quick": quick, "machine": machine(), "load_start": load_average()}
+    for section in SECTIONS:
+        data[section] = _measure_section(section, quick=quick, settle=settle)
     data["load_end"] = load_average()
     data["duration_s"] = time.monotonic() - started
+    return data
+
+
+def remeasure(data: dict[str, Any], sections: list[str], *, settle: float) -> dict[str, Any]:
+    """Measure `sections` again (noisy figures, when the machine is quieter) and keep the rest
+    of an earlier run; results.md says which sections were measured when."""
+    for section in sections:
+        started = machine()["date"]
+        data[section] = _measure_section(section, quick=data["quick"], settle=settle)
+        data.setdefault("remeasured", []).append({"section": section, "date": started})
     return data
 
 
@@ -112,10 +139,19 @@ def main() -> None:
         action="store_true",
         help="Measure nothing: render results.md and scaling.png from bench/results.json.",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=SECTIONS,
+        help="Measure only these sections again and keep the others from bench/results.json "
+        "(to re-run noisy figures when the machine is quieter).",
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "results.md")
     args = parser.parse_args()
-    if args.rerender:
+    if args.rerender or args.only:
         data = json.loads((BENCH / "results.json").read_text())
+        if args.only:
+            data = remeasure(data, args.only, settle=args.settle)
     else:
         data = run_all(quick=args.quick, settle=args.settle)
     write_outputs(data, args.out)

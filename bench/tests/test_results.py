@@ -159,6 +159,11 @@ def test_results_show_ratios_to_the_floor_and_to_the_naive_baseline() -> None:
     assert "| 10.00 |" in row and "0.0050 (naive-noop)" in row and "| 0.050 |" in row
     assert "controller RSS at 10,000 groups ≤ 200 MB | — | not measured" in text
     assert text.rstrip().endswith("Profiles.")
+    assert "measured again later" not in text
+
+    data["remeasured"] = [{"section": "emulator", "date": "2026-01-01T01:00:00+00:00"}]
+    again = render_results(data, "")
+    assert "(each gives its own load): emulator on 2026-01-01T01:00:00+00:00." in again
 
 
 def test_scaling_plot_is_a_png(tmp_path: Path) -> None:
