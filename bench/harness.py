@@ -166,6 +166,20 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def code_version() -> dict[str, Any]:
+    """The commit measured, and whether `reconciler/` had uncommitted changes at the time (other
+    work in the same tree changes what a run measures)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    return {
+        "commit": git("rev-parse", "HEAD") or "unknown",
+        "reconciler_changed": bool(git("status", "--porcelain", "--", "reconciler")),
+    }
+
+
 def load_average() -> tuple[float, float, float]:
     one, five, fifteen = os.getloadavg()
     return (round(one, 2), round(five, 2), round(fifteen, 2))
@@ -187,6 +201,7 @@ def machine() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "cpu_model": cpu_model(),
         "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        **code_version(),
     }
 
 

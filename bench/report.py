@@ -188,6 +188,12 @@ def render_results(data: Mapping[str, Any], analysis: str) -> str:
         "",
         f"- {machine['cores']} cores, {machine['cpu_model']}, {machine['memory_gb']} GB RAM; "
         f"{machine['platform']}; Python {machine['python']}",
+        f"- Code: commit `{machine.get('commit', 'unknown')[:12]}`"
+        + (
+            " with uncommitted changes in `reconciler/`"
+            if machine.get("reconciler_changed")
+            else ""
+        ),
         f"- Load average (1/5/15 min): {_triple(data['load_start'])} at the start, "
         f"{_triple(data['load_end'])} at the end. The machine is shared with other jobs (test "
         "suites); each section gives the load around its own measurement. With a load above "

@@ -152,6 +152,7 @@ def test_results_show_ratios_to_the_floor_and_to_the_naive_baseline() -> None:
     assert "| 0.500 | 0.250 | 0.700 | 0.250 | 2.500 | 9.0 |" in watch
 
     assert "2 cores, Test CPU" in text
+    assert "- Code: commit `unknown`\n" in text
     assert "0.50/0.50/0.50 at the start, 0.70/0.60/0.50 at the end" in text
     # noop-warm: 0.2 s against a floor of 0.02 s; 10 calls against the naive 2,000 and 4 s.
     assert "| noop-warm |" in text
