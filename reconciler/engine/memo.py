@@ -1,10 +1,11 @@
-"""The controller's plan memo, kept small: an unchanged group keeps only what a cycle needs.
+"""The controller's plan memo, kept small: a group keeps only what a later cycle needs.
 
 A long-lived controller re-plans every group each cycle and hits the memo for the unchanged
-ones; what it needs of them is their action, ids and drift flag, not the configuration previews
-that only renderers print (18 of 26 KB of a group's plan, about 150 MB at 10,000 groups). So a
-no-op plan is stored without its previews and request. A group that changes gets a new key (its
-spec's fingerprint or its live deployment moved) and is planned in full again.
+ones; what it needs of them is their action, ids, drift flag and (to write) request, not the
+configuration previews that only renderers print (18 of 26 KB of a group's plan, about 150 MB
+at 10,000 groups). So plans are stored without previews, and a no-op also without its request.
+A group that changes gets a new key (its spec's fingerprint or its live deployment moved) and is
+planned in full again; the plan a cycle returns is always the full one it computed.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from reconciler.core.plan import TargetAction, TargetPlan
 
 
 def without_previews(target: TargetPlan) -> TargetPlan:
-    """`target` without what only renderers use; for no-op plans, which apply never writes."""
+    """`target` without what only renderers use (and, for a no-op, without its request too)."""
     return replace(
         target,
-        request=None,
+        request=None if target.action is TargetAction.NOOP else target.request,
         components=tuple(
             replace(
                 component,
@@ -33,7 +34,7 @@ def without_previews(target: TargetPlan) -> TargetPlan:
 
 
 class CompactPlanMemo(MutableMapping[Hashable, TargetPlan]):
-    """A plan memo that stores no-op plans without their previews (see the module docstring)."""
+    """A plan memo that stores plans without their previews (see the module docstring)."""
 
     def __init__(self) -> None:
         self._plans: dict[Hashable, TargetPlan] = {}
@@ -42,9 +43,7 @@ class CompactPlanMemo(MutableMapping[Hashable, TargetPlan]):
         return self._plans[key]
 
     def __setitem__(self, key: Hashable, target: TargetPlan) -> None:
-        self._plans[key] = (
-            without_previews(target) if target.action is TargetAction.NOOP else target
-        )
+        self._plans[key] = without_previews(target)
 
     def __delitem__(self, key: Hashable) -> None:
         del self._plans[key]
@@ -54,3 +53,9 @@ class CompactPlanMemo(MutableMapping[Hashable, TargetPlan]):
 
     def __len__(self) -> int:
         return len(self._plans)
+
+    def forget(self, thing_groups: set[str]) -> None:
+        """Drop the plans of groups just applied: their live deployment moved, so their keys
+        can never hit again, and keeping them would double the memory of the next re-plan."""
+        for key in [k for k, t in self._plans.items() if t.thing_group in thing_groups]:
+            del self._plans[key]

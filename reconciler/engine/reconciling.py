@@ -269,6 +269,8 @@ class Reconciler:
         ).apply(plan, options)
         if report.versions:
             runtime.reader.invalidate_listings()
+        applied = {r.thing_group for r in report.targets if r.outcome is not Outcome.UNCHANGED}
+        runtime.memo.forget(applied)
         for result in report.targets:
             if result.outcome is Outcome.APPLIED and result.deployment_id:
                 self._rollouts[result.deployment_id] = (result.thing_group, runtime)

@@ -11,7 +11,7 @@ from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.aws.greengrass import GreengrassGateway
 from reconciler.adapters.aws.ratelimit import TokenBucket
 from reconciler.core.plan import Plan
-from reconciler.core.planning import PlanMemo, plan_deployments
+from reconciler.core.planning import plan_deployments
 from reconciler.core.specs.resolved import SpecSet
 from reconciler.engine.applying import Applier
 from reconciler.engine.memo import CompactPlanMemo
@@ -31,7 +31,7 @@ class Runtime:
     reader: LiveStateReader
     artifacts: ArtifactStore
     # Plans of earlier cycles (see engine/memo.py): the controller re-plans only what moved.
-    memo: PlanMemo = field(default_factory=CompactPlanMemo)
+    memo: CompactPlanMemo = field(default_factory=CompactPlanMemo)
 
     @property
     def stats(self) -> CallStats:

@@ -28,13 +28,18 @@ def test_noop_plans_are_kept_without_previews_and_still_hit() -> None:
     assert again.targets[0] is stored[0]  # a hit, not a re-plan
 
 
-def test_changed_plans_are_kept_whole() -> None:
+def test_changed_plans_keep_their_request_but_not_their_previews() -> None:
     spec_set, live = case_inputs("configuration-keys")
     memo = CompactPlanMemo()
     plan = plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT, memo=memo)
     changed = [t for t in plan.targets if t.action is TargetAction.UPDATE]
     assert changed
     assert all(t.request is not None for t in memo.values() if t.action is TargetAction.UPDATE)
+    assert all(
+        c.effective_configuration is None for t in memo.values() for c in t.components
+    )
+    kept = [c for c in changed[0].components if c.desired_version is not None]
+    assert kept and all(c.effective_configuration is not None for c in kept)
 
 
 def test_a_rollout_completing_is_a_memo_hit_but_a_cancel_is_not() -> None:
