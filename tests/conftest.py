@@ -11,8 +11,10 @@ The emulator is imported lazily so that suites which never use it do not pay for
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from reconciler.emulator.server import EmulatorServer
 
 TEST_CREDENTIAL = "testing"
+SAMPLE_SPECS = Path(__file__).resolve().parents[1] / "deploy-specs"
 
 
 @dataclass(frozen=True)
@@ -82,3 +85,11 @@ def aws(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> AwsTestCon
         account_id=emulator.options.account_id,
         admin=admin,
     )
+
+
+@pytest.fixture
+def specs(tmp_path: Path) -> Path:
+    """A private copy of the sample deploy-specs (tests edit it)."""
+    target = tmp_path / "deploy-specs"
+    shutil.copytree(SAMPLE_SPECS, target)
+    return target

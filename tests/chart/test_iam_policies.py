@@ -12,7 +12,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -86,13 +85,6 @@ def iam_calls(aws: AwsTestContext) -> list[Call]:
 
 def denied(policy: dict[str, Any], calls: list[Call]) -> list[Call]:
     return [call for call in calls if not allows(policy, call[0], call[1])]
-
-
-@pytest.fixture
-def specs(tmp_path: Path) -> Path:
-    target = tmp_path / "deploy-specs"
-    shutil.copytree(SAMPLE, target)
-    return target
 
 
 @pytest.fixture

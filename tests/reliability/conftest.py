@@ -8,7 +8,6 @@ request log, so every test starts from an empty fleet.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,10 +15,10 @@ import pytest
 
 from reconciler.adapters.spec_files import load_spec_set
 from reconciler.cli.seeding import seed_account
-from tests.conftest import AwsTestContext
+from tests.conftest import SAMPLE_SPECS, AwsTestContext
 from tests.reliability.figures import Figures
 
-SAMPLE = Path(__file__).resolve().parents[2] / "deploy-specs"
+SAMPLE = SAMPLE_SPECS
 
 # The product's retry policy, with backoffs small enough for a test: with 35 % of calls
 # failing, 12 attempts leave a 0.35**12 ≈ 3e-6 chance for a call to give up.
@@ -28,14 +27,6 @@ FAST_RETRIES = {
     "RECONCILER_INITIAL_BACKOFF": "0.01",
     "RECONCILER_MAX_BACKOFF": "0.05",
 }
-
-
-@pytest.fixture
-def specs(tmp_path: Path) -> Path:
-    """A private copy of the sample deploy-specs (tests edit it)."""
-    target = tmp_path / "deploy-specs"
-    shutil.copytree(SAMPLE, target)
-    return target
 
 
 def seed(aws: AwsTestContext, specs: Path) -> None:

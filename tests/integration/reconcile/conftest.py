@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,16 +9,6 @@ import pytest
 from reconciler.adapters.spec_files import load_spec_set
 from reconciler.cli.seeding import seed_account
 from tests.conftest import AwsTestContext
-
-SAMPLE = Path(__file__).resolve().parents[3] / "deploy-specs"
-
-
-@pytest.fixture
-def specs(tmp_path: Path) -> Path:
-    """A private copy of the sample deploy-specs (tests edit it)."""
-    target = tmp_path / "deploy-specs"
-    shutil.copytree(SAMPLE, target)
-    return target
 
 
 @pytest.fixture
