@@ -118,9 +118,7 @@ class Reconciler:
         )
 
     def _done(self, outcome: CycleOutcome) -> CycleOutcome:
-        with self.status._lock:
-            self.status.cycles += 1
-        self.status.beat()
+        self.status.record_cycle()
         self._on_cycle(outcome)
         return outcome
 

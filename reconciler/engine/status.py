@@ -65,6 +65,11 @@ class ControllerStatus:
             for name, value in fields.items():
                 setattr(self, name, value)
 
+    def record_cycle(self) -> None:
+        with self._lock:
+            self.cycles += 1
+            self.heartbeat = time.monotonic()
+
     def beat(self) -> None:
         with self._lock:
             self.heartbeat = time.monotonic()
