@@ -21,8 +21,9 @@ from urllib.parse import urlencode
 
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.support.loopback import LoopbackWsgiServer
 
 COMMENT_LIMIT = 65_536
 STATUS_DESCRIPTION_LIMIT = 140
@@ -91,15 +92,11 @@ class Token:
     can_write: bool = True
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log(self, type: str, message: str, *args: Any) -> None:
-        pass
-
-
-class FakeGitHub:
+class FakeGitHub(LoopbackWsgiServer):
     """The server; use as a context manager, or `start()` / `stop()`."""
 
     def __init__(self, *, prefix: str = "") -> None:
+        super().__init__()
         self.prefix = prefix.rstrip("/")
         self.tokens: dict[str, Token] = {}
         self.pull_requests: set[tuple[str, int]] = set()
@@ -111,8 +108,6 @@ class FakeGitHub:
         self._faults: list[Fault] = []
         self._next_id = 1000
         self._lock = threading.Lock()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
         self._urls = Map(
             [
                 Rule("/repos/<owner>/<name>/issues/<int:number>/comments", endpoint="comments"),
@@ -126,8 +121,7 @@ class FakeGitHub:
     @property
     def url(self) -> str:
         """The API base URL to give the client."""
-        assert self._server is not None, "the server is not started"
-        return f"http://127.0.0.1:{self._server.server_port}{self.prefix}"
+        return f"http://127.0.0.1:{self.port}{self.prefix}"
 
     def add_token(self, token: str, *, can_write: bool = True) -> None:
         self.tokens[token] = Token(can_write)
@@ -153,31 +147,6 @@ class FakeGitHub:
         return [request for request in self.requests if request.method in ("POST", "PATCH")]
 
     # -- lifecycle -----------------------------------------------------------------------------
-
-    def start(self) -> FakeGitHub:
-        self._server = make_server(
-            "127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler
-        )
-        server = self._server
-        # A short poll interval makes stop() quick: shutdown waits for the next poll.
-        self._thread = threading.Thread(
-            target=lambda: server.serve_forever(poll_interval=0.02), daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeGitHub:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
     # -- serving -------------------------------------------------------------------------------
 

@@ -16,13 +16,9 @@ import threading
 from typing import Any
 
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
+from tests.support.loopback import LoopbackWsgiServer
 
 
 def _status(code: int, reason: str, message: str) -> Response:
@@ -37,15 +33,14 @@ def _status(code: int, reason: str, message: str) -> Response:
     return Response(json.dumps(body), status=code, mimetype="application/json")
 
 
-class FakeKubernetes:
+class FakeKubernetes(LoopbackWsgiServer):
     def __init__(self, token: str) -> None:
+        super().__init__()
         self.token = token
         self.leases: dict[tuple[str, str], dict[str, Any]] = {}
         self.requests: list[tuple[str, str]] = []
         self._revision = 100
         self._lock = threading.Lock()
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
         prefix = "/apis/coordination.k8s.io/v1/namespaces/<namespace>/leases"
         self._urls = Map(
             [
@@ -56,32 +51,7 @@ class FakeKubernetes:
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_port}"
-
-    def start(self) -> FakeKubernetes:
-        self._server = make_server(
-            "127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler
-        )
-        server = self._server
-        self._thread = threading.Thread(
-            target=lambda: server.serve_forever(poll_interval=0.02), daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeKubernetes:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
+        return f"http://127.0.0.1:{self.port}"
 
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
