@@ -3,9 +3,10 @@
 A long-lived controller re-plans every group each cycle and hits the memo for the unchanged
 ones; what it needs of them is their action, ids, drift flag and (to write) request, not the
 configuration previews that only renderers print (18 of 26 KB of a group's plan, about 150 MB
-at 10,000 groups). So plans are stored without previews, and a no-op also without its request.
-A group that changes gets a new key (its spec's fingerprint or its live deployment moved) and is
-planned in full again; the plan a cycle returns is always the full one it computed.
+at 10,000 groups). The controller plans without previews in the first place; plans that have
+them (another caller's) are stored without, and a no-op also without its request. A group that
+changes gets a new key (its spec's fingerprint or its live deployment moved) and is planned
+again.
 """
 
 from __future__ import annotations
@@ -13,14 +14,27 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator, MutableMapping
 from dataclasses import replace
 
-from reconciler.core.plan import TargetAction, TargetPlan
+from reconciler.core.plan import ComponentPlan, TargetAction, TargetPlan
+
+
+def _has_previews(component: ComponentPlan) -> bool:
+    return (
+        component.merge_preview is not None
+        or component.effective_configuration is not None
+        or component.live_effective_configuration is not None
+    )
 
 
 def without_previews(target: TargetPlan) -> TargetPlan:
-    """`target` without what only renderers use (and, for a no-op, without its request too)."""
+    """`target` without what only renderers use (and, for a no-op, without its request too).
+    A plan that is already compact is returned as it is: the cycle's plan and the memo then
+    share it instead of holding two copies."""
+    request = None if target.action is TargetAction.NOOP else target.request
+    if request is target.request and not any(map(_has_previews, target.components)):
+        return target
     return replace(
         target,
-        request=None if target.action is TargetAction.NOOP else target.request,
+        request=request,
         components=tuple(
             replace(
                 component,
@@ -28,6 +42,8 @@ def without_previews(target: TargetPlan) -> TargetPlan:
                 effective_configuration=None,
                 live_effective_configuration=None,
             )
+            if _has_previews(component)
+            else component
             for component in target.components
         ),
     )

@@ -184,7 +184,10 @@ class Reconciler:
         try:
             runtime = self.runtime(spec_set)
             plan = runtime.plan(
-                spec_set, commit=revision.revision, specs_path=revision.specs_root.as_posix()
+                spec_set,
+                commit=revision.revision,
+                specs_path=revision.specs_root.as_posix(),
+                previews=False,
             )
             report = self._apply(plan, spec_set, runtime, revision)
         except ReconcilerError as error:

@@ -54,7 +54,16 @@ class Runtime:
                 f"name account {self.account}; refusing to plan or apply against the wrong account"
             )
 
-    def plan(self, spec_set: SpecSet, *, commit: str | None, specs_path: str | None) -> Plan:
+    def plan(
+        self,
+        spec_set: SpecSet,
+        *,
+        commit: str | None,
+        specs_path: str | None,
+        previews: bool = True,
+    ) -> Plan:
+        """Read the live state and plan. `previews=False` (the controller, which renders no
+        diff) keeps the configuration documents out of the plan: see `plan_target`."""
         live = self.reader.read(spec_set)
         return plan_deployments(
             spec_set,
@@ -63,6 +72,7 @@ class Runtime:
             commit=commit,
             specs_path=specs_path,
             memo=self.memo,
+            previews=previews,
         )
 
 

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from reconciler.core.configuration import ConfigurationError, ConfigurationUpdate, redact
+from reconciler.core.configuration import (
+    ConfigurationError,
+    ConfigurationPreview,
+    ConfigurationUpdate,
+    redact,
+)
 from reconciler.core.configuration.planning import preview_configuration_update
 from reconciler.core.configuration.pointers import find, format_pointer, nodes
 from reconciler.core.live import LiveComponent, LiveDeployment
@@ -52,6 +58,7 @@ def _desired_component(
     version: str,
     live: LiveComponent | None,
     defaults_of: DefaultsLookup,
+    previews: bool,
 ) -> tuple[ComponentPlan, dict[str, Any], list[str]]:
     where = f"{desired.source}: {spec.thing_group}: {desired.name}"
     warnings: list[str] = []
@@ -92,27 +99,40 @@ def _desired_component(
         action = ComponentAction.CHANGE
     else:
         action = ComponentAction.UNCHANGED
-    shown = preview.redacted(desired.secret_paths) if desired.secret_paths else preview
-    # Values the live revision set and the specs no longer set may have been secret under a
-    # secretPaths entry that went with them: their old values are never shown.
-    dropped = _dropped_values(live_update, desired.configuration)
-    shown_live = redact(shown.live, dropped) if dropped else shown.live
     plan = ComponentPlan(
         name=desired.name,
         action=action,
         live_version=live.version if live else None,
         desired_version=version,
-        merge_preview=shown.update.merge_document or None,
-        reset=shown.update.reset,
+        reset=preview.update.reset,
         configuration_change=preview.change,
-        effective_configuration=shown.desired,
-        # For a component new to the group, "live" is its defaults: what a device starts from.
-        live_effective_configuration=shown_live,
         run_with_before=dict(live.run_with) if live and live.run_with else None,
         run_with_after=run_with,
         secret_paths=desired.secret_paths,
     )
+    if previews:
+        plan = _with_previews(plan, preview, live_update, desired)
     return plan, entry, warnings
+
+
+def _with_previews(
+    plan: ComponentPlan,
+    preview: ConfigurationPreview,
+    live_update: ConfigurationUpdate | None,
+    desired: DeploymentComponent,
+) -> ComponentPlan:
+    """`plan` with the documents renderers print, secret values redacted."""
+    shown = preview.redacted(desired.secret_paths) if desired.secret_paths else preview
+    # Values the live revision set and the specs no longer set may have been secret under a
+    # secretPaths entry that went with them: their old values are never shown.
+    dropped = _dropped_values(live_update, desired.configuration)
+    return replace(
+        plan,
+        merge_preview=shown.update.merge_document or None,
+        effective_configuration=shown.desired,
+        # For a component new to the group, "live" is its defaults: what a device starts from.
+        live_effective_configuration=redact(shown.live, dropped) if dropped else shown.live,
+    )
 
 
 def _dropped_values(
@@ -143,9 +163,14 @@ def plan_target(
     versions: Mapping[str, str],
     defaults_of: DefaultsLookup,
     instance: str,
+    previews: bool = True,
 ) -> TargetPlan:
     """The plan of one thing group. `versions` gives the repo's version of components whose
-    spec omits one; `defaults_of(name, version)` gives a recipe's DefaultConfiguration."""
+    spec omits one; `defaults_of(name, version)` gives a recipe's DefaultConfiguration.
+
+    Without `previews` the components carry no configuration documents (merge, live and
+    desired configuration): only renderers print them, and a controller planning a large
+    fleet every cycle need not hold them (about two thirds of a plan's memory)."""
     components: list[ComponentPlan] = []
     entries: dict[str, dict[str, Any]] = {}
     warnings: list[str] = []
@@ -161,7 +186,7 @@ def plan_target(
                 "ComponentOverride could not be planned (see that error)"
             )
         plan, entry, notes = _desired_component(
-            spec, desired, version, live_components.get(name), defaults_of
+            spec, desired, version, live_components.get(name), defaults_of, previews
         )
         components.append(plan)
         entries[name] = entry

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
 from reconciler.core.plan import TargetAction
 from reconciler.core.planning import plan_deployments
 from reconciler.engine.memo import CompactPlanMemo
-from tests.unit.planning.cases import COMMIT, INSTANCE, case_inputs
+from reconciler.errors import PlanError
+from tests.unit.planning.cases import CASES, COMMIT, INSTANCE, case_inputs
 
 
 def test_noop_plans_are_kept_without_previews_and_still_hit() -> None:
@@ -43,8 +48,6 @@ def test_changed_plans_keep_their_request_but_not_their_previews() -> None:
 
 
 def test_a_rollout_completing_is_a_memo_hit_but_a_cancel_is_not() -> None:
-    from dataclasses import replace
-
     spec_set, live = case_inputs("no-op")
     memo = CompactPlanMemo()
     plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT, memo=memo)
@@ -62,3 +65,51 @@ def test_a_rollout_completing_is_a_memo_hit_but_a_cancel_is_not() -> None:
         spec_set, with_status("CANCELED"), instance=INSTANCE, commit=COMMIT, memo=memo
     )
     assert all(t.action is TargetAction.UPDATE for t in cancelled.targets)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_plan_without_previews_is_the_full_plan_without_its_documents(case: str) -> None:
+    spec_set, live = case_inputs(case)
+    try:
+        full = plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT)
+    except PlanError as error:
+        with pytest.raises(PlanError) as compact_error:
+            plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT, previews=False)
+        assert str(compact_error.value) == str(error)
+        return
+    compact = plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT, previews=False)
+    stripped = [
+        replace(
+            target,
+            components=tuple(
+                replace(
+                    c,
+                    merge_preview=None,
+                    effective_configuration=None,
+                    live_effective_configuration=None,
+                )
+                for c in target.components
+            ),
+        )
+        for target in full.targets
+    ]
+    assert list(compact.targets) == stripped
+    assert compact.component_versions == full.component_versions
+    assert compact.warnings == full.warnings
+    assert not any(
+        c.merge_preview or c.effective_configuration or c.live_effective_configuration
+        for t in compact.targets
+        for c in t.components
+    )
+
+
+def test_a_compact_plan_is_stored_as_it_is() -> None:
+    spec_set, live = case_inputs("configuration-keys")
+    memo = CompactPlanMemo()
+    plan = plan_deployments(
+        spec_set, live, instance=INSTANCE, commit=COMMIT, memo=memo, previews=False
+    )
+    changed = [t for t in plan.targets if t.has_changes]
+    assert changed
+    stored = {id(t) for t in memo.values()}
+    assert all(id(t) in stored for t in changed)  # shared with the cycle's plan, not copied
