@@ -15,6 +15,7 @@ from reconciler.core.specs.located import Node
 from reconciler.core.specs.merging import Layered, base_chain, effective_spec
 from reconciler.core.specs.problems import SpecProblem
 from reconciler.core.specs.resolved import DeploymentComponent, DeploymentSpec, SyncPolicySettings
+from reconciler.core.specs.sharing import SharedValues
 from reconciler.core.specs.validation import validate_node
 
 
@@ -41,6 +42,7 @@ class DeploymentResolver:
         self.declared = declared
         self.other_kinds = other_kinds
         self.problems: list[SpecProblem] = []
+        self.shared = SharedValues()
 
     def resolve(self) -> list[DeploymentSpec]:
         # Bases first: a problem in a base is then worded for the base, not for a Deployment.
@@ -114,11 +116,13 @@ class DeploymentResolver:
             thing_group=spec.thing_group,
             deployment_name=spec.deployment_name or document.name,
             components=components,
-            deployment_policies=(
-                spec.deployment_policies or DeploymentPolicies()
-            ).with_service_defaults(),
-            iot_job_configuration=spec.iot_job_configuration or DeploymentIoTJobConfiguration(),
-            tags=dict(sorted((spec.tags or {}).items())),
+            deployment_policies=self.shared.model(
+                (spec.deployment_policies or DeploymentPolicies()).with_service_defaults()
+            ),
+            iot_job_configuration=self.shared.model(
+                spec.iot_job_configuration or DeploymentIoTJobConfiguration()
+            ),
+            tags=self.shared.tags(dict(sorted((spec.tags or {}).items()))),
             sync_policy=SyncPolicySettings(
                 prune=bool(sync and sync.prune), self_heal=bool(sync and sync.self_heal)
             ),
@@ -141,15 +145,17 @@ class DeploymentResolver:
                 )
                 return None
             version = self.declared[name]
-        return DeploymentComponent(
-            name=name,
-            version=version,
-            configuration=dict(entry.configuration or {}),
-            configuration_policy=entry.configuration_policy or "minimal",
-            reset=tuple(entry.reset or ()),
-            secret_paths=tuple(entry.secret_paths or ()),
-            run_with=entry.run_with,
-            source=node.location,
+        return self.shared.component(
+            DeploymentComponent(
+                name=name,
+                version=version,
+                configuration=self.shared.document(dict(entry.configuration or {})),
+                configuration_policy=entry.configuration_policy or "minimal",
+                reset=tuple(entry.reset or ()),
+                secret_paths=tuple(entry.secret_paths or ()),
+                run_with=self.shared.model(entry.run_with) if entry.run_with else None,
+                source=node.location,
+            )
         )
 
 
