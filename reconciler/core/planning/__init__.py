@@ -6,6 +6,7 @@ plan = plan_deployments(spec_set, live, instance=..., commit=...)
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Hashable, Mapping, MutableMapping
 from dataclasses import replace
 from typing import Any
@@ -65,6 +66,12 @@ PlanMemo = MutableMapping[Hashable, TargetPlan]
 """Target plans of earlier runs, keyed by everything a target's plan depends on."""
 
 
+def _memo_key(*parts: object) -> bytes:
+    """A 128-bit digest of what a target's plan depends on: a long-lived memo holds one per
+    thing group, and the parts themselves (tags, ARN, fingerprint) take about 1 KB."""
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
+
+
 def plan_deployments(
     spec_set: SpecSet,
     live: LiveState,
@@ -109,7 +116,7 @@ def plan_deployments(
     for spec in spec_set.deployments:
         arn = settings.thing_group_arn(spec.thing_group)
         current = live.latest.get(arn)
-        key = (
+        key = _memo_key(
             spec.fingerprint,
             arn,
             # Not the revision id: a revision remembered at its creation gets it from the next

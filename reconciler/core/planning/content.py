@@ -54,7 +54,9 @@ def parse_update(api: Mapping[str, Any] | None) -> ConfigurationUpdate:
     return _parse_update(api.get("merge"), tuple(api.get("reset") or ()))
 
 
-@lru_cache(maxsize=65_536)
+# Bounded small: the updates a fleet shares (a base's components) stay in it; the ones each
+# group has of its own would only fill it (about 1.5 KB each).
+@lru_cache(maxsize=1024)
 def _parse_update(merge: str | None, reset: tuple[str, ...]) -> ConfigurationUpdate:
     document: dict[str, Any] = {"reset": list(reset)}
     if merge is not None:
