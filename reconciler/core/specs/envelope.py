@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconciler.core.specs.documents import KINDS, DocumentEnvelope
-from reconciler.core.specs.located import Node
+from reconciler.core.specs.located import Node, SourceLocation
 from reconciler.core.specs.problems import SpecProblem
 from reconciler.core.specs.validation import describe_value, validate_node
 
@@ -24,6 +24,10 @@ class ParsedDocument:
     root: Node
     name_node: Node | None
     spec: Node
+
+    @property
+    def location(self) -> SourceLocation:
+        return self.root.location
 
 
 def read_envelope(root: Node) -> tuple[ParsedDocument | None, list[SpecProblem]]:

@@ -8,7 +8,7 @@ together (`InvalidSpecsError`, sorted by file and line); no input makes this rai
 from __future__ import annotations
 
 from reconciler.core.specs.components import ComponentDocuments
-from reconciler.core.specs.deployments import DeploymentResolver
+from reconciler.core.specs.deployments import DeferredDeployment, DeploymentResolver
 from reconciler.core.specs.documents import KINDS, SettingsSpec
 from reconciler.core.specs.envelope import ParsedDocument, read_envelope
 from reconciler.core.specs.local_files import LocalFiles, describe_size, is_hidden
@@ -23,21 +23,27 @@ from reconciler.core.specs.validation import validate_node
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def parse_spec_tree(tree: SpecTree, limits: SpecLimits | None = None) -> SpecSet:
+def parse_spec_tree(
+    tree: SpecTree, limits: SpecLimits | None = None, *, located: bool = False
+) -> SpecSet:
     """Load, check and resolve the specs in `tree`.
 
-    Raises `InvalidSpecsError` (a `SpecError`) listing every problem found.
+    Raises `InvalidSpecsError` (a `SpecError`) listing every problem found. `located` resolves
+    every Deployment with locations, not only those with a problem: the same result, slower and
+    with more memory (the reference the default is tested against).
     """
-    return _Loader(tree, limits or SpecLimits()).load()
+    return _Loader(tree, limits or SpecLimits(), located=located).load()
 
 
 class _Loader:
-    def __init__(self, tree: SpecTree, limits: SpecLimits) -> None:
+    def __init__(self, tree: SpecTree, limits: SpecLimits, *, located: bool) -> None:
         self.tree = tree
         self.limits = limits
+        self.located = located
         self.log = ProblemLog()
         self.files = frozenset(path for path in tree.list_files() if not is_hidden(path))
         self.parsed: dict[str, Node | InvalidSpecsError | None] = {}
+        self.contents: dict[str, bytes] = {}  # what each file held when it was parsed
 
     def read(self, path: str) -> Node | None:
         """The parsed content of `path` (None when empty); raises `InvalidSpecsError`. Cached."""
@@ -65,23 +71,26 @@ class _Loader:
             data = self.tree.read_bytes(path)
         except OSError as error:
             raise _file_problem(path, f"cannot be read: {error.strerror or error}") from None
+        self.contents[path] = data
         return parse_file(path, data, self.limits)
 
     def load(self) -> SpecSet:
         candidates = sorted(p for p in self.files if p.lower().endswith(DOCUMENT_SUFFIXES))
         # Problems of a file are reported only once it is known to be a document, not a recipe.
         first_pass = {path: self._document(path) for path in candidates}
+        self.contents.clear()
         components = ComponentDocuments(LocalFiles(self.tree, self.files), self.read, self.limits)
         for document, _ in first_pass.values():
-            if document is not None and document.kind == "Component":
+            if isinstance(document, ParsedDocument) and document.kind == "Component":
                 components.add_component(document)
-            elif document is not None and document.kind == "ComponentOverride":
+            elif isinstance(document, ParsedDocument) and document.kind == "ComponentOverride":
                 components.add_override(document)
         results = components.results
         by_kind: dict[str, list[ParsedDocument]] = {kind: [] for kind in KINDS}
+        deployments: list[DeferredDeployment] = []
         # The first document of each (kind, name): a lookup, so that checking 10,000
         # Deployments for duplicate names is not 10,000 scans of the list.
-        first_named: dict[tuple[str, str], ParsedDocument] = {}
+        first_named: dict[tuple[str, str], ParsedDocument | DeferredDeployment] = {}
         unknown_kind = 0  # unreadable documents, or of no known kind: maybe Deployments
         for path in candidates:
             if path in results.referenced:
@@ -92,41 +101,67 @@ class _Loader:
             if document is not None:
                 if document.kind != "Settings":  # a second Settings is reported on its own
                     self._check_unique_name(document, first_named)
-                by_kind[document.kind].append(document)
+                if isinstance(document, DeferredDeployment):
+                    deployments.append(document)
+                else:
+                    by_kind[document.kind].append(document)
         self.log.extend(results.problems)
         settings, defaults = self._settings(by_kind["Settings"])
         resolver = DeploymentResolver(
             defaults,
             by_kind["DeploymentBase"],
-            by_kind["Deployment"],
+            deployments,
             declared=_declared_versions(by_kind),
-            other_kinds={d.name: kind for kind, docs in by_kind.items() for d in docs},
+            other_kinds={
+                d.name: kind
+                for kind in KINDS
+                for d in (deployments if kind == "Deployment" else by_kind[kind])
+            },
+            located=self.located,
         )
-        deployments = resolver.resolve()
+        resolved = resolver.resolve()
         self.log.extend(resolver.problems)
         if not unknown_kind:
-            self._check_not_empty(settings, by_kind["Deployment"])
+            self._check_not_empty(settings, deployments)
         self._check_declared_once(by_kind)
         self.log.raise_if_any()
         assert settings is not None  # a missing Settings document is a problem, raised above
         return SpecSet(
             settings=settings,
-            deployments=tuple(deployments),
+            deployments=tuple(resolved),
             components=tuple(sorted(results.components, key=lambda c: c.name)),
             overrides=tuple(sorted(results.overrides, key=lambda o: o.name)),
         )
 
-    def _document(self, path: str) -> tuple[ParsedDocument | None, list[SpecProblem]]:
+    def _document(
+        self, path: str
+    ) -> tuple[ParsedDocument | DeferredDeployment | None, list[SpecProblem]]:
         try:
             root = self.read(path)
         except InvalidSpecsError as error:
             return None, list(error.problems)
         if root is None:
             return None, [SpecProblem(path, 0, "", "the file is empty (expected a spec document)")]
-        return read_envelope(root)
+        document, problems = read_envelope(root)
+        if document is None or document.kind != "Deployment":
+            return document, problems
+        # Kept as plain values from here on (see reconciler/core/specs/deployments.py); its
+        # located form is parsed again from the same bytes if a message needs it.
+        data = self.contents[path]
+        del self.parsed[path]
+        return DeferredDeployment.of(document, lambda: self._located(path, data)), problems
+
+    def _located(self, path: str, data: bytes) -> ParsedDocument:
+        root = parse_file(path, data, self.limits)
+        assert root is not None
+        document, _ = read_envelope(root)
+        assert document is not None  # it was a Deployment document a moment ago
+        return document
 
     def _check_unique_name(
-        self, document: ParsedDocument, first_named: dict[tuple[str, str], ParsedDocument]
+        self,
+        document: ParsedDocument | DeferredDeployment,
+        first_named: dict[tuple[str, str], ParsedDocument | DeferredDeployment],
     ) -> None:
         first = first_named.setdefault((document.kind, document.name), document)
         if first is document or document.name_node is None:
@@ -135,7 +170,7 @@ class _Loader:
             SpecProblem.on(
                 document.name_node,
                 f"another {document.kind} is already named {document.name!r} "
-                f"({first.root.location}); names must be unique per kind",
+                f"({first.location}); names must be unique per kind",
             )
         )
 
@@ -189,7 +224,7 @@ class _Loader:
         return settings, defaults
 
     def _check_not_empty(
-        self, settings: RepositorySettings | None, deployments: list[ParsedDocument]
+        self, settings: RepositorySettings | None, deployments: list[DeferredDeployment]
     ) -> None:
         if deployments or settings is None or settings.allow_empty:
             return

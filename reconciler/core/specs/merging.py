@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from reconciler.core.specs.located import Node
+from reconciler.core.specs.located import JsonValue, Node
 from reconciler.core.specs.problems import SpecProblem
 
 
@@ -37,6 +37,20 @@ def merge_patch(target: Node | None, patch: Node) -> Node:
         else:
             merged[key] = merge_patch(merged.get(key), value)
     return Node(merged, patch.location, patch.path)
+
+
+def merge_plain(target: JsonValue, patch: JsonValue) -> JsonValue:
+    """`merge_patch` on plain values: `merge_patch(t, p).plain() == merge_plain(t.plain(),
+    p.plain())`. Neither input is changed; subtrees are shared."""
+    if not isinstance(patch, dict):
+        return patch
+    merged: dict[str, JsonValue] = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_plain(merged.get(key), value)
+    return merged
 
 
 @dataclass(frozen=True)
