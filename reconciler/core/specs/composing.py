@@ -12,6 +12,7 @@ ones are rejected, timestamps stay strings, floats must be finite. Duplicate key
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -265,7 +266,9 @@ class Composer:
         location = SourceLocation(self.file, line)
         value = self._scalar_value(event, location, frame.path)
         if isinstance(value, str):
-            frame.key = (value, line, "entry")
+            # Keys repeat in every document of a fleet (`configuration`, `version`, ...): one
+            # string each, not one per file, in the parsed trees and in the resolved specs.
+            frame.key = (sys.intern(value), line, "entry")
             return
         kind = _TYPE_NAMES.get(type(value), "not a string")
         self.problems.append(
