@@ -30,21 +30,20 @@ def prune_empty(value: Any) -> Any:
     return value
 
 
-def normalized_policies(raw: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Deployment policies with the service's defaults filled in."""
-    # A fleet shares a handful of policy documents: validate each distinct one once.
-    text = json.dumps(raw or {}, sort_keys=True)
-    return json.loads(_normalized_policies_text(text))  # type: ignore[no-any-return]
+def normalized_policies(raw: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """Deployment policies with the service's defaults filled in. Read-only: a fleet shares a
+    handful of policy documents, and every plan of one holds the same object."""
+    return _normalized_policies(json.dumps(raw or {}, sort_keys=True))
 
 
 @lru_cache(maxsize=256)
-def _normalized_policies_text(text: str) -> str:
+def _normalized_policies(text: str) -> Mapping[str, Any]:
     raw = json.loads(text)
     try:
         policies = DeploymentPolicies.model_validate(raw)
     except ValueError:
-        return json.dumps(prune_empty(raw), sort_keys=True)  # unknown shape: compare as it is
-    return json.dumps(prune_empty(policies.with_service_defaults().to_api()), sort_keys=True)
+        return prune_empty(raw)  # type: ignore[no-any-return]  # unknown shape: as it is
+    return prune_empty(policies.with_service_defaults().to_api())  # type: ignore[no-any-return]
 
 
 def parse_update(api: Mapping[str, Any] | None) -> ConfigurationUpdate:
@@ -69,7 +68,7 @@ def component_entry(
 ) -> dict[str, Any]:
     entry: dict[str, Any] = {"componentVersion": version}
     if update is not None and not update.is_empty:
-        entry["configurationUpdate"] = dict(update.to_api())
+        entry["configurationUpdate"] = update.to_api()
     run_with_doc = prune_empty(dict(run_with or {}))
     if run_with_doc:
         entry["runWith"] = run_with_doc
@@ -104,7 +103,8 @@ def canonical_request(
     request: dict[str, Any] = {
         "targetArn": target_arn,
         "deploymentName": deployment_name,
-        "components": {name: dict(entry) for name, entry in sorted(components.items())},
+        # The entries are the callers' own (fresh from `component_entry`): not copied again.
+        "components": dict(sorted(components.items())),
         "deploymentPolicies": normalized_policies(deployment_policies),
     }
     job = prune_empty(dict(iot_job_configuration or {}))
