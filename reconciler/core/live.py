@@ -26,7 +26,7 @@ class DeploymentSummary:
     parent_target_arn: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class LiveComponent:
     """A component as a live deployment asked for it (not what devices report)."""
 
@@ -36,7 +36,7 @@ class LiveComponent:
     run_with: JsonObject | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveDeployment:
     """The immutable content of a deployment revision, as GetDeployment returns it."""
 

@@ -30,7 +30,7 @@ class ComponentAction(StrEnum):
     UNCHANGED = "unchanged"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FieldChange:
     """A deployment-level field (policies, job configuration, name, tags) that differs."""
 
@@ -39,7 +39,7 @@ class FieldChange:
     after: Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ComponentPlan:
     name: str
     action: ComponentAction
@@ -66,7 +66,7 @@ class ComponentPlan:
         return (self.run_with_before or None) != (self.run_with_after or None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TargetPlan:
     """The plan for one thing group."""
 

@@ -144,7 +144,7 @@ def _sorted_pointers(pointers: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(set(pointers)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ConfigurationChange:
     """Which configuration values differ between the live and the desired configuration.
 
