@@ -3,10 +3,9 @@
 A long-lived controller re-plans every group each cycle and hits the memo for the unchanged
 ones; what it needs of them is their action, ids, drift flag and (to write) request, not the
 configuration previews that only renderers print (18 of 26 KB of a group's plan, about 150 MB
-at 10,000 groups). The controller plans without previews in the first place; plans that have
-them (another caller's) are stored without, and a no-op also without its request. A group that
-changes gets a new key (its spec's fingerprint or its live deployment moved) and is planned
-again.
+at 10,000 groups). The controller asks for compact plans in the first place (no previews, no
+request for a no-op); full plans (another caller's) are stored compact. A group that changes
+gets a new key (its spec's fingerprint or its live deployment moved) and is planned again.
 """
 
 from __future__ import annotations

@@ -187,7 +187,7 @@ class Reconciler:
                 spec_set,
                 commit=revision.revision,
                 specs_path=revision.specs_root.as_posix(),
-                previews=False,
+                compact=True,
             )
             report = self._apply(plan, spec_set, runtime, revision)
         except ReconcilerError as error:

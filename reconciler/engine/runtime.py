@@ -60,10 +60,10 @@ class Runtime:
         *,
         commit: str | None,
         specs_path: str | None,
-        previews: bool = True,
+        compact: bool = False,
     ) -> Plan:
-        """Read the live state and plan. `previews=False` (the controller, which renders no
-        diff) keeps the configuration documents out of the plan: see `plan_target`."""
+        """Read the live state and plan. The controller, which renders no diff, asks for a
+        `compact` plan: see `plan_target`."""
         live = self.reader.read(spec_set)
         return plan_deployments(
             spec_set,
@@ -72,7 +72,7 @@ class Runtime:
             commit=commit,
             specs_path=specs_path,
             memo=self.memo,
-            previews=previews,
+            compact=compact,
         )
 
 

@@ -80,15 +80,15 @@ def plan_deployments(
     commit: str | None = None,
     specs_path: str | None = None,
     memo: PlanMemo | None = None,
-    previews: bool = True,
+    compact: bool = False,
 ) -> Plan:
     """The plan that brings every thing group of `spec_set` to its desired revision.
 
     Raises `PlanError` listing every problem found (all of them, not the first). A long-lived
     caller passes the same `memo` each time: a target whose spec, live deployment and component
     versions are unchanged is then not planned again (the memo keeps only the current targets).
-    Without `previews` the plan carries no configuration documents (see `plan_target`): enough
-    to apply and to report, not to render a diff.
+    A `compact` plan carries no configuration documents and no request for no-ops (see
+    `plan_target`): enough to apply and to report, not to render a diff.
     """
     repo = resolve_repository_components(spec_set, live)
     errors = list(repo.errors)
@@ -126,7 +126,7 @@ def plan_deployments(
             tuple(sorted(current.tags.items())) if current else None,
             repo_key,
             instance,
-            previews,
+            compact,
         )
         target = memo.get(key) if memo is not None else None
         if (
@@ -144,7 +144,7 @@ def plan_deployments(
                     versions=repo.versions,
                     defaults_of=defaults_of,
                     instance=instance,
-                    previews=previews,
+                    compact=compact,
                 )
             except TargetPlanningError as error:
                 errors.append(str(error))

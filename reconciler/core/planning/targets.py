@@ -163,14 +163,15 @@ def plan_target(
     versions: Mapping[str, str],
     defaults_of: DefaultsLookup,
     instance: str,
-    previews: bool = True,
+    compact: bool = False,
 ) -> TargetPlan:
     """The plan of one thing group. `versions` gives the repo's version of components whose
     spec omits one; `defaults_of(name, version)` gives a recipe's DefaultConfiguration.
 
-    Without `previews` the components carry no configuration documents (merge, live and
-    desired configuration): only renderers print them, and a controller planning a large
-    fleet every cycle need not hold them (about two thirds of a plan's memory)."""
+    A `compact` plan holds only what applying and reporting need: no configuration documents
+    in its components (merge, live and desired configuration), and no request when nothing is
+    to be sent (a no-op). Only renderers print those, and a controller planning a large fleet
+    every cycle need not hold them (most of a plan's memory)."""
     components: list[ComponentPlan] = []
     entries: dict[str, dict[str, Any]] = {}
     warnings: list[str] = []
@@ -186,7 +187,7 @@ def plan_target(
                 "ComponentOverride could not be planned (see that error)"
             )
         plan, entry, notes = _desired_component(
-            spec, desired, version, live_components.get(name), defaults_of, previews
+            spec, desired, version, live_components.get(name), defaults_of, not compact
         )
         components.append(plan)
         entries[name] = entry
@@ -252,7 +253,7 @@ def plan_target(
         drift=drift,
         components=tuple(components),
         field_changes=field_changes,
-        request=request,
+        request=None if compact and action is TargetAction.NOOP else request,
         content_hash=digest,
         client_token=client_token(target_arn, digest, live.deployment_id if live else None),
         warnings=tuple(warnings),

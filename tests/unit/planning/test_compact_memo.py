@@ -68,19 +68,20 @@ def test_a_rollout_completing_is_a_memo_hit_but_a_cancel_is_not() -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_a_plan_without_previews_is_the_full_plan_without_its_documents(case: str) -> None:
+def test_a_compact_plan_is_the_full_plan_without_its_documents(case: str) -> None:
     spec_set, live = case_inputs(case)
     try:
         full = plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT)
     except PlanError as error:
         with pytest.raises(PlanError) as compact_error:
-            plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT, previews=False)
+            plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT, compact=True)
         assert str(compact_error.value) == str(error)
         return
-    compact = plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT, previews=False)
+    compact = plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT, compact=True)
     stripped = [
         replace(
             target,
+            request=None if target.action is TargetAction.NOOP else target.request,
             components=tuple(
                 replace(
                     c,
@@ -104,10 +105,18 @@ def test_a_plan_without_previews_is_the_full_plan_without_its_documents(case: st
 
 
 def test_a_compact_plan_is_stored_as_it_is() -> None:
+    spec_set, live = case_inputs("no-op")
+    memo = CompactPlanMemo()
+    plan = plan_deployments(
+        spec_set, live, instance=INSTANCE, commit=COMMIT, memo=memo, compact=True
+    )
+    assert plan.targets and all(t.action is TargetAction.NOOP for t in plan.targets)
+    assert {id(t) for t in plan.targets} == {id(t) for t in memo.values()}
+
     spec_set, live = case_inputs("configuration-keys")
     memo = CompactPlanMemo()
     plan = plan_deployments(
-        spec_set, live, instance=INSTANCE, commit=COMMIT, memo=memo, previews=False
+        spec_set, live, instance=INSTANCE, commit=COMMIT, memo=memo, compact=True
     )
     changed = [t for t in plan.targets if t.has_changes]
     assert changed
