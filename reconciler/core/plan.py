@@ -9,11 +9,13 @@ applying never re-derives anything.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from reconciler.core.configuration.model import ConfigurationChange
+
+NO_CHANGE = ConfigurationChange()
 
 
 class TargetAction(StrEnum):
@@ -49,7 +51,7 @@ class ComponentPlan:
     # configurationUpdate exists only in `TargetPlan.request`, which renderers never print.
     merge_preview: Mapping[str, Any] | None = None
     reset: tuple[str, ...] = ()
-    configuration_change: ConfigurationChange = field(default_factory=ConfigurationChange)
+    configuration_change: ConfigurationChange = NO_CHANGE
     # The configuration a device ends with (and had), after reset then merge.
     effective_configuration: Mapping[str, Any] | None = None
     live_effective_configuration: Mapping[str, Any] | None = None
@@ -60,6 +62,28 @@ class ComponentPlan:
     @property
     def version_changed(self) -> bool:
         return self.live_version != self.desired_version
+
+    @property
+    def is_compact(self) -> bool:
+        return (
+            self.merge_preview is None
+            and self.effective_configuration is None
+            and self.live_effective_configuration is None
+            and self.configuration_change == NO_CHANGE
+        )
+
+    def compact(self) -> ComponentPlan:
+        """Without what only renderers show: the configuration documents and the change
+        summary (itself when it has none)."""
+        if self.is_compact:
+            return self
+        return replace(
+            self,
+            merge_preview=None,
+            effective_configuration=None,
+            live_effective_configuration=None,
+            configuration_change=NO_CHANGE,
+        )
 
     @property
     def run_with_changed(self) -> bool:
@@ -97,6 +121,17 @@ class TargetPlan:
     @property
     def changed_components(self) -> tuple[ComponentPlan, ...]:
         return tuple(c for c in self.components if c.action is not ComponentAction.UNCHANGED)
+
+    def compact(self) -> TargetPlan:
+        """What applying and reporting need, without what only renderers show: compact
+        components, and no request when nothing is to be sent (a no-op). Itself when it is
+        compact already. A controller planning a large fleet every cycle holds only this."""
+        request = None if self.action is TargetAction.NOOP else self.request
+        if request is self.request and all(c.is_compact for c in self.components):
+            return self
+        return replace(
+            self, request=request, components=tuple(c.compact() for c in self.components)
+        )
 
 
 @dataclass(frozen=True)

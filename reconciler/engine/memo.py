@@ -11,45 +11,12 @@ gets a new key (its spec's fingerprint or its live deployment moved) and is plan
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterator, MutableMapping
-from dataclasses import replace
 
-from reconciler.core.plan import ComponentPlan, TargetAction, TargetPlan
-
-
-def _has_previews(component: ComponentPlan) -> bool:
-    return (
-        component.merge_preview is not None
-        or component.effective_configuration is not None
-        or component.live_effective_configuration is not None
-    )
-
-
-def without_previews(target: TargetPlan) -> TargetPlan:
-    """`target` without what only renderers use (and, for a no-op, without its request too).
-    A plan that is already compact is returned as it is: the cycle's plan and the memo then
-    share it instead of holding two copies."""
-    request = None if target.action is TargetAction.NOOP else target.request
-    if request is target.request and not any(map(_has_previews, target.components)):
-        return target
-    return replace(
-        target,
-        request=request,
-        components=tuple(
-            replace(
-                component,
-                merge_preview=None,
-                effective_configuration=None,
-                live_effective_configuration=None,
-            )
-            if _has_previews(component)
-            else component
-            for component in target.components
-        ),
-    )
+from reconciler.core.plan import TargetPlan
 
 
 class CompactPlanMemo(MutableMapping[Hashable, TargetPlan]):
-    """A plan memo that stores plans without their previews (see the module docstring)."""
+    """A plan memo that stores compact plans (`TargetPlan.compact()`, see the module doc)."""
 
     def __init__(self) -> None:
         self._plans: dict[Hashable, TargetPlan] = {}
@@ -58,7 +25,7 @@ class CompactPlanMemo(MutableMapping[Hashable, TargetPlan]):
         return self._plans[key]
 
     def __setitem__(self, key: Hashable, target: TargetPlan) -> None:
-        self._plans[key] = without_previews(target)
+        self._plans[key] = target.compact()
 
     def __delitem__(self, key: Hashable) -> None:
         del self._plans[key]

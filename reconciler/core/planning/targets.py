@@ -105,8 +105,7 @@ def _desired_component(
         live_version=live.version if live else None,
         desired_version=version,
         reset=preview.update.reset,
-        configuration_change=preview.change,
-        run_with_before=dict(live.run_with) if live and live.run_with else None,
+        run_with_before=live.run_with if live and live.run_with else None,
         run_with_after=run_with,
         secret_paths=desired.secret_paths,
     )
@@ -128,6 +127,7 @@ def _with_previews(
     dropped = _dropped_values(live_update, desired.configuration)
     return replace(
         plan,
+        configuration_change=preview.change,
         merge_preview=shown.update.merge_document or None,
         effective_configuration=shown.desired,
         # For a component new to the group, "live" is its defaults: what a device starts from.
@@ -168,10 +168,9 @@ def plan_target(
     """The plan of one thing group. `versions` gives the repo's version of components whose
     spec omits one; `defaults_of(name, version)` gives a recipe's DefaultConfiguration.
 
-    A `compact` plan holds only what applying and reporting need: no configuration documents
-    in its components (merge, live and desired configuration), and no request when nothing is
-    to be sent (a no-op). Only renderers print those, and a controller planning a large fleet
-    every cycle need not hold them (most of a plan's memory)."""
+    A `compact` plan is `TargetPlan.compact()` of the full one, built without the parts it
+    leaves out (the configuration documents and change summaries only renderers show: most of
+    a plan's memory)."""
     components: list[ComponentPlan] = []
     entries: dict[str, dict[str, Any]] = {}
     warnings: list[str] = []

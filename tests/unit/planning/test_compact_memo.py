@@ -78,30 +78,12 @@ def test_a_compact_plan_is_the_full_plan_without_its_documents(case: str) -> Non
         assert str(compact_error.value) == str(error)
         return
     compact = plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT, compact=True)
-    stripped = [
-        replace(
-            target,
-            request=None if target.action is TargetAction.NOOP else target.request,
-            components=tuple(
-                replace(
-                    c,
-                    merge_preview=None,
-                    effective_configuration=None,
-                    live_effective_configuration=None,
-                )
-                for c in target.components
-            ),
-        )
-        for target in full.targets
-    ]
+    stripped = [target.compact() for target in full.targets]
     assert list(compact.targets) == stripped
     assert compact.component_versions == full.component_versions
     assert compact.warnings == full.warnings
-    assert not any(
-        c.merge_preview or c.effective_configuration or c.live_effective_configuration
-        for t in compact.targets
-        for c in t.components
-    )
+    assert all(c.is_compact for t in compact.targets for c in t.components)
+    assert all(t.compact() is t for t in compact.targets)
 
 
 def test_a_compact_plan_is_stored_as_it_is() -> None:
