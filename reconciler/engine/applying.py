@@ -16,13 +16,13 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from reconciler.adapters.aws.artifacts import ArtifactStore
 from reconciler.adapters.aws.greengrass import GreengrassGateway
+from reconciler.concurrency import bounded_map
 from reconciler.core.plan import ComponentVersionPlan, Plan, TargetAction, TargetPlan
 from reconciler.core.provenance import CONTENT_HASH, provenance_tags
 from reconciler.core.recipes import canonical_recipe_bytes
@@ -262,10 +262,13 @@ class Applier:
             f"{v.name}@{v.version}": v.reason or "" for v in versions if v.outcome is Outcome.FAILED
         }
         targets = _selected(plan.targets, options.only_groups)
-        with ThreadPoolExecutor(
-            max_workers=max(1, min(options.concurrency, len(targets) or 1))
-        ) as pool:
-            results = list(pool.map(lambda t: self._apply_target(t, options, blocked), targets))
+        results = list(
+            bounded_map(
+                lambda t: self._apply_target(t, options, blocked),
+                targets,
+                workers=min(options.concurrency, len(targets) or 1),
+            )
+        )
         return ApplyReport(
             targets=tuple(results),
             versions=tuple(versions),

@@ -11,11 +11,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler.adapters.aws.greengrass import GreengrassGateway
+from reconciler.concurrency import bounded_map
 from reconciler.core.arns import thing_group_name
 from reconciler.core.live import ComponentVersionRef, LiveDeployment, LiveState, RecipeRecord
 from reconciler.core.planning import live_needs
@@ -133,8 +133,7 @@ class LiveStateReader:
         todo = list(items)
         if not todo:
             return []
-        with ThreadPoolExecutor(max_workers=min(self.gateway.concurrency, len(todo))) as pool:
-            return list(pool.map(work, todo))
+        return list(bounded_map(work, todo, workers=min(self.gateway.concurrency, len(todo))))
 
     # ------------------------------------------------------------------ the whole state
     def read(self, spec_set: SpecSet) -> LiveState:

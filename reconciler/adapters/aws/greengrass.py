@@ -13,12 +13,12 @@ import json
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
 from reconciler.adapters.aws.calling import AwsCaller
 from reconciler.adapters.aws.clients import AwsClients
+from reconciler.concurrency import bounded_map
 from reconciler.core.arns import PUBLIC_COMPONENT_ACCOUNT, component_arn, component_version_arn
 from reconciler.core.live import (
     ComponentVersionRef,
@@ -95,8 +95,10 @@ class GreengrassGateway:
         with self._lock:
             missing = [i for i in ids if i not in self._deployments]
         if missing:
-            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(missing))) as pool:
-                list(pool.map(self.deployment, missing))
+            for _ in bounded_map(
+                self.deployment, missing, workers=min(self.concurrency, len(missing))
+            ):
+                pass
         with self._lock:
             return {i: self._deployments[i] for i in ids}
 
