@@ -11,7 +11,8 @@ specs (bench/workload.py), and `reconciler run` following it, then reads the con
   after a re-plan                (a comment-only commit: every group planned, nothing to do;
                                   the revisions' status moved since the apply, so no target plan
                                   is reused from the planner's memo)
-  after a warm no-op             (another comment-only commit: the steady state)
+  after each warm no-op          (more comment-only commits, --noops of them: the steady
+                                  state, and whether it holds from one cycle to the next)
 VmRSS is the resident set at that moment, VmHWM the peak so far. The emulator's own memory and
 the durations of each phase are reported as well.
 """
@@ -41,7 +42,7 @@ from bench.harness import (  # noqa: E402
 )
 
 
-def run(groups: int, *, timeout: float = 1200.0) -> dict[str, Any]:
+def run(groups: int, *, noops: int = 1, timeout: float = 1200.0) -> dict[str, Any]:
     load_before = load_average()
     phases: list[dict[str, Any]] = []
     with running_emulator() as emulator, tempfile.TemporaryDirectory() as tmp:
@@ -76,8 +77,10 @@ def run(groups: int, *, timeout: float = 1200.0) -> dict[str, Any]:
             )
             replan = repo.touch_without_change("bench: re-plan after the rollouts")
             record("re-plan", controller.wait_synced(replan.sha, timeout=timeout))
-            noop = repo.touch_without_change("bench: warm no-op")
-            record("warm no-op", controller.wait_synced(noop.sha, timeout=timeout))
+            for cycle in range(1, noops + 1):
+                noop = repo.touch_without_change(f"bench: warm no-op {cycle}")
+                label = "warm no-op" if noops == 1 else f"warm no-op {cycle}"
+                record(label, controller.wait_synced(noop.sha, timeout=timeout))
             counts = controller.counts()
             errors = controller.errors()
         finally:
@@ -112,9 +115,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--groups", type=int, default=10000)
+    parser.add_argument(
+        "--noops", type=int, default=3, help="Warm no-op cycles at the end (the steady state)."
+    )
     parser.add_argument("--json", type=Path, help="Also write the figures here.")
     args = parser.parse_args()
-    report = run(args.groups)
+    report = run(args.groups, noops=args.noops)
     print_report(report)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

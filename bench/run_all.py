@@ -77,7 +77,7 @@ def _measure_section(section: str, *, quick: bool, settle: float) -> Any:
         memory = _settled(
             settle,
             f"controller memory at {sizes[-1]:,} groups",
-            lambda: bench_memory.run(sizes[-1]),
+            lambda: bench_memory.run(sizes[-1], noops=3),
         )
         bench_memory.print_report(memory)
         return memory

@@ -96,7 +96,7 @@ def judge_memory(report: Mapping[str, Any] | None, *, groups: int = 10000) -> Ju
     last = phases[-1]["controller_mb"]["VmRSS"]
     return Judgement(
         label,
-        f"peak (VmHWM) {peak:.0f} MB; after the warm no-op {last:.0f} MB",
+        f"peak (VmHWM) {peak:.0f} MB; after the last warm no-op {last:.0f} MB",
         _verdict(peak <= 200.0),
     )
 
