@@ -17,7 +17,8 @@ from reconciler.core.specs import (
     SpecLimits,
     SpecProblem,
     SpecSet,
-    parse_spec_tree,
+    SpecSnapshot,
+    load_specs,
 )
 
 _HASH_CHUNK = 1024 * 1024
@@ -83,7 +84,15 @@ def load_spec_set(root: Path, limits: SpecLimits | None = None) -> SpecSet:
     Raises `InvalidSpecsError` (a `SpecError`) listing every problem, including a `root` that is
     not a directory.
     """
+    return load_spec_snapshot(root, limits=limits).spec_set
+
+
+def load_spec_snapshot(
+    root: Path, *, previous: SpecSnapshot | None = None, limits: SpecLimits | None = None
+) -> SpecSnapshot:
+    """`load_spec_set`, parsing only the Deployment documents that changed since `previous`
+    (an earlier load of the same directory): the controller's load on every commit."""
     if not root.is_dir():
         what = "does not exist" if not root.exists() else "is not a directory"
         raise InvalidSpecsError([SpecProblem("", 0, "", f"the specs root {str(root)!r} {what}")])
-    return parse_spec_tree(LocalSpecTree(root), limits)
+    return load_specs(LocalSpecTree(root), limits, previous=previous)

@@ -1,8 +1,10 @@
 """The deploy-specs format: models, the `extends` merge rule, recipe checks, and the pure loader.
 
 Public entry point: `parse_spec_tree(tree) -> SpecSet` (raises `InvalidSpecsError`, a
-`reconciler.errors.SpecError`, listing every problem). `reconciler.adapters.spec_files` reads a
-directory; docs/spec-format.md describes the format.
+`reconciler.errors.SpecError`, listing every problem); a long-lived process uses
+`load_specs(tree, previous=snapshot) -> SpecSnapshot` to parse only the Deployments that
+changed. `reconciler.adapters.spec_files` reads a directory; docs/spec-format.md describes the
+format.
 """
 
 from reconciler.core.specs.deployment_models import (
@@ -10,7 +12,7 @@ from reconciler.core.specs.deployment_models import (
     DeploymentIoTJobConfiguration,
     DeploymentPolicies,
 )
-from reconciler.core.specs.loading import parse_spec_tree
+from reconciler.core.specs.loading import load_specs, parse_spec_tree
 from reconciler.core.specs.located import SourceLocation
 from reconciler.core.specs.merging import merge_patch
 from reconciler.core.specs.problems import InvalidSpecsError, SpecProblem
@@ -26,6 +28,7 @@ from reconciler.core.specs.resolved import (
     SyncPolicySettings,
 )
 from reconciler.core.specs.schema import spec_json_schema
+from reconciler.core.specs.snapshot import SpecSnapshot
 from reconciler.core.specs.tree import InMemorySpecTree, SpecLimits, SpecTree
 
 __all__ = [
@@ -45,8 +48,10 @@ __all__ = [
     "SpecLimits",
     "SpecProblem",
     "SpecSet",
+    "SpecSnapshot",
     "SpecTree",
     "SyncPolicySettings",
+    "load_specs",
     "merge_patch",
     "parse_spec_tree",
     "spec_json_schema",

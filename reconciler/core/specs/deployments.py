@@ -31,6 +31,17 @@ _NOT_DECLARED = "not declared"
 
 
 @dataclass(frozen=True)
+class TargetOwner:
+    """The Deployment that already targets a thing group (for the duplicate-target message)."""
+
+    name: str
+    location: SourceLocation
+
+
+TargetOwners = dict[str, "ParsedDocument | DeferredDeployment | TargetOwner"]
+
+
+@dataclass(frozen=True)
 class DeferredDeployment:
     """A Deployment document held as plain values until it is resolved (see the module doc).
 
@@ -102,12 +113,20 @@ class DeploymentResolver:
         self.located = located
         self._plain_layers: dict[tuple[str, ...], JsonValue] = {}
 
-    def resolve(self) -> list[DeploymentSpec]:
-        # Bases first: a problem in a base is then worded for the base, not for a Deployment.
-        for document in self.base_documents:
-            self._effective(_layered(document), DeploymentBaseSpec)
+    def resolve(
+        self, *, check_bases: bool = True, taken: Mapping[str, TargetOwner] | None = None
+    ) -> list[DeploymentSpec]:
+        """The resolved Deployments, sorted by thing group; problems go to `self.problems`.
+
+        `check_bases=False` skips checking the bases on their own (known valid), and `taken`
+        names thing groups that Deployments resolved earlier already target (an incremental
+        load resolves only the documents that changed)."""
+        if check_bases:
+            # Bases first: a problem in a base is then worded for the base, not a Deployment.
+            for document in self.base_documents:
+                self._effective(_layered(document), DeploymentBaseSpec)
         resolved: list[DeploymentSpec] = []
-        targets: dict[str, ParsedDocument | DeferredDeployment] = {}
+        targets: TargetOwners = dict(taken or {})
         for deferred in self.deployments:
             deployment = None if self.located else self._plain(deferred, targets)
             if deployment is None:
@@ -116,9 +135,7 @@ class DeploymentResolver:
                 resolved.append(deployment)
         return sorted(resolved, key=lambda deployment: deployment.thing_group)
 
-    def _located(
-        self, document: ParsedDocument, targets: dict[str, ParsedDocument | DeferredDeployment]
-    ) -> DeploymentSpec | None:
+    def _located(self, document: ParsedDocument, targets: TargetOwners) -> DeploymentSpec | None:
         result = self._effective(_layered(document), DeploymentDocumentSpec)
         if result is None:
             return None
@@ -132,9 +149,7 @@ class DeploymentResolver:
 
         return self._deployment(document.name, document.location, spec, locate)
 
-    def _plain(
-        self, deferred: DeferredDeployment, targets: dict[str, ParsedDocument | DeferredDeployment]
-    ) -> DeploymentSpec | None:
+    def _plain(self, deferred: DeferredDeployment, targets: TargetOwners) -> DeploymentSpec | None:
         """The resolved spec, or None when anything is wrong: the located path then finds it
         again and words it. Nothing is reported from here."""
         chain = self._plain_chain(deferred)
@@ -202,7 +217,7 @@ class DeploymentResolver:
         self,
         document: ParsedDocument,
         spec: DeploymentBaseSpec,
-        targets: dict[str, ParsedDocument | DeferredDeployment],
+        targets: TargetOwners,
     ) -> bool:
         assert isinstance(spec, DeploymentDocumentSpec)
         first = targets.setdefault(spec.thing_group, document)

@@ -7,6 +7,8 @@ together (`InvalidSpecsError`, sorted by file and line); no input makes this rai
 
 from __future__ import annotations
 
+import hashlib
+
 from reconciler.core.specs.components import ComponentDocuments
 from reconciler.core.specs.deployments import DeferredDeployment, DeploymentResolver
 from reconciler.core.specs.documents import KINDS, SettingsSpec
@@ -17,6 +19,7 @@ from reconciler.core.specs.merging import merge_patch
 from reconciler.core.specs.parsing import parse_file
 from reconciler.core.specs.problems import InvalidSpecsError, ProblemLog, SpecProblem
 from reconciler.core.specs.resolved import RepositorySettings, SpecSet
+from reconciler.core.specs.snapshot import SpecSnapshot, reload
 from reconciler.core.specs.tree import SpecLimits, SpecTree
 from reconciler.core.specs.validation import validate_node
 
@@ -32,7 +35,24 @@ def parse_spec_tree(
     every Deployment with locations, not only those with a problem: the same result, slower and
     with more memory (the reference the default is tested against).
     """
-    return _Loader(tree, limits or SpecLimits(), located=located).load()
+    return _Loader(tree, limits or SpecLimits(), located=located).load().spec_set
+
+
+def load_specs(
+    tree: SpecTree, limits: SpecLimits | None = None, *, previous: SpecSnapshot | None = None
+) -> SpecSnapshot:
+    """`parse_spec_tree`, reusing what `previous` (an earlier load of the same tree) resolved
+    for Deployment documents that did not change (see `reconciler.core.specs.snapshot`).
+
+    The result equals a full load's; raises `InvalidSpecsError` like `parse_spec_tree`.
+    """
+    limits = limits or SpecLimits()
+    if previous is not None:
+        loader = _Loader(tree, limits, located=False)
+        reloaded = reload(loader, previous, loader.candidates())
+        if reloaded is not None:
+            return reloaded
+    return _Loader(tree, limits, located=False).load()
 
 
 class _Loader:
@@ -44,6 +64,7 @@ class _Loader:
         self.files = frozenset(path for path in tree.list_files() if not is_hidden(path))
         self.parsed: dict[str, Node | InvalidSpecsError | None] = {}
         self.contents: dict[str, bytes] = {}  # what each file held when it was parsed
+        self.digests: dict[str, str] = {}  # the SHA-256 of each file parsed
 
     def read(self, path: str) -> Node | None:
         """The parsed content of `path` (None when empty); raises `InvalidSpecsError`. Cached."""
@@ -72,12 +93,17 @@ class _Loader:
         except OSError as error:
             raise _file_problem(path, f"cannot be read: {error.strerror or error}") from None
         self.contents[path] = data
+        self.digests[path] = hashlib.sha256(data).hexdigest()
         return parse_file(path, data, self.limits)
 
-    def load(self) -> SpecSet:
-        candidates = sorted(p for p in self.files if p.lower().endswith(DOCUMENT_SUFFIXES))
+    def candidates(self) -> list[str]:
+        """The files that may be spec documents, in the order they are read."""
+        return sorted(p for p in self.files if p.lower().endswith(DOCUMENT_SUFFIXES))
+
+    def load(self) -> SpecSnapshot:
+        candidates = self.candidates()
         # Problems of a file are reported only once it is known to be a document, not a recipe.
-        first_pass = {path: self._document(path) for path in candidates}
+        first_pass = {path: self.document(path) for path in candidates}
         self.contents.clear()
         components = ComponentDocuments(LocalFiles(self.tree, self.files), self.read, self.limits)
         for document, _ in first_pass.values():
@@ -126,14 +152,28 @@ class _Loader:
         self._check_declared_once(by_kind)
         self.log.raise_if_any()
         assert settings is not None  # a missing Settings document is a problem, raised above
-        return SpecSet(
+        spec_set = SpecSet(
             settings=settings,
             deployments=tuple(resolved),
             components=tuple(sorted(results.components, key=lambda c: c.name)),
             overrides=tuple(sorted(results.overrides, key=lambda o: o.name)),
         )
+        deployment_files = {spec.source.file: spec for spec in resolved}
+        context = {p: self.digests[p] for p in candidates if p not in deployment_files}
+        for artifact in spec_set.local_artifacts():
+            context[artifact.path] = self.tree.sha256(artifact.path)
+        return SpecSnapshot(
+            spec_set=spec_set,
+            limits=self.limits,
+            context=context,
+            deployments={p: (self.digests[p], spec) for p, spec in deployment_files.items()},
+            defaults=defaults,
+            bases=tuple(by_kind["DeploymentBase"]),
+            declared=resolver.declared,
+            other_kinds=resolver.other_kinds,
+        )
 
-    def _document(
+    def document(
         self, path: str
     ) -> tuple[ParsedDocument | DeferredDeployment | None, list[SpecProblem]]:
         try:

@@ -32,8 +32,8 @@ entries = st.one_of(
         optional={"configuration": configurations},
     ),
     st.none(),
-    st.fixed_dictionaries({}, optional={"configuration": configurations}),
-).filter(lambda entry: entry is None or "version" in entry or bool(entry))
+    st.fixed_dictionaries({"configuration": configurations}),
+)
 components = st.dictionaries(st.sampled_from(NAMES), entries, max_size=3) | st.none()
 tags = st.dictionaries(st.sampled_from(["env", "site"]), st.sampled_from(["x", "y"]))
 

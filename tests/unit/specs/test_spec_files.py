@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.adapters.spec_files import LocalSpecTree, load_spec_set
+from reconciler.adapters.spec_files import LocalSpecTree, load_spec_set, load_spec_snapshot
 from reconciler.core.specs import InvalidSpecsError
 from tests.unit.specs.support import SAMPLE, sample_files
 
@@ -86,3 +86,20 @@ def test_an_unreadable_file_is_a_problem(specs: Path) -> None:
     assert [p.render() for p in raised.value.problems] == [
         "groups/camera-prod.yaml: the file cannot be read: Permission denied"
     ]
+
+
+def test_a_directory_loaded_again_parses_only_the_deployment_that_changed(specs: Path) -> None:
+    first = load_spec_snapshot(specs)
+    staging = specs / "groups" / "camera-staging.yaml"
+    staging.write_text(staging.read_text().replace("env: staging", "env: qa"))
+    second = load_spec_snapshot(specs, previous=first)
+    assert second.spec_set == load_spec_set(specs)
+    prod, qa = second.spec_set.deployments
+    assert prod is first.spec_set.deployments[0]  # reused as it was
+    assert qa is not first.spec_set.deployments[1] and qa.tags["env"] == "qa"
+    # A changed artifact of the custom component is context: everything is loaded again.
+    artifact = next(p for p in (specs / "components").rglob("*") if p.suffix == ".py")
+    artifact.write_text(artifact.read_text() + "\n# changed\n")
+    third = load_spec_snapshot(specs, previous=second)
+    assert third.spec_set == load_spec_set(specs)
+    assert third.spec_set.deployments[0] is not prod
