@@ -8,11 +8,14 @@ specs (bench/workload.py), and `reconciler run` following it, then reads the con
 /proc/<pid>/status:
   after the first full sync      (it created N revisions: apply from empty)
   after rollouts settled         (it polled each revision it created until COMPLETED)
-  after a re-plan                (a comment-only commit: every group planned, nothing to do;
-                                  the revisions' status moved since the apply, so no target plan
-                                  is reused from the planner's memo)
-  after each warm no-op          (more comment-only commits, --noops of them: the steady
-                                  state, and whether it holds from one cycle to the next)
+  after a re-plan                (a comment in the base: every file loaded again, every group
+                                  planned, nothing to do; the apply gave every group a new
+                                  deployment, so no target plan is reused from the memo)
+  after a warm no-op, base       (another comment in the base: every file loaded again, every
+                                  group's plan from the memo)
+  after each warm no-op, 1 file  (a comment in one group's file, --noops times: the controller
+                                  parses that file only; the steady state of a typical commit,
+                                  and whether it holds from one cycle to the next)
 VmRSS is the resident set at that moment, VmHWM the peak so far. The emulator's own memory and
 the durations of each phase are reported as well.
 """
@@ -77,9 +80,11 @@ def run(groups: int, *, noops: int = 1, timeout: float = 1200.0) -> dict[str, An
             )
             replan = repo.touch_without_change("bench: re-plan after the rollouts")
             record("re-plan", controller.wait_synced(replan.sha, timeout=timeout))
+            noop = repo.touch_without_change("bench: warm no-op, base")
+            record("warm no-op, base", controller.wait_synced(noop.sha, timeout=timeout))
             for cycle in range(1, noops + 1):
-                noop = repo.touch_without_change(f"bench: warm no-op {cycle}")
-                label = "warm no-op" if noops == 1 else f"warm no-op {cycle}"
+                noop = repo.touch_without_change(f"bench: warm no-op {cycle}", group=cycle)
+                label = "warm no-op, 1 file" if noops == 1 else f"warm no-op {cycle}, 1 file"
                 record(label, controller.wait_synced(noop.sha, timeout=timeout))
             counts = controller.counts()
             errors = controller.errors()

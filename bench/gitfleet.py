@@ -53,10 +53,16 @@ class FleetRepo:
         write_group(self.specs_root, index, interval=interval)
         return self._commit(f"{group_name(index)}: InferenceInterval {interval}")
 
-    def touch_without_change(self, note: str) -> Commit:
+    def touch_without_change(self, note: str, *, group: int | None = None) -> Commit:
         """Commit a YAML comment: the specs tree changes, the desired state does not, so the
-        controller plans every group and finds nothing to do (a warm no-op, as a full cycle)."""
-        path = self.specs_root / "base.yaml"
+        controller plans every group and finds nothing to do (a warm no-op, as a full cycle).
+
+        In the base by default (the controller loads every file again), or in one group's
+        file (it parses that one only)."""
+        if group is None:
+            path = self.specs_root / "base.yaml"
+        else:
+            path = self.specs_root / "groups" / f"group-{group:05d}.yaml"
         path.write_text(path.read_text() + f"# {note}\n")
         return self._commit(f"Comment only: {note}")
 

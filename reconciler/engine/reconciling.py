@@ -17,9 +17,9 @@ from typing import Literal
 import structlog
 
 from reconciler.adapters.sources.base import SourceRevision, SpecSource, changed_since
-from reconciler.adapters.spec_files import load_spec_snapshot
+from reconciler.adapters.spec_files import SpecDirectoryLoader
 from reconciler.core.plan import Plan, TargetAction
-from reconciler.core.specs import InvalidSpecsError, SpecSet, SpecSnapshot
+from reconciler.core.specs import InvalidSpecsError, SpecSet
 from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
 from reconciler.engine.runtime import Runtime, build_runtime
 from reconciler.engine.status import (
@@ -92,8 +92,8 @@ class Reconciler:
         self._last_synced: SourceRevision | None = None
         self._last_cycle_failed = False
         self._rollouts: dict[str, tuple[str, Runtime]] = {}
-        # The last specs that loaded: the next load parses only the Deployments that changed.
-        self._specs: SpecSnapshot | None = None
+        # Parses only the Deployments that changed since the last specs that loaded.
+        self._specs = SpecDirectoryLoader()
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ helpers
@@ -174,8 +174,7 @@ class Reconciler:
             )
         self.status.update(leader=True)
         try:
-            self._specs = load_spec_snapshot(revision.specs_root, previous=self._specs)
-            spec_set = self._specs.spec_set
+            spec_set = self._specs.load(revision.specs_root)
         except SpecError as error:
             return self._fail(
                 trigger,

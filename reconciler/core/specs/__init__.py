@@ -12,7 +12,7 @@ from reconciler.core.specs.deployment_models import (
     DeploymentIoTJobConfiguration,
     DeploymentPolicies,
 )
-from reconciler.core.specs.loading import load_specs, parse_spec_tree
+from reconciler.core.specs.loading import load_specs, parse_spec_tree, reload_specs
 from reconciler.core.specs.located import SourceLocation
 from reconciler.core.specs.merging import merge_patch
 from reconciler.core.specs.problems import InvalidSpecsError, SpecProblem
@@ -54,5 +54,6 @@ __all__ = [
     "load_specs",
     "merge_patch",
     "parse_spec_tree",
+    "reload_specs",
     "spec_json_schema",
 ]

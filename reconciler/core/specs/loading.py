@@ -46,13 +46,18 @@ def load_specs(
 
     The result equals a full load's; raises `InvalidSpecsError` like `parse_spec_tree`.
     """
-    limits = limits or SpecLimits()
-    if previous is not None:
-        loader = _Loader(tree, limits, located=False)
-        reloaded = reload(loader, previous, loader.candidates())
-        if reloaded is not None:
-            return reloaded
-    return _Loader(tree, limits, located=False).load()
+    reloaded = reload_specs(tree, previous, limits) if previous is not None else None
+    return reloaded or _Loader(tree, limits or SpecLimits(), located=False).load()
+
+
+def reload_specs(
+    tree: SpecTree, previous: SpecSnapshot, limits: SpecLimits | None = None
+) -> SpecSnapshot | None:
+    """`load_specs` when only Deployment documents changed since `previous` and they resolve
+    without a problem; None when the tree must be loaded in full (then drop `previous` first:
+    a full load next to it holds two spec sets)."""
+    loader = _Loader(tree, limits or SpecLimits(), located=False)
+    return reload(loader, previous, loader.candidates())
 
 
 class _Loader:
