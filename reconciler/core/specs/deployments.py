@@ -10,6 +10,7 @@ name the file, line and field exactly as before.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -38,7 +39,7 @@ class TargetOwner:
     location: SourceLocation
 
 
-TargetOwners = dict[str, "ParsedDocument | DeferredDeployment | TargetOwner"]
+TargetOwners = dict[str, TargetOwner]
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class DeploymentResolver:
         self,
         defaults: Node | None,
         bases: Sequence[ParsedDocument],
-        deployments: Sequence[DeferredDeployment],
+        deployments: deque[DeferredDeployment],
         declared: Mapping[str, str | None],
         other_kinds: Mapping[str, str],
         *,
@@ -127,7 +128,9 @@ class DeploymentResolver:
                 self._effective(_layered(document), DeploymentBaseSpec)
         resolved: list[DeploymentSpec] = []
         targets: TargetOwners = dict(taken or {})
-        for deferred in self.deployments:
+        while self.deployments:
+            # Consumed: a document is freed once resolved (the caller holds no other reference).
+            deferred = self.deployments.popleft()
             deployment = None if self.located else self._plain(deferred, targets)
             if deployment is None:
                 deployment = self._located(deferred.located(), targets)
@@ -169,7 +172,7 @@ class DeploymentResolver:
 
         deployment = self._deployment(deferred.name, deferred.location, spec, locate, report=False)
         if deployment is not None:
-            targets[spec.thing_group] = deferred
+            targets[spec.thing_group] = TargetOwner(deferred.name, deferred.location)
         return deployment
 
     def _plain_chain(self, deferred: DeferredDeployment) -> list[Layered] | None:
@@ -220,8 +223,9 @@ class DeploymentResolver:
         targets: TargetOwners,
     ) -> bool:
         assert isinstance(spec, DeploymentDocumentSpec)
-        first = targets.setdefault(spec.thing_group, document)
-        if first is document:
+        first = targets.get(spec.thing_group)
+        if first is None:
+            targets[spec.thing_group] = TargetOwner(document.name, document.location)
             return True
         node = document.spec.child("thingGroup") or document.spec
         self.problems.append(

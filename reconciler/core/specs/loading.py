@@ -8,9 +8,10 @@ together (`InvalidSpecsError`, sorted by file and line); no input makes this rai
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 
 from reconciler.core.specs.components import ComponentDocuments
-from reconciler.core.specs.deployments import DeferredDeployment, DeploymentResolver
+from reconciler.core.specs.deployments import DeferredDeployment, DeploymentResolver, TargetOwner
 from reconciler.core.specs.documents import KINDS, SettingsSpec
 from reconciler.core.specs.envelope import ParsedDocument, read_envelope
 from reconciler.core.specs.local_files import LocalFiles, describe_size, is_hidden
@@ -118,10 +119,10 @@ class _Loader:
                 components.add_override(document)
         results = components.results
         by_kind: dict[str, list[ParsedDocument]] = {kind: [] for kind in KINDS}
-        deployments: list[DeferredDeployment] = []
+        deployments: deque[DeferredDeployment] = deque()
         # The first document of each (kind, name): a lookup, so that checking 10,000
         # Deployments for duplicate names is not 10,000 scans of the list.
-        first_named: dict[tuple[str, str], ParsedDocument | DeferredDeployment] = {}
+        first_named: dict[tuple[str, str], TargetOwner] = {}
         unknown_kind = 0  # unreadable documents, or of no known kind: maybe Deployments
         for path in candidates:
             if path in results.referenced:
@@ -136,6 +137,10 @@ class _Loader:
                     deployments.append(document)
                 else:
                     by_kind[document.kind].append(document)
+        # From here on `deployments` alone holds the Deployment documents, and resolving them
+        # consumes it: each one is freed as soon as it is resolved.
+        first_pass.clear()
+        any_deployment = bool(deployments)
         self.log.extend(results.problems)
         settings, defaults = self._settings(by_kind["Settings"])
         resolver = DeploymentResolver(
@@ -153,7 +158,7 @@ class _Loader:
         resolved = resolver.resolve()
         self.log.extend(resolver.problems)
         if not unknown_kind:
-            self._check_not_empty(settings, deployments)
+            self._check_not_empty(settings, any_deployment)
         self._check_declared_once(by_kind)
         self.log.raise_if_any()
         assert settings is not None  # a missing Settings document is a problem, raised above
@@ -206,10 +211,15 @@ class _Loader:
     def _check_unique_name(
         self,
         document: ParsedDocument | DeferredDeployment,
-        first_named: dict[tuple[str, str], ParsedDocument | DeferredDeployment],
+        first_named: dict[tuple[str, str], TargetOwner],
     ) -> None:
-        first = first_named.setdefault((document.kind, document.name), document)
-        if first is document or document.name_node is None:
+        key = (document.kind, document.name)
+        first = first_named.get(key)
+        if first is None:
+            # Only its name and place: holding the document would keep every one in memory.
+            first_named[key] = TargetOwner(document.name, document.location)
+            return
+        if document.name_node is None:
             return
         self.log.add(
             SpecProblem.on(
@@ -269,9 +279,9 @@ class _Loader:
         return settings, defaults
 
     def _check_not_empty(
-        self, settings: RepositorySettings | None, deployments: list[DeferredDeployment]
+        self, settings: RepositorySettings | None, any_deployment: bool
     ) -> None:
-        if deployments or settings is None or settings.allow_empty:
+        if any_deployment or settings is None or settings.allow_empty:
             return
         self.log.add(
             SpecProblem.at(

@@ -16,6 +16,7 @@ loaded again, so every message is the full load's. The result is always equal to
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -73,7 +74,7 @@ def reload(
         if path not in loader.files or _sha256(loader.tree, path) != digest:
             return None
     kept: dict[str, tuple[str, DeploymentSpec]] = {}
-    changed: list[DeferredDeployment] = []
+    changed: deque[DeferredDeployment] = deque()
     for path in candidates:
         if path in previous.context:
             continue
@@ -88,6 +89,7 @@ def reload(
     names = [spec.name for _, spec in kept.values()] + [d.name for d in changed]
     if not names or len(set(names)) != len(names):
         return None
+    count = len(changed)
     resolver = DeploymentResolver(
         previous.defaults,
         previous.bases,
@@ -97,7 +99,7 @@ def reload(
     )
     taken = {spec.thing_group: TargetOwner(spec.name, spec.source) for _, spec in kept.values()}
     resolved = resolver.resolve(check_bases=False, taken=taken)
-    if resolver.problems or len(resolved) != len(changed):
+    if resolver.problems or len(resolved) != count:
         return None
     deployments = dict(kept)
     for spec in resolved:
