@@ -7,6 +7,7 @@ plan = plan_deployments(spec_set, live, instance=..., commit=...)
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Hashable, Mapping, MutableMapping
 from dataclasses import replace
 from typing import Any
@@ -103,6 +104,12 @@ def plan_deployments(
         return record.recipe if record is not None else None
 
     defaults: dict[tuple[str, str], Mapping[str, Any] | None] = {}
+    # A fleet's groups repeat most of their requests (a base's components, policies, tags):
+    # within this plan, equal parts are one object (a 10,000-group apply holds them all).
+    parts: dict[str, dict[str, Any]] = {}
+
+    def share(part: dict[str, Any]) -> dict[str, Any]:
+        return parts.setdefault(json.dumps(part, sort_keys=True, separators=(",", ":")), part)
 
     def defaults_of(name: str, version: str) -> Mapping[str, Any] | None:
         key = (name, version)
@@ -145,6 +152,7 @@ def plan_deployments(
                     defaults_of=defaults_of,
                     instance=instance,
                     compact=compact,
+                    share=share,
                 )
             except TargetPlanningError as error:
                 errors.append(str(error))

@@ -38,7 +38,15 @@ DefaultsLookup = Callable[[str, str], Mapping[str, Any] | None]
 """(name, version) -> the recipe's DefaultConfiguration, None when the recipe is unknown.
 Shared documents: callers must not mutate them (the configuration planner copies its inputs)."""
 
+Share = Callable[[dict[str, Any]], dict[str, Any]]
+"""Hands back one object for equal request parts (see `plan_deployments`); read-only after."""
+
 _COMPARED_FIELDS = ("deploymentName", "deploymentPolicies", "iotJobConfiguration", "tags")
+_SHARED_PARTS = ("iotJobConfiguration", "tags")
+
+
+def _own(part: dict[str, Any]) -> dict[str, Any]:
+    return part
 
 
 def status_class(status: str) -> str:
@@ -164,13 +172,15 @@ def plan_target(
     defaults_of: DefaultsLookup,
     instance: str,
     compact: bool = False,
+    share: Share = _own,
 ) -> TargetPlan:
     """The plan of one thing group. `versions` gives the repo's version of components whose
     spec omits one; `defaults_of(name, version)` gives a recipe's DefaultConfiguration.
 
     A `compact` plan is `TargetPlan.compact()` of the full one, built without the parts it
     leaves out (the configuration documents and change summaries only renderers show: most of
-    a plan's memory)."""
+    a plan's memory). `share` lets the groups of one plan hold one copy of equal request parts
+    (component entries, job configuration, tags)."""
     components: list[ComponentPlan] = []
     entries: dict[str, dict[str, Any]] = {}
     warnings: list[str] = []
@@ -209,6 +219,10 @@ def plan_target(
         iot_job_configuration=spec.iot_job_configuration.to_api(),
         tags=spec.tags,
     )
+    request["components"] = {n: share(entry) for n, entry in request["components"].items()}
+    for part in _SHARED_PARTS:
+        if part in request:
+            request[part] = share(request[part])
     digest = request_hash(request)
     field_changes: tuple[FieldChange, ...] = ()
     managed = drift = False

@@ -104,3 +104,30 @@ def test_a_compact_plan_is_stored_as_it_is() -> None:
     assert changed
     stored = {id(t) for t in memo.values()}
     assert all(id(t) in stored for t in changed)  # shared with the cycle's plan, not copied
+
+
+def test_equal_request_parts_of_one_plan_are_one_object() -> None:
+    pairs = 0
+    for case in CASES:
+        spec_set, live = case_inputs(case)
+        try:
+            plan = plan_deployments(spec_set, live, instance=INSTANCE, commit=COMMIT)
+        except PlanError:
+            continue
+        parts = [
+            part
+            for target in plan.targets
+            if target.request is not None
+            for part in (
+                *target.request["components"].values(),
+                target.request.get("iotJobConfiguration"),
+                target.request.get("tags"),
+            )
+            if part is not None
+        ]
+        for index, part in enumerate(parts):
+            for other in parts[index + 1 :]:
+                if part == other:
+                    pairs += 1
+                    assert part is other
+    assert pairs  # the cases do have groups that share parts
