@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
@@ -249,8 +250,9 @@ class _SharedParts:
 
 
 def _live_deployment(raw: Mapping[str, Any], shared: _SharedParts) -> LiveDeployment:
+    # Names and tag keys repeat in every deployment of a fleet: one string each (interned).
     components = {
-        name: shared.component(name, spec)
+        sys.intern(name): shared.component(sys.intern(name), spec)
         for name, spec in sorted((raw.get("components") or {}).items())
     }
     return LiveDeployment(
@@ -261,7 +263,7 @@ def _live_deployment(raw: Mapping[str, Any], shared: _SharedParts) -> LiveDeploy
         components=components,
         deployment_policies=shared.document(raw.get("deploymentPolicies")),
         iot_job_configuration=shared.document(raw.get("iotJobConfiguration")),
-        tags=dict(raw.get("tags") or {}),
+        tags={sys.intern(k): v for k, v in (raw.get("tags") or {}).items()},
         status=raw.get("deploymentStatus", ""),
         created_at=_epoch(raw.get("creationTimestamp")),
     )
