@@ -318,8 +318,10 @@ class Reconciler:
         self.status.replace_targets(statuses)
 
     # ------------------------------------------------------------------ rollouts
-    def follow_rollouts(self) -> None:
-        """Poll the status of revisions this controller created until they settle."""
+    def follow_rollouts(self) -> list[RolloutState]:
+        """Poll the status of revisions this controller created until they settle; the states
+        of those that settled now and are still their group's revision."""
+        settled_now: list[RolloutState] = []
         for deployment_id, (group, runtime) in list(self._rollouts.items()):
             try:
                 state = runtime.gateway.deployment_status(deployment_id)
@@ -336,7 +338,9 @@ class Reconciler:
                 if settled is RolloutState.FAILED:
                     current.last_error = f"deployment {deployment_id} FAILED on devices"
                 self.status.set_target(current)
+                settled_now.append(settled)
             log.info("rollout settled", group=group, deployment=deployment_id, state=state)
+        return settled_now
 
     @property
     def rollouts_in_progress(self) -> int:

@@ -150,13 +150,8 @@ class Controller:
                 log.exception("reconcile crashed", trigger=reason)
 
     def _follow_rollouts(self) -> None:
-        before = self.status.snapshot()["targets"]
-        self.reconciler.follow_rollouts()
-        after = self.status.snapshot()["targets"]
-        for group, state in after.items():
-            old = before.get(group, {}).get("rollout")
-            if state["rollout"] != old and state["rollout"] in ("Completed", "Failed", "Canceled"):
-                self.metrics.observe_rollout(outcome=state["rollout"])
+        for settled in self.reconciler.follow_rollouts():
+            self.metrics.observe_rollout(outcome=settled.value)
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> None:

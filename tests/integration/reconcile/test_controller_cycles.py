@@ -211,3 +211,21 @@ def test_a_removed_spec_is_pruned_only_when_prune_is_on(
     else:
         assert mutating_calls(seeded) == []
         assert status != "CANCELED"
+
+
+def test_rollouts_are_followed_until_they_settle(
+    seeded: AwsTestContext, fleet_repo: git.Repo, tmp_path: Path
+) -> None:
+    reconciler = _reconciler(fleet_repo, tmp_path)
+    assert reconciler.reconcile("startup", full=True).result == "success"
+    targets = reconciler.status.snapshot()["targets"]
+    assert {t["rollout"] for t in targets.values()} == {"InProgress"}
+    assert reconciler.rollouts_in_progress == 2
+
+    # The emulator completes deployments at once: the next poll settles both.
+    settled = reconciler.follow_rollouts()
+    assert sorted(s.value for s in settled) == ["Completed", "Completed"]
+    assert reconciler.rollouts_in_progress == 0
+    targets = reconciler.status.snapshot()["targets"]
+    assert {t["rollout"] for t in targets.values()} == {"Completed"}
+    assert reconciler.follow_rollouts() == []  # nothing left to follow
