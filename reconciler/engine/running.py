@@ -21,6 +21,7 @@ from reconciler.adapters.http.probes import Probes
 from reconciler.adapters.http.server import ControllerHttpServer
 from reconciler.adapters.http.webhook import WebhookHandler
 from reconciler.adapters.leases.election import LeaderElector
+from reconciler.adapters.memory import release_free_memory
 from reconciler.adapters.metrics import ControllerMetrics
 from reconciler.adapters.sources.base import SpecSource
 from reconciler.engine.reconciling import CycleOutcome, Reconciler
@@ -148,6 +149,7 @@ class Controller:
                 self.reconciler.reconcile(reason, full=full)
             except Exception:  # the loop must survive a bug in one cycle, and say so loudly
                 log.exception("reconcile crashed", trigger=reason)
+            release_free_memory()  # what the cycle freed, back to the system before the next
 
     def _follow_rollouts(self) -> None:
         for settled in self.reconciler.follow_rollouts():
