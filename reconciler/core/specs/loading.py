@@ -170,8 +170,9 @@ class _Loader:
         )
         deployment_files = {spec.source.file: spec for spec in resolved}
         context = {p: self.digests[p] for p in candidates if p not in deployment_files}
-        for artifact in spec_set.local_artifacts():
-            context[artifact.path] = self.tree.sha256(artifact.path)
+        # Recipes (of any name) and artifacts the components use are context as well.
+        for path in results.referenced - context.keys():
+            context[path] = self.digests.get(path) or self.tree.sha256(path)
         return SpecSnapshot(
             spec_set=spec_set,
             limits=self.limits,

@@ -182,9 +182,3 @@ class SpecSet:
 
     def deployment_for(self, thing_group: str) -> DeploymentSpec | None:
         return next((d for d in self.deployments if d.thing_group == thing_group), None)
-
-    def local_artifacts(self) -> tuple[LocalArtifact, ...]:
-        """Every repository file that components and overrides upload."""
-        found = [a for c in self.components for a in c.local_artifacts]
-        found += [r.local for o in self.overrides for r in o.artifact_rules if r.local is not None]
-        return tuple(found)

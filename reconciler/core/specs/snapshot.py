@@ -37,7 +37,7 @@ class SpecSnapshot:
     limits: SpecLimits
     context: Mapping[str, str]
     """SHA-256 of every file that is not a Deployment document: spec documents of the other
-    kinds, recipes, and the local artifacts components use."""
+    kinds, and every file components use (recipes, whatever their name, and artifacts)."""
     deployments: Mapping[str, tuple[str, DeploymentSpec]]
     """By file: the SHA-256 of the Deployment document and what it resolved to."""
     defaults: Node | None
