@@ -231,7 +231,8 @@ def render_results(data: Mapping[str, Any], analysis: str) -> str:
         "emulator (its request log), for a commit changing one group's InferenceInterval; each "
         "new revision was checked to hold the committed value. *Cycle*: how long the "
         "controller's cycle that applied the commit took, by its own `cycle` log line (fetch, "
-        "load every spec file, plan, apply, record; it ends just after the CreateDeployment); "
+        "load the specs (parsing the changed file), plan, apply, record; it ends just after the "
+        "CreateDeployment); "
         "latency minus cycle is about the time it took to notice the commit (debounce, wait "
         "for the next poll, webhook delivery). Each mode is its own `reconciler run` "
         "subprocess; the three share one emulator and one repository.",
