@@ -85,16 +85,8 @@ def load_spec_set(root: Path, limits: SpecLimits | None = None) -> SpecSet:
     Raises `InvalidSpecsError` (a `SpecError`) listing every problem, including a `root` that is
     not a directory.
     """
-    return load_spec_snapshot(root, limits=limits).spec_set
-
-
-def load_spec_snapshot(
-    root: Path, *, previous: SpecSnapshot | None = None, limits: SpecLimits | None = None
-) -> SpecSnapshot:
-    """`load_spec_set`, parsing only the Deployment documents that changed since `previous`
-    (an earlier load of the same directory)."""
     _check_root(root)
-    return load_specs(LocalSpecTree(root), limits, previous=previous)
+    return load_specs(LocalSpecTree(root), limits).spec_set
 
 
 class SpecDirectoryLoader:

@@ -50,7 +50,6 @@ class DeferredDeployment:
     resolved spec names them); `located()` parses the file again, for messages.
     """
 
-    file: str
     name: str
     location: SourceLocation
     name_node: Node | None
@@ -69,7 +68,6 @@ class DeferredDeployment:
         components = document.spec.child("components")
         entries = components.mapping() if components is not None else None
         return cls(
-            file=document.file,
             name=document.name,
             location=document.location,
             name_node=document.name_node,

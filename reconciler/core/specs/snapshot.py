@@ -45,10 +45,6 @@ class SpecSnapshot:
     declared: Mapping[str, str | None]
     other_kinds: Mapping[str, str]
 
-    @property
-    def reused(self) -> int:
-        return len(self.deployments)
-
 
 class Reloading(Protocol):
     """What `reload` needs of the loader: the tree, its file list, and a parse that keeps

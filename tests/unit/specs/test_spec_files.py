@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.adapters.spec_files import LocalSpecTree, load_spec_set, load_spec_snapshot
+from reconciler.adapters.spec_files import LocalSpecTree, SpecDirectoryLoader, load_spec_set
 from reconciler.core.specs import InvalidSpecsError
 from tests.unit.specs.support import SAMPLE, sample_files
 
@@ -89,17 +89,30 @@ def test_an_unreadable_file_is_a_problem(specs: Path) -> None:
 
 
 def test_a_directory_loaded_again_parses_only_the_deployment_that_changed(specs: Path) -> None:
-    first = load_spec_snapshot(specs)
+    loader = SpecDirectoryLoader()
+    first = loader.load(specs)
     staging = specs / "groups" / "camera-staging.yaml"
     staging.write_text(staging.read_text().replace("env: staging", "env: qa"))
-    second = load_spec_snapshot(specs, previous=first)
-    assert second.spec_set == load_spec_set(specs)
-    prod, qa = second.spec_set.deployments
-    assert prod is first.spec_set.deployments[0]  # reused as it was
-    assert qa is not first.spec_set.deployments[1] and qa.tags["env"] == "qa"
+    second = loader.load(specs)
+    assert second == load_spec_set(specs)
+    prod, qa = second.deployments
+    assert prod is first.deployments[0]  # reused as it was
+    assert qa is not first.deployments[1] and qa.tags["env"] == "qa"
     # A changed artifact of the custom component is context: everything is loaded again.
     artifact = next(p for p in (specs / "components").rglob("*") if p.suffix == ".py")
     artifact.write_text(artifact.read_text() + "\n# changed\n")
-    third = load_spec_snapshot(specs, previous=second)
-    assert third.spec_set == load_spec_set(specs)
-    assert third.spec_set.deployments[0] is not prod
+    third = loader.load(specs)
+    assert third == load_spec_set(specs)
+    assert third.deployments[0] is not prod
+
+
+def test_a_failed_load_is_reported_and_the_next_good_one_loads(specs: Path) -> None:
+    loader = SpecDirectoryLoader()
+    loader.load(specs)
+    staging = specs / "groups" / "camera-staging.yaml"
+    good = staging.read_text()
+    staging.write_text(good + "\n  bogus: [unclosed\n")
+    with pytest.raises(InvalidSpecsError):
+        loader.load(specs)
+    staging.write_text(good.replace("env: staging", "env: qa"))
+    assert loader.load(specs) == load_spec_set(specs)
