@@ -7,7 +7,6 @@ plan = plan_deployments(spec_set, live, instance=..., commit=...)
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Hashable, Mapping, MutableMapping
 from dataclasses import replace
 from typing import Any
@@ -27,6 +26,7 @@ from reconciler.core.planning.targets import (
 from reconciler.core.provenance import is_managed
 from reconciler.core.recipes import default_configuration, dependencies
 from reconciler.core.specs.resolved import SpecSet
+from reconciler.core.specs.sharing import SharedValues
 from reconciler.errors import PlanError
 
 __all__ = ["LiveNeeds", "PlanMemo", "live_needs", "plan_deployments"]
@@ -106,10 +106,7 @@ def plan_deployments(
     defaults: dict[tuple[str, str], Mapping[str, Any] | None] = {}
     # A fleet's groups repeat most of their requests (a base's components, policies, tags):
     # within this plan, equal parts are one object (a 10,000-group apply holds them all).
-    parts: dict[str, dict[str, Any]] = {}
-
-    def share(part: dict[str, Any]) -> dict[str, Any]:
-        return parts.setdefault(json.dumps(part, sort_keys=True, separators=(",", ":")), part)
+    share = SharedValues().document
 
     def defaults_of(name: str, version: str) -> Mapping[str, Any] | None:
         key = (name, version)
