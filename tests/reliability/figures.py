@@ -38,6 +38,8 @@ FIGURES = (
     Figure("dry_run_mutations", "Mutating calls made by dry runs (plan)", "0"),
     Figure("dry_runs", "Dry runs observed", ""),
     Figure("unsigned_webhooks_accepted", "Unsigned or wrongly signed webhooks accepted", "0"),
+    Figure("slow_clients", "Slow connections held open against the controller", "", "max"),
+    Figure("late_answers", "... probe or webhook answers slower than 1 s meanwhile", "0"),
     Figure("writers_file_lock", "Writers among two controllers, lock=file", "1", "max"),
     Figure("writers_s3_lock", "Writers among two controllers, lock=s3", "1", "max"),
 )
