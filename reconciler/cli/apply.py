@@ -19,6 +19,7 @@ from reconciler.cli.common import (
     runtime_for,
     specs_option,
 )
+from reconciler.core.printable import printable
 from reconciler.core.rendering import render_text
 from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
 from reconciler.errors import ReconcilerError
@@ -123,14 +124,14 @@ def _print_report(report: ApplyReport) -> None:
         line = f"component {version.name} {version.version}: {version.outcome.value}"
         if version.reason:
             line += f" — {version.reason}"
-        click.secho(line, fg=_OUTCOME_COLOURS[version.outcome])
+        click.secho(printable(line), fg=_OUTCOME_COLOURS[version.outcome])
     for target in report.targets:
         line = f"{target.thing_group}: {target.outcome.value}"
         if target.deployment_id and target.outcome is Outcome.APPLIED:
             line += f" (deployment {target.deployment_id})"
         if target.reason:
             line += f" — {target.reason}"
-        click.secho(line, fg=_OUTCOME_COLOURS[target.outcome])
+        click.secho(printable(line), fg=_OUTCOME_COLOURS[target.outcome])
     counts = ", ".join(f"{report.count(o)} {o.value}" for o in Outcome if report.count(o))
     click.echo(
         f"\nApply finished: {counts}; {report.artifacts_uploaded} artifact(s) uploaded, "

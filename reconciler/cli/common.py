@@ -11,6 +11,7 @@ import click
 
 from reconciler.adapters.commit_info import describe_commit
 from reconciler.adapters.spec_files import load_spec_set
+from reconciler.core.printable import printable, printable_lines
 from reconciler.core.specs import InvalidSpecsError, SpecProblem, SpecSet
 from reconciler.engine.runtime import Runtime, build_runtime
 from reconciler.errors import ReconcilerError, SpecError
@@ -51,7 +52,7 @@ def commit_option(function: F) -> F:
 
 
 def progress(line: str) -> None:
-    click.echo(line, err=True)
+    click.echo(printable(line), err=True)
 
 
 def load_specs_or_exit(path: Path) -> SpecSet:
@@ -83,6 +84,9 @@ def commit_of(path: Path, given: str | None) -> str | None:
 
 
 def fail(error: ReconcilerError) -> None:
-    """Print a reconciler error (never a traceback) and exit 1."""
-    click.echo(click.style("Error: ", fg="red", bold=True) + str(error), err=True)
+    """Print a reconciler error (never a traceback) and exit 1.
+
+    Messages name files, groups and keys from the specs: their control characters are shown.
+    """
+    click.echo(click.style("Error: ", fg="red", bold=True) + printable_lines(str(error)), err=True)
     sys.exit(EXIT_ERROR)

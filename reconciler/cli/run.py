@@ -11,6 +11,7 @@ from reconciler.adapters.http.webhook import read_secret_file
 from reconciler.adapters.sources.credentials import GitCredentials
 from reconciler.adapters.sources.factory import open_source
 from reconciler.cli.common import EXIT_ERROR, EXIT_OK, fail
+from reconciler.core.printable import printable
 from reconciler.engine.leadership import build_elector
 from reconciler.engine.reconciling import Reconciler
 from reconciler.engine.running import Controller
@@ -67,7 +68,7 @@ def run(once: bool, **given: Any) -> None:
                 "once", full=True
             )
             source.close()
-            click.echo(f"{outcome.result}: {outcome.message}")
+            click.echo(printable(f"{outcome.result}: {outcome.message}"))
             raise SystemExit(EXIT_OK if outcome.result == "success" else EXIT_ERROR)
         secret = (
             read_secret_file(settings.webhook_secret_file) if settings.webhook_secret_file else None

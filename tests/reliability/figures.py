@@ -38,6 +38,11 @@ FIGURES = (
     Figure("dry_run_mutations", "Mutating calls made by dry runs (plan)", "0"),
     Figure("dry_runs", "Dry runs observed", ""),
     Figure("unsigned_webhooks_accepted", "Unsigned or wrongly signed webhooks accepted", "0"),
+    Figure(
+        "injections_tried", "Plans, comments and validations of hostile keys and file names", ""
+    ),
+    Figure("injections_through", "... where a string escaped its line, block or cell", "0"),
+    Figure("foreign_comments_edited", "PR comments of other authors edited by `comment`", "0"),
     Figure("slow_clients", "Slow connections held open against the controller", "", "max"),
     Figure("late_answers", "... probe or webhook answers slower than 1 s meanwhile", "0"),
     Figure("writers_file_lock", "Writers among two controllers, lock=file", "1", "max"),
