@@ -10,14 +10,17 @@ same number of lines and not one control character but its own colours.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from reconciler.core.printable import printable
 from reconciler.core.rendering import render_markdown, render_text
+from reconciler.core.rendering.markdown import MIN_LIMIT
 from reconciler.core.rendering.markdown_text import code_span, html_text, inline_text
 from tests.unit.rendering.hostile import WORST, hostile_plan, hostile_strings, pointer
 
@@ -54,6 +57,28 @@ def _shape(tokens: list[Token]) -> list[Any]:
     return shape
 
 
+def _assert_only_own_markup(flat: list[Token], sections: int) -> None:
+    """No image, link or inline HTML; raw HTML only where the renderer puts it (the marker,
+    each section's opening and closing); `sections` diff blocks of diff lines only; no mention
+    outside code."""
+    kinds = {t.type for t in flat}
+    assert not kinds & {"image", "link_open", "html_inline"}, kinds
+    blocks = [t.content for t in flat if t.type == "html_block"]
+    assert blocks[0].startswith("<!-- greengrass-reconciler:plan")
+    assert len(blocks) == 1 + 2 * sections
+    for opening, closing in zip(blocks[1::2], blocks[2::2], strict=True):
+        assert SECTION_OPEN.fullmatch(opening), opening
+        assert closing == "</details>\n"
+        assert not MENTION.search(opening)
+    fences = [t for t in flat if t.type == "fence"]
+    assert [f.info for f in fences] == ["diff"] * sections
+    for fence in fences:
+        assert all(line[:2] in ("+ ", "- ", "! ") for line in fence.content.splitlines())
+    for token in flat:
+        if token.type == "text":
+            assert not MENTION.search(token.content), token.content
+
+
 def _assert_structure_intact(h: str) -> None:
     plan = hostile_plan(h)
     text = render_markdown(plan)
@@ -62,33 +87,16 @@ def _assert_structure_intact(h: str) -> None:
     assert _shape(tokens) == _shape(benign)
 
     flat = _flatten(tokens)
-    kinds = {t.type for t in flat}
-    assert not kinds & {"image", "link_open", "html_inline"}, kinds
-    assert [t.content for t in flat if t.type == "heading_open"] == [""]
-    # Raw HTML only where the renderer puts it: the marker, each section's opening and closing.
-    blocks = [t.content for t in flat if t.type == "html_block"]
     changed = plan.changed_targets
-    assert blocks[0].startswith("<!-- greengrass-reconciler:plan")
-    assert len(blocks) == 1 + 2 * len(changed)
-    for opening, closing in zip(blocks[1::2], blocks[2::2], strict=True):
-        assert SECTION_OPEN.fullmatch(opening), opening
-        assert closing == "</details>\n"
-        assert not MENTION.search(opening)
-    # One diff block per changed group, every line of it a diff line.
+    _assert_only_own_markup(flat, len(changed))
+    assert [t.content for t in flat if t.type == "heading_open"] == [""]
     fences = [t for t in flat if t.type == "fence"]
-    assert [f.info for f in fences] == ["diff"] * len(changed)
-    for fence in fences:
-        assert all(line[:2] in ("+ ", "- ", "! ") for line in fence.content.splitlines())
     # The summary table: one row per changed group, three cells each, the group shown exactly.
     rows = [t for t in flat if t.type == "tr_open"]
     assert len(rows) == 1 + len(changed)
     cells = [flat[i + 1].children or [] for i, t in enumerate(flat) if t.type == "td_open"]
     assert len(cells) == 3 * len(changed)
     assert [cell[0].content for cell in cells[::3]] == [printable(t.thing_group) for t in changed]
-    # No mention outside code, no control character anywhere.
-    for token in flat:
-        if token.type == "text":
-            assert not MENTION.search(token.content), token.content
     assert not CONTROL.search(text)
     # The hostile strings are shown, not lost: the diff lists the key exactly.
     key_line = re.compile(r"-   " + re.escape(printable(pointer(f"Key{h}"))) + r': "old"')
@@ -103,6 +111,23 @@ def test_hostile_strings_cannot_change_the_comment_structure(h: str) -> None:
 
 def test_every_hostile_fragment_at_once() -> None:
     _assert_structure_intact(WORST)
+
+
+@settings(max_examples=40, deadline=None)
+@given(hostile_strings(), st.integers(MIN_LIMIT, 12_000))
+def test_a_comment_cut_to_its_limit_keeps_only_its_own_markup(h: str, limit: int) -> None:
+    # Forty groups do not fit: sections are cut, groups left out are named in a note.
+    base = hostile_plan(h)
+    targets = tuple(
+        replace(target, thing_group=f"{target.thing_group}{index}")
+        for index in range(20)
+        for target in base.targets
+    )
+    text = render_markdown(replace(base, targets=targets), limit=limit)
+    assert len(text) <= limit
+    flat = _flatten(PARSER.parse(text))
+    _assert_only_own_markup(flat, sum(t.type == "fence" for t in flat))
+    assert not CONTROL.search(text)
 
 
 @settings(max_examples=150, deadline=None)
