@@ -47,9 +47,10 @@ def code_span(text: str, *, in_table: bool = False) -> str:
         shown = shown.replace("|", "\\|")
     longest = max((len(run) for run in _BACKTICK_RUNS.findall(shown)), default=0)
     fence = "`" * (longest + 1)
-    # CommonMark strips one space on each side when both are there: pad whenever the content
-    # touches a backtick or a space, so that what is shown is the content itself.
-    edge = not shown or shown[0] in "` " or shown[-1] in "` "
+    # CommonMark strips one space on each side when both are there (unless the content is all
+    # spaces): pad whenever the content touches a backtick or a space, so that what is shown is
+    # the content itself.
+    edge = not shown or (shown.strip(" ") != "" and (shown[0] in "` " or shown[-1] in "` "))
     pad = " " if edge else ""
     return f"{fence}{pad}{shown}{pad}{fence}"
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -150,6 +150,8 @@ def _inline(markdown: str) -> list[Token]:
 
 @settings(max_examples=200, deadline=None)
 @given(hostile_strings())
+@example("   ")  # a code span of spaces only is not stripped
+@example("` a `")
 def test_each_escape_renders_exactly_the_printable_text(h: str) -> None:
     # Inline code: one code span holding the text itself.
     (code,) = _inline("a " + code_span(h) + " b")[1:2]
