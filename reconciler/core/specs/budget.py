@@ -39,7 +39,7 @@ class ExpansionBudget:
         if self.alias_characters > self.limits.max_alias_characters:
             raise ExpansionLimitError(
                 "YAML aliases in the spec tree add more than "
-                f"{_mib(self.limits.max_alias_characters)} of text in all (counting every "
+                f"{self.limits.max_alias_characters:,} characters in all (counting every "
                 "expansion, over every file)"
             )
 
@@ -48,7 +48,7 @@ class ExpansionBudget:
         if self.resolved_characters + characters > self.limits.max_resolved_characters:
             raise ExpansionLimitError(
                 "the resolved Deployments would hold more than "
-                f"{_mib(self.limits.max_resolved_characters)} of distinct configuration and "
+                f"{self.limits.max_resolved_characters:,} characters of distinct configuration and "
                 "tags in all (each Deployment a copy of what it extends with a change): move "
                 "large data into artifacts"
             )
@@ -57,10 +57,6 @@ class ExpansionBudget:
     @property
     def aliases_used(self) -> bool:
         return bool(self.alias_values or self.alias_characters)
-
-
-def _mib(count: int) -> str:
-    return f"{count / (1024 * 1024):g} MiB"
 
 
 def oversized(value: JsonValue, limits: SpecLimits) -> str | None:
