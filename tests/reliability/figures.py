@@ -30,6 +30,13 @@ FIGURES = (
     Figure("kill_points", "Crash points survived (kill -9, then apply again)", ""),
     Figure("inputs_tried", "Malformed or hostile spec trees tried with plan", ""),
     Figure("inputs_damages", "... holding this many damaged files (specs, recipes, artifacts)", ""),
+    Figure(
+        "hostile_peak_mb",
+        "Peak memory of validate, plan or a controller load of a "
+        "hostile spec tree of at most 1 MiB (MB)",
+        "< 300",
+        "max",
+    ),
     Figure("inputs_clean_errors", "... answered by a clear error (exit 1, files named)", ""),
     Figure("git_scenarios", "Git source scenarios (unreachable, force-push, invalid, empty)", ""),
     Figure("duplicates_found", "Duplicates found (revisions, component versions)", "0"),

@@ -18,6 +18,7 @@ from reconciler.core.specs.fields import (
     JsonPointer,
     SecretPointer,
     SemVer,
+    SingleLine,
     SpecModel,
     TagKey,
     TagValue,
@@ -136,8 +137,8 @@ class SystemResourceLimits(ApiShape):
 class ComponentRunWith(ApiShape):
     """CreateDeployment's `components.*.runWith`."""
 
-    posix_user: Annotated[str, Field(min_length=1)] | None = None
-    windows_user: Annotated[str, Field(min_length=1)] | None = None
+    posix_user: Annotated[SingleLine, Field(min_length=1)] | None = None
+    windows_user: Annotated[SingleLine, Field(min_length=1)] | None = None
     system_resource_limits: SystemResourceLimits | None = None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 
+from reconciler.core.specs.budget import ExpansionBudget
 from reconciler.core.specs.components import ComponentDocuments
 from reconciler.core.specs.deployments import DeferredDeployment, DeploymentResolver, TargetOwner
 from reconciler.core.specs.documents import KINDS, SettingsSpec
@@ -71,6 +72,7 @@ class _Loader:
         self.parsed: dict[str, Node | InvalidSpecsError | None] = {}
         self.contents: dict[str, bytes] = {}  # what each file held when it was parsed
         self.digests: dict[str, str] = {}  # the SHA-256 of each file parsed
+        self.budget = ExpansionBudget(limits)
 
     def read(self, path: str) -> Node | None:
         """The parsed content of `path` (None when empty); raises `InvalidSpecsError`. Cached."""
@@ -100,7 +102,7 @@ class _Loader:
             raise _file_problem(path, f"cannot be read: {error.strerror or error}") from None
         self.contents[path] = data
         self.digests[path] = hashlib.sha256(data).hexdigest()
-        return parse_file(path, data, self.limits)
+        return parse_file(path, data, self.limits, budget=self.budget)
 
     def candidates(self) -> list[str]:
         """The files that may be spec documents, in the order they are read."""
@@ -154,6 +156,7 @@ class _Loader:
                 for d in (deployments if kind == "Deployment" else by_kind[kind])
             },
             located=self.located,
+            budget=self.budget,
         )
         resolved = resolver.resolve()
         self.log.extend(resolver.problems)
@@ -182,6 +185,7 @@ class _Loader:
             bases=tuple(by_kind["DeploymentBase"]),
             declared=resolver.declared,
             other_kinds=resolver.other_kinds,
+            resolved_characters=self.budget.resolved_characters,
         )
 
     def document(
@@ -279,9 +283,7 @@ class _Loader:
         )
         return settings, defaults
 
-    def _check_not_empty(
-        self, settings: RepositorySettings | None, any_deployment: bool
-    ) -> None:
+    def _check_not_empty(self, settings: RepositorySettings | None, any_deployment: bool) -> None:
         if any_deployment or settings is None or settings.allow_empty:
             return
         self.log.add(

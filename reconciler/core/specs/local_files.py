@@ -10,6 +10,7 @@ import posixpath
 import re
 from typing import NoReturn
 
+from reconciler.core.specs.fields import check_artifact_file_name
 from reconciler.core.specs.located import Node
 from reconciler.core.specs.problems import SpecProblem, quoted
 from reconciler.core.specs.resolved import LocalArtifact
@@ -77,6 +78,10 @@ class LocalFiles:
     ) -> LocalArtifact:
         """A checked, hashed local artifact; `label` is what names it (URI or match glob)."""
         path = self.resolve(node, base_dir, reference, max_bytes=max_bytes)
+        try:
+            check_artifact_file_name(posixpath.basename(path))
+        except ValueError as error:
+            self._fail(node, str(error))
         try:
             return LocalArtifact(label, path, self.tree.size(path), self.tree.sha256(path))
         except OSError as error:

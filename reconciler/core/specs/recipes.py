@@ -39,6 +39,7 @@ _COMPONENT_TYPES = (
     "aws.greengrass.nucleus",
 )  # fmt: skip
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_VERSION_RANGE = re.compile(r"[ -~]+")  # printable ASCII on one line
 _PASSED_THROUGH_SCHEMES = ("docker", "greengrass")
 RECIPE_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -167,7 +168,8 @@ class RecipeCheck:
                 text = str(requirement.value)
                 try:
                     semantic_version.NpmSpec(text)
-                    if not text.strip():
+                    # The library ignores a trailing line break, which the nucleus may not.
+                    if not text.strip() or not _VERSION_RANGE.fullmatch(text):
                         raise ValueError(text)
                 except ValueError:
                     self._problem(
