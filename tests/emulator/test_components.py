@@ -206,6 +206,33 @@ def test_public_versions_and_dependency_ranges(aws: AwsTestContext) -> None:
     assert configuration["PublishResultsOnTopic"] == "ml/tflite/image-classification"
 
 
+@pytest.mark.parametrize(
+    ("name", "version", "topic"),
+    [
+        ("aws.greengrass.DLRImageClassification", "2.1.10", "ml/dlr/image-classification"),
+        ("aws.greengrass.DLRObjectDetection", "2.1.10", "ml/dlr/object-detection"),
+        (
+            "aws.greengrass.TensorFlowLiteImageClassification",
+            "2.1.8",
+            "ml/tflite/image-classification",
+        ),
+    ],
+)
+def test_public_ipc_policy_ids_are_those_of_the_component_documentation(
+    aws: AwsTestContext, name: str, version: str, topic: str
+) -> None:
+    """The `accessControl` default of each page of the developer guide (e.g. "DLR image
+    classification": `aws.greengrass.DLRImageClassification:mqttproxy:1`): a deployment that
+    overrides the policy by its id replaces the default one instead of adding a second."""
+    gg = aws.client("greengrassv2")
+    answer = gg.get_component(arn=public_version_arn(name, version, aws.region))
+    configuration = json.loads(answer["recipe"])["ComponentConfiguration"]["DefaultConfiguration"]
+    policies = configuration["accessControl"]["aws.greengrass.ipc.mqttproxy"]
+    assert list(policies) == [f"{name}:mqttproxy:1"]
+    assert policies[f"{name}:mqttproxy:1"]["resources"] == [topic]
+    assert configuration["PublishResultsOnTopic"] == topic
+
+
 def test_list_paginators_walk_every_page(aws: AwsTestContext) -> None:
     gg = aws.client("greengrassv2")
     for index in range(7):

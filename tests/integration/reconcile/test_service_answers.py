@@ -90,3 +90,28 @@ def test_a_deployment_without_name_and_policies_drifts_by_its_name_only(
     assert staging["action"] == "update"
     changed = {change["field"] for change in staging["fieldChanges"]}
     assert changed == {"deploymentName"}  # absent policies are the service's defaults: no drift
+
+
+def test_the_sample_replaces_the_public_ipc_policy_instead_of_adding_one(
+    seeded: AwsTestContext, specs: Path
+) -> None:
+    """The public recipe's policy id is the documented one, which the sample base overrides:
+    devices get one publish policy (the team's topic), not the default's next to it."""
+    code, output = _run("plan", "--specs", str(specs), "--format", "json", "--commit", "c1")
+    assert code == 2, output
+    plan = json.loads(output[output.index("{") :])
+    policy = "aws.greengrass.DLRImageClassification:mqttproxy:1"
+    for target in plan["targets"]:
+        component = next(
+            c for c in target["components"] if c["name"] == "aws.greengrass.DLRImageClassification"
+        )
+        effective = component["effectiveConfiguration"]["accessControl"]
+        assert list(effective["aws.greengrass.ipc.mqttproxy"]) == [policy]
+        assert effective["aws.greengrass.ipc.mqttproxy"][policy]["resources"] == [
+            "acme/vision/classification"
+        ]
+        change = component["configurationChange"]
+        assert (
+            f"/accessControl/aws.greengrass.ipc.mqttproxy/{policy}/resources" in change["changed"]
+        )
+        assert not any(path.startswith("/accessControl") for path in change["added"])
