@@ -40,7 +40,7 @@ import click
     default=0.0,
     show_default=True,
     type=click.FloatRange(min=0),
-    help="Component versions go REQUESTED -> DEPLOYABLE/FAILED after this long.",
+    help="Component versions go REQUESTED -> DEPLOYABLE after this long.",
 )
 @click.option(
     "--throttle-rate",
