@@ -15,7 +15,7 @@ class EmulatorOptions:
     """Settings fixed when an emulator starts (faults and timing can change later via admin API).
 
     deployment_completion_seconds  ACTIVE -> COMPLETED after this long (tests use 0)
-    component_ready_seconds        REQUESTED -> DEPLOYABLE/FAILED after this long
+    component_ready_seconds        REQUESTED -> DEPLOYABLE after this long
     strict_responses               check every Greengrass response against its output shape;
                                    a mismatch becomes a 500 naming the problem
     threads                        request worker threads of the HTTP server

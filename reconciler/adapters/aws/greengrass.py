@@ -27,9 +27,11 @@ from reconciler.core.live import (
     LiveComponent,
     LiveDeployment,
 )
-from reconciler.errors import AwsNotFoundError
+from reconciler.errors import AwsNotFoundError, AwsValidationError
 
 PAGE_SIZE = 100  # the service's maximum for ListDeployments / ListComponents
+# CreateComponentVersion's words for an S3 artifact it cannot read (aws/aws-cli#6261).
+UNREADABLE_ARTIFACT = "Specified artifact resource cannot be accessed"
 
 
 def _epoch(value: Any) -> float:
@@ -183,13 +185,25 @@ class GreengrassGateway:
     def create_component_version(
         self, recipe: bytes, *, tags: Mapping[str, str], client_token: str
     ) -> dict[str, Any]:
-        return self._caller.call(
-            self._client,
-            "create_component_version",
-            inlineRecipe=recipe,
-            tags=dict(tags),
-            clientToken=client_token,
-        )
+        try:
+            return self._caller.call(
+                self._client,
+                "create_component_version",
+                inlineRecipe=recipe,
+                tags=dict(tags),
+                clientToken=client_token,
+            )
+        except AwsValidationError as error:
+            if UNREADABLE_ARTIFACT not in str(error):
+                raise
+            # The service's message names the URIs but not what to check: say it (a bucket in
+            # another region is the classic cause, aws/aws-cli#6261). Nothing was created.
+            raise AwsValidationError(
+                f"{error} — Greengrass reads every s3:// artifact when it creates the version: "
+                f"the object must exist, in a bucket of {self.region}, readable by this account",
+                code=error.code,
+                operation=error.operation,
+            ) from error
 
     def create_deployment(self, request: Mapping[str, Any]) -> dict[str, Any]:
         created = self._caller.call(self._client, "create_deployment", **request)
