@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from reconciler.core.configuration.documents import JsonValue
-from reconciler.core.configuration.pointers import Path
+from reconciler.core.configuration.pointers import Path, format_pointer
 
 # Jackson's JsonPointer._parseIndex (jackson-core 2.16, which the nucleus uses): ASCII digits only.
 _INDEX_SEGMENT = re.compile(r"0|[1-9][0-9]{0,9}")
@@ -38,6 +38,19 @@ def reads_as_index(segment: str) -> bool:
 def first_index_segment(path: Path) -> int | None:
     """The position of the first segment of `path` that reads as an index, if any."""
     return next((depth for depth, key in enumerate(path) if reads_as_index(key)), None)
+
+
+def index_segment_problem(path: Path) -> str | None:
+    """Why a device would not reset `path` (it has a segment that reads as an index), or None."""
+    position = first_index_segment(path)
+    if position is None:
+        return None
+    return (
+        f"{format_pointer(path)!r} has the segment {path[position]!r}, which reads as a number: "
+        "the nucleus takes it for an array index and skips the whole pointer "
+        "(KernelConfigResolver), so no device would reset it; reset "
+        f"{format_pointer(path[:position])!r} instead (which also resets the rest below it)"
+    )
 
 
 def folded(key: str) -> str:

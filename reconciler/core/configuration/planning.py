@@ -51,7 +51,7 @@ from reconciler.core.configuration.errors import (
     PointerIntoListError,
 )
 from reconciler.core.configuration.keys import (
-    first_index_segment,
+    index_segment_problem,
     key_problems,
     resettable,
     resettable_depth,
@@ -193,14 +193,9 @@ def _check_explicit_resets(
     explicit: list[Path], overlay: JsonObject, documents: tuple[JsonObject, ...]
 ) -> None:
     for path in explicit:
-        index = first_index_segment(path)
-        if index is not None:
-            raise IndexSegmentResetError(
-                f"the explicit reset {format_pointer(path)!r} has the segment {path[index]!r}, "
-                "which reads as a number: the nucleus takes it for an array index and skips the "
-                f"whole pointer, so a device would not reset it; reset "
-                f"{format_pointer(path[:index])!r} instead (it also resets what else is below)"
-            )
+        problem = index_segment_problem(path)
+        if problem is not None:
+            raise IndexSegmentResetError(f"the explicit reset {problem}")
         cut = resettable_depth(path, documents)
         if cut < len(path):
             raise PointerIntoListError(

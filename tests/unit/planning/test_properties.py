@@ -31,7 +31,7 @@ from reconciler.core.live import (
 from reconciler.core.plan import Plan, TargetAction
 from reconciler.core.planning import PlanMemo, plan_deployments
 from reconciler.core.specs import InMemorySpecTree, SpecSet, parse_spec_tree
-from tests.unit.configuration.strategies import LIVE_UPDATES, OVERLAYS
+from tests.unit.configuration.strategies import LIVE_UPDATES, OVERLAYS, objects
 from tests.unit.planning.applying import after_apply
 
 EXAMPLES = int(os.environ.get("PLANNER_EXAMPLES", "50"))
