@@ -67,11 +67,7 @@ def test_a_case_duplicate_made_by_extends_points_at_the_deployment_that_adds_it(
 def test_a_reset_pointer_with_a_number_like_segment_is_reported_with_what_to_reset() -> None:
     files = only_settings(
         group=deployment(
-            "  com.example.A:\n"
-            "    version: 1.0.0\n"
-            "    reset:\n"
-            "      - /ok\n"
-            "      - /portMap/8443\n"
+            "  com.example.A:\n    version: 1.0.0\n    reset:\n      - /ok\n      - /portMap/8443\n"
         )
     )
     [message] = rendered(files)
