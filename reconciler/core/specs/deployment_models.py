@@ -180,7 +180,11 @@ def _room_for_own_tags(tags: dict[str, str]) -> dict[str, str]:
     return tags
 
 
-Tags = Annotated[dict[TagKey, TagValue], AfterValidator(_room_for_own_tags)]
+Tags = Annotated[
+    dict[TagKey, TagValue],
+    AfterValidator(_room_for_own_tags),
+    Field(json_schema_extra={"maxProperties": MAX_USER_TAGS}),
+]
 
 
 class SyncPolicy(SpecModel):
