@@ -18,6 +18,12 @@ SPEC = PREFIX + "spec"
 DEFAULT_INSTANCE = "greengrass-reconciler"
 _MAX_TAG_VALUE = 256
 
+OWN_TAG_KEYS = (MANAGED_BY, CONTENT_HASH, COMMIT, SPEC)
+"""Every tag `provenance_tags` may put on a deployment."""
+MAX_RESOURCE_TAGS = 200  # botocore greengrassv2 model: TagMap, max 200
+MAX_USER_TAGS = MAX_RESOURCE_TAGS - len(OWN_TAG_KEYS)
+"""How many tags a Deployment document may set: CreateDeployment counts ours too."""
+
 
 def provenance_tags(
     *, instance: str, content_hash: str, commit: str | None, spec: str | None

@@ -2,7 +2,8 @@
 
 A secret path is a JSON pointer. Everything at and below it is replaced by a placeholder; when
 the path passes through a non-object value (a string holding JSON, a list) that whole value is
-replaced, since the secret may be inside it. Redaction errs on the side of hiding too much.
+replaced, since the secret may be inside it. Keys match case-insensitively, as on the device
+(`/Password` hides `password`). Redaction errs on the side of hiding too much.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from reconciler.core.configuration.documents import JsonObject, JsonValue, json_object
+from reconciler.core.configuration.keys import folded
 from reconciler.core.configuration.model import ConfigurationUpdate
 from reconciler.core.configuration.pointers import parse_pointer
 
@@ -29,16 +31,20 @@ def redact(
         if not path:
             redacted = {key: placeholder for key in redacted}
             continue
-        node = redacted
-        for depth, key in enumerate(path):
-            if key not in node:
-                break
-            child = node[key]
-            if depth == len(path) - 1 or not isinstance(child, dict):
-                node[key] = placeholder
-                break
-            node = child
+        _redact_path(redacted, path, placeholder)
     return redacted
+
+
+def _redact_path(node: JsonObject, path: tuple[str, ...], placeholder: str) -> None:
+    """Hide the values at `path` in `node`: every spelling of each key (a document that is not
+    a device's may hold several), and a whole non-object value the path passes through."""
+    key, rest = path[0], path[1:]
+    for spelling in [existing for existing in node if folded(existing) == folded(key)]:
+        child = node[spelling]
+        if not rest or not isinstance(child, dict):
+            node[spelling] = placeholder
+        else:
+            _redact_path(child, rest, placeholder)
 
 
 def redact_update(

@@ -20,6 +20,11 @@ from reconciler.core.specs.deployment_models import (
     DeploymentIoTJobConfiguration,
     DeploymentPolicies,
 )
+from reconciler.core.specs.device_keys import (
+    configuration_key_findings,
+    located_problems,
+    reset_findings,
+)
 from reconciler.core.specs.documents import DeploymentBaseSpec, DeploymentDocumentSpec
 from reconciler.core.specs.envelope import ParsedDocument
 from reconciler.core.specs.located import FieldPath, JsonValue, Node, SourceLocation
@@ -308,6 +313,15 @@ class DeploymentResolver:
                             "Component or ComponentOverride document)",
                         )
                     )
+                continue
+            findings = [
+                *configuration_key_findings(entry.configuration or {}, ("configuration",)),
+                *reset_findings(entry.reset or [], ("reset",)),
+            ]
+            if findings:
+                if report:
+                    assert isinstance(where, Node)
+                    self.problems.extend(located_problems(where, iter(findings)))
                 continue
             location = where.location if isinstance(where, Node) else where
             components[component_name] = self._component(component_name, version, entry, location)

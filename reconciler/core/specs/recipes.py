@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import semantic_version
 
+from reconciler.core.specs.device_keys import configuration_key_findings, located_problems
 from reconciler.core.specs.fields import check_component_name, check_s3_uri, check_semver
 from reconciler.core.specs.local_files import LocalFileError, LocalFiles
 from reconciler.core.specs.located import Node
@@ -121,6 +122,10 @@ class RecipeCheck:
                 self._problem(
                     defaults, "expected a mapping (the component's default configuration)"
                 )
+            elif defaults is not None:
+                plain = defaults.plain()
+                assert isinstance(plain, dict)
+                self.problems.extend(located_problems(defaults, configuration_key_findings(plain)))
         if (dependencies := entries.get("ComponentDependencies")) is not None:
             self._dependencies(dependencies)
         if (lifecycle := entries.get("Lifecycle")) is not None and lifecycle.mapping() is None:
@@ -261,8 +266,17 @@ class RecipeCheck:
         found: dict[str, Node] = {}
         for key, value in entries.items():
             known = canonical.get(key.lower())
-            if known is not None:
+            if known is not None and known in found:
+                self.problems.append(
+                    SpecProblem.on(
+                        value,
+                        f"recipe field {quoted(key)} is given twice: Greengrass reads recipe keys "
+                        "case-insensitively, so it is the same field as the one above; keep one",
+                    )
+                )
+            elif known is not None:
                 found[known] = value
+            if known is not None:
                 continue
             close = difflib.get_close_matches(key.lower(), list(canonical), n=1, cutoff=0.6)
             hint = (
