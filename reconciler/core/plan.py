@@ -113,6 +113,9 @@ class TargetPlan:
     content_hash: str | None = None
     client_token: str | None = None
     warnings: tuple[str, ...] = ()
+    # What the specs ask of the group, independent of the live state (`desired_state_digest`):
+    # a controller compares it between commits to tell a change in Git from one outside it.
+    desired_digest: bytes | None = None
 
     @property
     def has_changes(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -163,6 +165,32 @@ def _field_changes(live: Mapping[str, Any], desired: Mapping[str, Any]) -> tuple
     )
 
 
+def desired_state_digest(spec: DeploymentSpec, versions: Mapping[str, str]) -> bytes:
+    """A 128-bit digest of what the specs ask of one thing group, whatever the live state:
+    two commits with equal digests ask the same of it. `versions` are the resolved component
+    versions. Where it is written (files, lines, key order) and `syncPolicy` (how the
+    controller acts, not what the group gets) are left out."""
+    document = {
+        "deploymentName": spec.deployment_name,
+        "components": {
+            name: {
+                "version": versions.get(name),
+                "configuration": component.configuration,
+                "configurationPolicy": component.configuration_policy,
+                "reset": list(component.reset),
+                "runWith": component.run_with_api(),
+                "secretPaths": list(component.secret_paths),
+            }
+            for name, component in spec.components.items()
+        },
+        "deploymentPolicies": spec.deployment_policies.to_api(),
+        "iotJobConfiguration": spec.iot_job_configuration.to_api(),
+        "tags": dict(spec.tags),
+    }
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
 def plan_target(
     spec: DeploymentSpec,
     *,
@@ -184,6 +212,7 @@ def plan_target(
     components: list[ComponentPlan] = []
     entries: dict[str, dict[str, Any]] = {}
     warnings: list[str] = []
+    resolved: dict[str, str] = {}
     live_components = dict(live.components) if live else {}
     for name, desired in spec.components.items():
         version = desired.version or versions.get(name)
@@ -195,6 +224,7 @@ def plan_target(
                 f"{desired.source}: {spec.thing_group}: {name} has no version because its "
                 "ComponentOverride could not be planned (see that error)"
             )
+        resolved[name] = version
         plan, entry, notes = _desired_component(
             spec, desired, version, live_components.get(name), defaults_of, not compact
         )
@@ -270,4 +300,5 @@ def plan_target(
         content_hash=digest,
         client_token=client_token(target_arn, digest, live.deployment_id if live else None),
         warnings=tuple(warnings),
+        desired_digest=desired_state_digest(spec, resolved),
     )
