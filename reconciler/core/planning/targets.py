@@ -32,6 +32,14 @@ from reconciler.core.planning.content import (
     parse_update,
     request_hash,
 )
+from reconciler.core.planning.resets import (
+    NOTHING_SENT,
+    recorded_resets,
+    resets_sent_tag,
+    sent_resets,
+    unsent,
+    without_sent,
+)
 from reconciler.core.provenance import CONTENT_HASH, is_managed
 from reconciler.core.specs.resolved import DeploymentComponent, DeploymentSpec
 
@@ -69,7 +77,10 @@ def _desired_component(
     live: LiveComponent | None,
     defaults_of: DefaultsLookup,
     previews: bool,
-) -> tuple[ComponentPlan, dict[str, Any], list[str]]:
+    sent: frozenset[str] = NOTHING_SENT,
+) -> tuple[ComponentPlan, dict[str, Any], list[str], list[str]]:
+    """The component's plan, request entry, warnings, and the digests of its one-off resets to
+    record (see resets.py; `sent`: those the live revision records)."""
     where = f"{desired.source}: {spec.thing_group}: {desired.name}"
     warnings: list[str] = []
     desired_defaults = defaults_of(desired.name, version)
@@ -87,15 +98,25 @@ def _desired_component(
                 "defaults are taken to be those of the desired version"
             )
             live_defaults = desired_defaults
+    recorded: list[str] = []
     try:
         preview = preview_configuration_update(
             live_defaults=live_defaults,
-            live_update=live_update,
+            live_update=without_sent(desired.name, live_update, sent),
             desired_defaults=desired_defaults,
             overlay=desired.configuration,
-            explicit_reset=desired.reset,
+            explicit_reset=unsent(desired.name, desired.reset, sent),
             policy=desired.configuration_policy,
         )
+        if desired.reset:
+            computed = preview_configuration_update(
+                live_defaults=live_defaults,
+                live_update=without_sent(desired.name, live_update, sent),
+                desired_defaults=desired_defaults,
+                overlay=desired.configuration,
+                policy=desired.configuration_policy,
+            ).update.reset
+            recorded = recorded_resets(desired.name, desired.reset, computed)
     except ConfigurationError as error:
         raise TargetPlanningError(f"{where}: {error}") from error
     run_with = desired.run_with_api()
@@ -121,7 +142,7 @@ def _desired_component(
     )
     if previews:
         plan = _with_previews(plan, preview, live_update, desired)
-    return plan, entry, warnings
+    return plan, entry, warnings, recorded
 
 
 def _with_previews(
@@ -208,11 +229,46 @@ def plan_target(
     A `compact` plan is `TargetPlan.compact()` of the full one, built without the parts it
     leaves out (the configuration documents and change summaries only renderers show: most of
     a plan's memory). `share` lets the groups of one plan hold one copy of equal request parts
-    (component entries, job configuration, tags)."""
+    (component entries, job configuration, tags).
+
+    Explicit resets the live revision sent already are neither sent nor carried again (see
+    resets.py); but a revision is never made only to drop them: when the group would be
+    unchanged with them kept, the live revision stays (planned as before, a no-op)."""
+    arguments: dict[str, Any] = {
+        "target_arn": target_arn,
+        "live": live,
+        "versions": versions,
+        "defaults_of": defaults_of,
+        "instance": instance,
+        "compact": compact,
+        "share": share,
+    }
+    sent = sent_resets(live, instance)
+    target = _plan_target(spec, sent=sent, **arguments)
+    if sent and target.action is TargetAction.UPDATE:
+        unchanged = _plan_target(spec, sent=NOTHING_SENT, **arguments)
+        if unchanged.action is TargetAction.NOOP:
+            return unchanged
+    return target
+
+
+def _plan_target(
+    spec: DeploymentSpec,
+    *,
+    target_arn: str,
+    live: LiveDeployment | None,
+    versions: Mapping[str, str],
+    defaults_of: DefaultsLookup,
+    instance: str,
+    compact: bool,
+    share: Share,
+    sent: frozenset[str],
+) -> TargetPlan:
     components: list[ComponentPlan] = []
     entries: dict[str, dict[str, Any]] = {}
     warnings: list[str] = []
     resolved: dict[str, str] = {}
+    recorded: list[str] = []
     live_components = dict(live.components) if live else {}
     for name, desired in spec.components.items():
         version = desired.version or versions.get(name)
@@ -225,9 +281,10 @@ def plan_target(
                 "ComponentOverride could not be planned (see that error)"
             )
         resolved[name] = version
-        plan, entry, notes = _desired_component(
-            spec, desired, version, live_components.get(name), defaults_of, not compact
+        plan, entry, notes, one_off = _desired_component(
+            spec, desired, version, live_components.get(name), defaults_of, not compact, sent
         )
+        recorded.extend(one_off)
         components.append(plan)
         entries[name] = entry
         warnings.extend(notes)
@@ -301,4 +358,5 @@ def plan_target(
         client_token=client_token(target_arn, digest, live.deployment_id if live else None),
         warnings=tuple(warnings),
         desired_digest=desired_state_digest(spec, resolved),
+        resets_sent=resets_sent_tag(recorded),
     )
