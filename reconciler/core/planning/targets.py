@@ -99,23 +99,26 @@ def _desired_component(
             )
             live_defaults = desired_defaults
     recorded: list[str] = []
-    try:
-        preview = preview_configuration_update(
+    carried = without_sent(desired.name, live_update, sent)
+    explicit = unsent(desired.name, desired.reset, sent)
+
+    def preview_with(resets: tuple[str, ...]) -> ConfigurationPreview:
+        return preview_configuration_update(
             live_defaults=live_defaults,
-            live_update=without_sent(desired.name, live_update, sent),
+            live_update=carried,
             desired_defaults=desired_defaults,
             overlay=desired.configuration,
-            explicit_reset=unsent(desired.name, desired.reset, sent),
+            explicit_reset=resets,
             policy=desired.configuration_policy,
         )
+
+    try:
+        if len(explicit) != len(desired.reset):
+            # Checked as listed, sent already or not: a bad pointer is an error every time.
+            preview_with(desired.reset)
+        preview = preview_with(explicit)
         if desired.reset:
-            computed = preview_configuration_update(
-                live_defaults=live_defaults,
-                live_update=without_sent(desired.name, live_update, sent),
-                desired_defaults=desired_defaults,
-                overlay=desired.configuration,
-                policy=desired.configuration_policy,
-            ).update.reset
+            computed = preview_with(()).update.reset
             recorded = recorded_resets(desired.name, desired.reset, computed)
     except ConfigurationError as error:
         raise TargetPlanningError(f"{where}: {error}") from error

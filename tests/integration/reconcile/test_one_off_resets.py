@@ -98,3 +98,20 @@ def test_a_reset_the_planner_needs_anyway_is_still_carried(
         True,
         True,
     ]
+
+
+def test_a_reset_sent_already_is_still_checked_against_the_spec(
+    seeded: AwsTestContext, specs: Path
+) -> None:
+    reset = "      reset: [/uploadQueue/items]\n"
+    _edit(specs, "      secretPaths:", reset + "      secretPaths:")
+    _apply(specs)
+    # The overlay now replaces the value above the pointer whole: the pair is contradictory.
+    _edit(
+        specs,
+        "          clientId: camera-fleet-prod\n",
+        "          clientId: camera-fleet-prod\n        uploadQueue: off\n",
+    )
+    result = CliRunner().invoke(main, ["plan", "--specs", str(specs)], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert "/uploadQueue/items" in result.output and "Traceback" not in result.output
