@@ -16,7 +16,8 @@ conflict, access denied). Retry loops and the controller decide on that flag alo
         │   ├── AwsConflictError
         │   └── AwsValidationError
         ├── AwsThrottledError     429 / ThrottlingException                           temporary
-        └── AwsServerError        5xx, timeouts, connection errors                    temporary
+        └── AwsServerError        5xx, timeouts, connection errors, other answers     temporary
+                                  botocore's standard retry rules call transient
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class AwsThrottledError(AwsApiError):
 
 
 class AwsServerError(AwsApiError):
-    """The service failed (5xx), timed out or could not be reached."""
+    """The service failed (5xx), timed out or could not be reached, or gave another answer that
+    botocore's standard retry rules call transient (S3 `RequestTimeout`, ...)."""
 
     temporary = True

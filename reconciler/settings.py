@@ -42,6 +42,10 @@ class ReconcilerSettings(BaseSettings):
     max_attempts: int = Field(8, ge=1, description="Attempts per call on temporary errors.")
     initial_backoff: float = Field(0.2, ge=0)
     max_backoff: float = Field(20.0, ge=0)
+    connect_timeout: float = Field(5.0, gt=0, description="Seconds to open a connection to AWS.")
+    read_timeout: float = Field(
+        30.0, gt=0, description="Seconds an AWS answer may stall before the attempt is retried."
+    )
     concurrency: int = Field(16, ge=1, description="Parallel reads and applies.")
     listing_ttl: float = Field(300.0, ge=0, description="Seconds a component listing is reused.")
 

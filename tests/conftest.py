@@ -65,7 +65,9 @@ def emulator() -> Iterator[EmulatorServer]:
 
 
 @pytest.fixture
-def aws(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> AwsTestContext:
+def aws(
+    emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> AwsTestContext:
     from reconciler.emulator.admin import EmulatorAdmin
 
     admin = EmulatorAdmin(emulator.endpoint_url)
@@ -79,6 +81,9 @@ def aws(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> AwsTestCon
     monkeypatch.setenv("AWS_RETRY_MODE", "standard")
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
         monkeypatch.delenv(name, raising=False)
+    # Each test its own cache directory, so the file lease that `apply` takes (like the
+    # controller) is not shared by tests running at the same time.
+    monkeypatch.setenv("RECONCILER_CACHE_DIR", str(tmp_path / "reconciler-cache"))
     return AwsTestContext(
         endpoint_url=emulator.endpoint_url,
         region=emulator.options.region,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -21,7 +22,10 @@ from reconciler.cli.common import (
 )
 from reconciler.core.printable import printable
 from reconciler.core.rendering import render_text
+from reconciler.core.specs.resolved import SpecSet
 from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
+from reconciler.engine.leadership import writer_lease
+from reconciler.engine.runtime import Runtime
 from reconciler.errors import ReconcilerError
 
 _OUTCOME_COLOURS = {
@@ -49,6 +53,11 @@ _OUTCOME_COLOURS = {
     help="Cancel reconciler-made deployments of groups no spec targets any more (also on when "
     "the Settings' defaults.syncPolicy.prune is true).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Apply even while another writer (a running controller) holds the leader lease.",
+)
 @commit_option
 @endpoint_option
 def apply(
@@ -56,6 +65,7 @@ def apply(
     auto_approve: bool,
     targets: tuple[str, ...],
     prune: bool,
+    force: bool,
     commit: str | None,
     endpoint_url: str | None,
 ) -> None:
@@ -66,6 +76,11 @@ def apply(
     versions and waits until they are DEPLOYABLE, and creates one deployment revision per changed
     thing group. Every write is idempotent: running apply again, or after a crash, creates no
     duplicate.
+
+    Apply takes the leader lease a controller takes (RECONCILER_LOCK, file by default) before it
+    reads the live state, and keeps it until it is done, so it never writes beside a controller:
+    while one holds the lease, apply refuses and names the holder (--force applies anyway). A
+    controller waits while apply holds it.
 
     \b
     Exit codes: 0 everything applied (or nothing to do), 1 anything failed.
@@ -83,14 +98,29 @@ def apply(
             param_hint="--target",
         )
     runtime = runtime_for(spec_set, endpoint_url)
-    sha = commit_of(specs_path, commit)
-    progress(f"Reading live state for {len(spec_set.deployments)} thing group(s)…")
     try:
-        runtime.verify_account()
-        plan = runtime.plan(spec_set, commit=sha, specs_path=specs_path.as_posix())
+        with writer_lease(runtime.settings, force=force) as may_write:
+            _plan_and_apply(
+                runtime, spec_set, specs_path, commit, auto_approve, targets, prune, may_write
+            )
     except ReconcilerError as error:
         fail(error)
-        return
+
+
+def _plan_and_apply(
+    runtime: Runtime,
+    spec_set: SpecSet,
+    specs_path: Path,
+    commit: str | None,
+    auto_approve: bool,
+    targets: tuple[str, ...],
+    prune: bool,
+    may_write: Callable[[], bool],
+) -> None:
+    sha = commit_of(specs_path, commit)
+    progress(f"Reading live state for {len(spec_set.deployments)} thing group(s)…")
+    runtime.verify_account()
+    plan = runtime.plan(spec_set, commit=sha, specs_path=specs_path.as_posix())
     click.echo(render_text(plan, color=sys.stdout.isatty()), nl=False)
     if not plan.has_changes:
         raise SystemExit(EXIT_OK)
@@ -113,7 +143,7 @@ def apply(
         only_groups=frozenset(targets) or None,
         concurrency=runtime.settings.concurrency,
     )
-    report = runtime.applier(progress=progress).apply(plan, options)
+    report = runtime.applier(progress=progress, may_write=may_write).apply(plan, options)
     _print_report(report)
     raise SystemExit(EXIT_ERROR if report.failed else EXIT_OK)
 

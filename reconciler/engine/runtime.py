@@ -83,6 +83,8 @@ def build_runtime(
         ClientSettings(
             region=region,
             endpoint_url=settings.endpoint_url,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
             max_pool_connections=max(10, settings.concurrency * 2),
         )
     )

@@ -27,6 +27,8 @@ FIGURES = (
     Figure("throttles_injected", "Throttling answers injected (Greengrass, S3, STS)", ""),
     Figure("server_errors_injected", "Server errors injected (5xx)", ""),
     Figure("responses_lost", "Writes that took effect but whose answer was lost", ""),
+    Figure("connections_dropped", "Connections reset mid-response (reads and writes)", ""),
+    Figure("responses_stalled", "Answers stalled past the client's read timeout", ""),
     Figure("kill_points", "Crash points survived (kill -9, then apply again)", ""),
     Figure("inputs_tried", "Malformed or hostile spec trees tried with plan", ""),
     Figure("inputs_damages", "... holding this many damaged files (specs, recipes, artifacts)", ""),
