@@ -254,3 +254,27 @@ def test_a_hung_server_times_out(silent_server: _SilentServer, cache_dir: Path) 
         source.fetch()
     assert time.monotonic() - started < 12
     assert source.last_good is None
+
+
+@pytest.mark.parametrize("elsewhere_host", ["127.0.0.2", "127.0.0.1"], ids=["host", "port"])
+def test_the_token_does_not_follow_a_redirect_to_another_host_or_port(
+    git_server: GitHttpServer,
+    upstream: Upstream,
+    cache_dir: Path,
+    token_file: Path,
+    elsewhere_host: str,
+    all_logs: pytest.LogCaptureFixture,
+    isolated_git: Path,
+) -> None:
+    # The configured remote sends every request to another server (another loopback address,
+    # or the same address on another port) that would accept the token and serve the fleet.
+    with GitHttpServer(upstream.server_root, {USER: TOKEN}, host=elsewhere_host) as elsewhere:
+        git_server.redirect_to = f"http://{elsewhere.host}:{elsewhere.port}"
+        source = http_source(git_server, cache_dir, credentials_for(token_file))
+
+        with pytest.raises(SourceError, match="requires credentials"):
+            source.fetch()
+
+    assert elsewhere.requests, "the redirect was not followed at all: the test proves nothing"
+    assert [r for r in elsewhere.requests if r.password is not None] == []
+    assert_secret_nowhere(TOKEN, source, all_logs, isolated_git)
