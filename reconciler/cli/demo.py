@@ -15,13 +15,15 @@ import time
 from pathlib import Path
 
 import click
-import git
 
 from reconciler.adapters.sources.factory import open_source
+from reconciler.adapters.sources.git_commands import require_git
 from reconciler.adapters.spec_files import load_spec_set
+from reconciler.cli.common import fail
 from reconciler.cli.seeding import seed_account
 from reconciler.engine.leadership import build_elector
 from reconciler.engine.running import Controller
+from reconciler.errors import GitNotFoundError
 from reconciler.logs import configure_logging
 from reconciler.settings import ReconcilerSettings
 
@@ -37,6 +39,9 @@ def _demo_repo(workdir: Path, sample: Path) -> Path:
     repo_dir = workdir / "fleet-repo"
     if (repo_dir / ".git").is_dir():
         return repo_dir
+    require_git()
+    import git  # GitPython refuses to be imported without the `git` program
+
     repo_dir.mkdir(parents=True, exist_ok=True)
     shutil.copytree(sample, repo_dir / "deploy-specs")
     repo = git.Repo.init(repo_dir, initial_branch="main")
@@ -109,6 +114,11 @@ def demo(
     spec_set = load_spec_set(sample)  # fail early, with every problem, on a broken sample
     workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        repo_dir = _demo_repo(workdir, sample)  # before the emulator: it may need Git, missing
+    except GitNotFoundError as error:
+        fail(error)
+        return
     emulator = EmulatorServer(
         host="127.0.0.1",
         port=emulator_port,
@@ -120,7 +130,6 @@ def demo(
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     os.environ["AWS_DEFAULT_REGION"] = spec_set.settings.region
     seed_account(endpoint, spec_set)
-    repo_dir = _demo_repo(workdir, sample)
     settings = ReconcilerSettings(
         source=str(repo_dir),
         branch="main",

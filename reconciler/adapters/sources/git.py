@@ -30,7 +30,7 @@ from pathlib import Path
 from reconciler.adapters.sources.base import SourceRevision, normalize_specs_path
 from reconciler.adapters.sources.credentials import GitCredentials, Redactor
 from reconciler.adapters.sources.git_cache import CacheLayout, remove_tree
-from reconciler.adapters.sources.git_commands import GitRunError, GitRunner
+from reconciler.adapters.sources.git_commands import GitRunError, GitRunner, require_git
 from reconciler.adapters.sources.git_environment import git_access
 from reconciler.adapters.sources.locations import git_dir_of, parse_remote
 from reconciler.adapters.sources.watching import ChangeWatcher, WatchedDirectory
@@ -78,6 +78,8 @@ class GitSource:
         timeout: float = DEFAULT_TIMEOUT,
         quiet_period: float = 0.3,
     ) -> None:
+        """Raises `GitNotFoundError` when Git is not installed: better now than at each fetch."""
+        require_git()
         self.remote = parse_remote(url)
         self.branch = check_branch_name(branch)
         self.path = normalize_specs_path(path)
