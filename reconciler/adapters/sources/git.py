@@ -92,8 +92,10 @@ class GitSource:
         self._lock = threading.Lock()
         self._last_good: SourceRevision | None = None
         self._watcher: ChangeWatcher | None = None
-        # parse_remote() took any password out of the URL, so the URL is safe to show.
-        self.display = f"{self.remote.url} (branch '{branch}')"
+        # parse_remote() took any password out of the URL; a query (which may hold a token) is
+        # hidden here. Every message about the source names it by this.
+        self.display_url = self._redact(self.remote.url)
+        self.display = f"{self.display_url} (branch '{branch}')"
 
     @property
     def checkout_dir(self) -> Path:
@@ -248,7 +250,7 @@ class GitSource:
             return self._fetch_error(failure)
         if ref not in heads.split():
             return SourceError(
-                f"branch '{self.branch}' does not exist in {self.remote.url} (deleted or renamed?)"
+                f"branch '{self.branch}' does not exist in {self.display_url} (deleted or renamed?)"
             )
         return None
 

@@ -71,6 +71,18 @@ def test_redactor_removes_secrets_and_url_passwords() -> None:
     assert redact(text) == "fatal: https://***@host/x.git and ***; ab stays"
 
 
+def test_redactor_hides_every_url_query_whole() -> None:
+    redact = Redactor()
+    text = (
+        "fatal: unable to access 'https://host/x.git?access_token=abc/': 403; "
+        "file://u:p@localhost/x?k=v#frag, ssh://host/x and https://host/y?a=1&b=2"
+    )
+    assert redact(text) == (
+        "fatal: unable to access 'https://host/x.git?***': 403; "
+        "file://***@localhost/x?***#frag, ssh://host/x and https://host/y?***"
+    )
+
+
 REMOTE = "https://git.example.com:8443/acme/fleet.git"
 
 
