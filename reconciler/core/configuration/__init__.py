@@ -31,7 +31,13 @@ from reconciler.core.configuration.planning import (
     plan_configuration_update,
     preview_configuration_update,
 )
-from reconciler.core.configuration.redaction import REDACTED, redact, redact_update
+from reconciler.core.configuration.redaction import (
+    REDACTED,
+    redact,
+    redact_change,
+    redact_pointers,
+    redact_update,
+)
 
 __all__ = [
     "REDACTED",
@@ -56,5 +62,7 @@ __all__ = [
     "plan_configuration_update",
     "preview_configuration_update",
     "redact",
+    "redact_change",
+    "redact_pointers",
     "redact_update",
 ]
