@@ -9,6 +9,7 @@ conflict, access denied). Retry loops and the controller decide on that flag alo
     ├── SpecError                 desired state is invalid (file, line, field, cause)  permanent
     ├── PlanError                 specs are valid but cannot be planned               permanent
     ├── SourceError               the Git/local source could not be read              temporary
+    │   └── GitNotFoundError      the `git` program is not installed                  permanent
     ├── ApplyError                a step of an apply failed                           per cause
     └── AwsApiError               an AWS call failed (botocore errors wrapped at the boundary)
         ├── AwsClientError        4xx                                                 permanent
@@ -41,6 +42,17 @@ class SourceError(ReconcilerError):
     """The source of desired state (Git remote, local path) could not be read."""
 
     temporary = True
+
+
+class GitNotFoundError(SourceError):
+    """The `git` program is missing (GitPython, which needs it, refuses to load without it)."""
+
+    temporary = False
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the `git` program was not found; install Git (2.31 or later) and put it on PATH"
+        )
 
 
 class ApplyError(ReconcilerError):

@@ -14,7 +14,7 @@ from reconciler.adapters.spec_files import load_spec_set
 from reconciler.core.printable import printable, printable_lines
 from reconciler.core.specs import InvalidSpecsError, SpecProblem, SpecSet
 from reconciler.engine.runtime import Runtime, build_runtime
-from reconciler.errors import ReconcilerError, SpecError
+from reconciler.errors import GitNotFoundError, ReconcilerError, SpecError
 from reconciler.settings import ReconcilerSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -80,7 +80,16 @@ def runtime_for(spec_set: SpecSet, endpoint_url: str | None) -> Runtime:
 
 
 def commit_of(path: Path, given: str | None) -> str | None:
-    return given or describe_commit(path)
+    """The commit to record: `given`, else the specs' Git HEAD. Without Git installed the plan
+    goes on without one (Git only names the commit here), after a warning that says so."""
+    if given:
+        return given
+    try:
+        return describe_commit(path)
+    except GitNotFoundError as error:
+        warning = click.style("Warning: ", fg="yellow", bold=True)
+        progress(f"{warning}{error}: no commit is recorded (give one with --commit)")
+        return None
 
 
 def fail(error: ReconcilerError) -> None:

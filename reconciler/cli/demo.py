@@ -16,15 +16,16 @@ import time
 from pathlib import Path
 
 import click
-import git
 
 from reconciler.adapters.sources.factory import open_source
+from reconciler.adapters.sources.git_commands import require_git
 from reconciler.adapters.spec_files import load_spec_set
+from reconciler.cli.common import fail
 from reconciler.cli.seeding import seed_account
 from reconciler.core.specs.resolved import SpecSet
 from reconciler.engine.leadership import build_elector
 from reconciler.engine.running import Controller
-from reconciler.errors import ReconcilerError
+from reconciler.errors import GitNotFoundError, ReconcilerError
 from reconciler.logs import configure_logging
 from reconciler.settings import ReconcilerSettings
 
@@ -40,6 +41,9 @@ def _demo_repo(workdir: Path, sample: Path) -> Path:
     repo_dir = workdir / "fleet-repo"
     if (repo_dir / ".git").is_dir():
         return repo_dir
+    require_git()
+    import git  # GitPython refuses to be imported without the `git` program
+
     repo_dir.mkdir(parents=True, exist_ok=True)
     shutil.copytree(sample, repo_dir / "deploy-specs")
     repo = git.Repo.init(repo_dir, initial_branch="main")
@@ -183,6 +187,11 @@ def demo(
     )
     workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        repo_dir = _demo_repo(workdir, sample)  # before the emulator: it may need Git, missing
+    except GitNotFoundError as error:
+        fail(error)
+        return
     emulator = EmulatorServer(
         host="127.0.0.1",
         port=emulator_port,
@@ -199,7 +208,7 @@ def demo(
     try:
         _run_controller(
             spec_set,
-            sample,
+            repo_dir,
             workdir,
             emulator.endpoint_url,
             http_port,
@@ -212,7 +221,7 @@ def demo(
 
 def _run_controller(
     spec_set: SpecSet,
-    sample: Path,
+    repo_dir: Path,
     workdir: Path,
     endpoint: str,
     http_port: int,
@@ -223,7 +232,6 @@ def _run_controller(
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     os.environ["AWS_DEFAULT_REGION"] = spec_set.settings.region
     seed_account(endpoint, spec_set)
-    repo_dir = _demo_repo(workdir, sample)
     settings = ReconcilerSettings(
         source=str(repo_dir),
         branch="main",

@@ -35,7 +35,13 @@ from reconciler.core.configuration.planning import (
     plan_configuration_update,
     preview_configuration_update,
 )
-from reconciler.core.configuration.redaction import REDACTED, redact, redact_update
+from reconciler.core.configuration.redaction import (
+    REDACTED,
+    redact,
+    redact_change,
+    redact_pointers,
+    redact_update,
+)
 
 __all__ = [
     "REDACTED",
@@ -66,5 +72,7 @@ __all__ = [
     "preview_configuration_update",
     "reads_as_index",
     "redact",
+    "redact_change",
+    "redact_pointers",
     "redact_update",
 ]

@@ -66,7 +66,7 @@ from reconciler.core.configuration.pointers import (
     outermost,
     parse_pointer,
 )
-from reconciler.core.configuration.redaction import REDACTED, redact, redact_update
+from reconciler.core.configuration.redaction import REDACTED, redact, redact_change, redact_update
 
 ResetPolicy = Literal["minimal", "replace"]
 RESET_POLICIES: tuple[str, ...] = get_args(ResetPolicy)
@@ -85,11 +85,12 @@ class ConfigurationPreview:
     def redacted(
         self, secret_paths: Iterable[str], placeholder: str = REDACTED
     ) -> ConfigurationPreview:
-        """A copy safe to print: the values at `secret_paths` replaced by `placeholder`."""
+        """A copy safe to print: the values at `secret_paths` replaced by `placeholder`, and the
+        names below them too."""
         paths = tuple(secret_paths)
         return ConfigurationPreview(
             update=redact_update(self.update, paths, placeholder),
-            change=self.change,
+            change=redact_change(self.change, paths, placeholder),
             live=redact(self.live, paths, placeholder),
             desired=redact(self.desired, paths, placeholder),
         )

@@ -13,6 +13,7 @@ from reconciler.core.configuration import (
     ConfigurationPreview,
     ConfigurationUpdate,
     redact,
+    redact_pointers,
 )
 from reconciler.core.configuration.planning import preview_configuration_update
 from reconciler.core.configuration.pointers import find, format_pointer, nodes
@@ -138,7 +139,9 @@ def _desired_component(
         action=action,
         live_version=live.version if live else None,
         desired_version=version,
-        reset=preview.update.reset,
+        # What renderers print of the reset: names below a secret path are hidden (the request
+        # keeps the real pointers).
+        reset=redact_pointers(preview.update.reset, desired.secret_paths),
         run_with_before=live.run_with if live and live.run_with else None,
         run_with_after=run_with,
         secret_paths=desired.secret_paths,
@@ -161,7 +164,7 @@ def _with_previews(
     dropped = _dropped_values(live_update, desired.configuration)
     return replace(
         plan,
-        configuration_change=preview.change,
+        configuration_change=shown.change,
         merge_preview=shown.update.merge_document or None,
         effective_configuration=shown.desired,
         # For a component new to the group, "live" is its defaults: what a device starts from.

@@ -15,7 +15,12 @@ from reconciler.core.specs.components import ComponentDocuments
 from reconciler.core.specs.deployments import DeferredDeployment, DeploymentResolver, TargetOwner
 from reconciler.core.specs.documents import KINDS, SettingsSpec
 from reconciler.core.specs.envelope import ParsedDocument, read_envelope
-from reconciler.core.specs.local_files import LocalFiles, describe_size, is_hidden
+from reconciler.core.specs.local_files import (
+    ESCAPING_SYMLINK,
+    LocalFiles,
+    describe_size,
+    is_hidden,
+)
 from reconciler.core.specs.located import Node
 from reconciler.core.specs.merging import merge_patch
 from reconciler.core.specs.parsing import parse_file
@@ -88,7 +93,7 @@ class _Loader:
 
     def _parse(self, path: str) -> Node | None:
         if not self.tree.resolves_inside(path):
-            raise _file_problem(path, "is a symlink that leads outside the specs root")
+            raise _file_problem(path, ESCAPING_SYMLINK)
         try:
             size = self.tree.size(path)
             if size > self.limits.max_document_bytes:

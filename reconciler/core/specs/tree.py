@@ -38,7 +38,9 @@ class SpecTree(Protocol):
         ...
 
     def resolves_inside(self, path: str) -> bool:
-        """False when the file is a symlink (or lies under one) that leads outside the root."""
+        """False when the file is a symlink (or lies under one) that leads outside the root, or
+        to a hidden path or a Git directory inside it (`.git/config`): only files of the specs
+        are read, hashed or uploaded."""
         ...
 
 
@@ -74,7 +76,8 @@ class InMemorySpecTree:
     """A `SpecTree` over a mapping of path -> content (tests, sources read into memory)."""
 
     def __init__(self, files: Mapping[str, bytes], *, escaping: frozenset[str] = frozenset()):
-        """`escaping` names files to treat as symlinks that leave the root."""
+        """`escaping` names files to treat as symlinks that leave the specs (see
+        `SpecTree.resolves_inside`)."""
         self._files = dict(files)
         self._escaping = escaping
 
