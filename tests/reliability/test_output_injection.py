@@ -32,12 +32,15 @@ BREAKOUT = (
     "\n```\n\n</details>\n\n**No changes.** @octocat ![t](https://t.example/p.png)"
     "<img src=https://t.example/i.png>\n<details>\n```diff\n"
 )
-TERMINAL = "\x1b[1A\x1b[2K\r\x9b2K\u202eok"
+# ESC and CSI cannot be in a key at all (validation refuses them as unsendable: see
+# test_bad_input), so the key carries the terminal tricks a spec can hold; the file name, which
+# is not sent anywhere, carries ESC sequences.
+TERMINAL = "\r\u2028\x85\u202eok"
 HOSTILE_KEY = BREAKOUT + TERMINAL
 # YAML double-quoted escapes write the same characters into the spec file.
 HOSTILE_KEY_YAML = (
     '"\\n```\\n\\n</details>\\n\\n**No changes.** @octocat ![t](https://t.example/p.png)'
-    '<img src=https://t.example/i.png>\\n<details>\\n```diff\\n\\e[1A\\e[2K\\r\\x9b2K\\u202eok"'
+    '<img src=https://t.example/i.png>\\n<details>\\n```diff\\n\\r\\L\\N\\u202eok"'
 )
 HOSTILE_FILE = "camera\x1b[2K\rprod`<details><img src=x>\n**No changes.**\u202e.yaml"
 CONTROL = re.compile(
@@ -112,7 +115,7 @@ def _terminal_problems(text: str, own_lines: Callable[[str], bool]) -> list[str]
 
 def _shown(text: str) -> bool:
     """The hostile key, written visibly (escapes) in full."""
-    return "\\n```\\n\\n</details>" in text and "\\x1b[1A\\x1b[2K\\r\\x9b2K\\u202eok" in text
+    return "\\n```\\n\\n</details>" in text and "\\r\\u2028\\x85\\u202eok" in text
 
 
 def test_hostile_keys_and_file_names_cannot_rewrite_plans_or_comments(
