@@ -204,9 +204,9 @@ def publish_sticky_comment(
             return replace(result, outcome=PublishOutcome.CREATED)
         return result
 
-    result: PublishResult = client.retrying(
-        lambda error: isinstance(error, PublishUncertainError)
-    )(attempt)
+    result: PublishResult = client.retrying(lambda error: isinstance(error, PublishUncertainError))(
+        attempt
+    )
     return result
 
 

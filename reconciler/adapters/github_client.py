@@ -162,9 +162,9 @@ class GitHubClient:
     def retrying(self, retry_on: Callable[[BaseException], bool]) -> tenacity.Retrying:
         """A retry loop with this client's policy, for a step of several requests.
 
-            for attempt in client.retrying(lambda error: isinstance(error, SomeError)):
-                with attempt:
-                    ...
+        for attempt in client.retrying(lambda error: isinstance(error, SomeError)):
+            with attempt:
+                ...
         """
         return tenacity.Retrying(
             stop=self._should_stop,

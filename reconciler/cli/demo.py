@@ -113,7 +113,7 @@ def demo(
         host="127.0.0.1",
         port=emulator_port,
         state_file=None,
-        options=EmulatorOptions(deployment_completion_seconds=3.0),
+        options=EmulatorOptions(),
     ).start()
     endpoint = emulator.endpoint_url
     os.environ.update(DEMO_CREDENTIALS)

@@ -279,9 +279,7 @@ class _Loader:
         )
         return settings, defaults
 
-    def _check_not_empty(
-        self, settings: RepositorySettings | None, any_deployment: bool
-    ) -> None:
+    def _check_not_empty(self, settings: RepositorySettings | None, any_deployment: bool) -> None:
         if any_deployment or settings is None or settings.allow_empty:
             return
         self.log.add(

@@ -60,9 +60,7 @@ class Reloading(Protocol):
     ) -> tuple[ParsedDocument | DeferredDeployment | None, list[SpecProblem]]: ...
 
 
-def reload(
-    loader: Reloading, previous: SpecSnapshot, candidates: list[str]
-) -> SpecSnapshot | None:
+def reload(loader: Reloading, previous: SpecSnapshot, candidates: list[str]) -> SpecSnapshot | None:
     """`previous` with the changed Deployments resolved again, or None: load in full."""
     if previous.limits != loader.limits:
         return None
