@@ -51,7 +51,7 @@ def test_controller_memory_is_read_after_each_phase() -> None:
     assert phases == [
         "started",
         "first full sync",
-        "rollouts settled",
+        "rollouts polled",
         "re-plan",
         "warm no-op, base",
         "warm no-op, 1 file",

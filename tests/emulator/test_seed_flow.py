@@ -69,7 +69,9 @@ def test_a_custom_model_store_becomes_deployable_and_wins(aws: AwsTestContext) -
         },
     )
     # A thing-group deployment is continuous: ACTIVE while it is the group's latest revision.
-    assert gg.get_deployment(deploymentId=deployment["deploymentId"])["deploymentStatus"] == "ACTIVE"
+    assert (
+        gg.get_deployment(deploymentId=deployment["deploymentId"])["deploymentStatus"] == "ACTIVE"
+    )
 
 
 def test_a_missing_model_object_fails_the_version_naming_it(aws: AwsTestContext) -> None:
