@@ -19,6 +19,7 @@ import git
 
 from reconciler.adapters.sources.factory import open_source
 from reconciler.adapters.spec_files import load_spec_set
+from reconciler.cli.demo_fleet import demo_fleet, devices_on_latest, failure_hint
 from reconciler.cli.seeding import seed_account
 from reconciler.engine.leadership import build_elector
 from reconciler.engine.running import Controller
@@ -113,7 +114,7 @@ def demo(
         host="127.0.0.1",
         port=emulator_port,
         state_file=None,
-        options=EmulatorOptions(),
+        options=EmulatorOptions(fleet=demo_fleet(spec_set)),
     ).start()
     endpoint = emulator.endpoint_url
     os.environ.update(DEMO_CREDENTIALS)
@@ -142,6 +143,9 @@ def demo(
             synced = _wait_synced(controller, len(spec_set.deployments), timeout=120.0)
             click.echo(f"status: {controller.http.url if controller.http else ''}/status")
             click.echo("all thing groups in sync" if synced else "not in sync after 120 s")
+            if synced:
+                done, targeted = devices_on_latest(endpoint)
+                click.echo(f"{done} of {targeted} devices run their group's latest revision")
         finally:
             controller.stop()
             emulator.stop()
@@ -154,6 +158,8 @@ def demo(
         f"  Fleet repo:      {repo_dir}\n\n"
         f"  Try: edit {repo_dir}/deploy-specs/groups/camera-staging.yaml, then\n"
         f"       git -C {repo_dir} commit -am 'Faster staging inference'\n"
+        f"  Devices taking each revision:  curl {endpoint}/_emulator/fleet\n"
+        f"  Break one device's next deployment:\n       {failure_hint(endpoint, spec_set)}\n"
         "  Stop with Ctrl-C.\n"
     )
     threading.Thread(
@@ -169,3 +175,6 @@ def _announce_sync(controller: Controller, groups: int) -> None:
     if _wait_synced(controller, groups, timeout=120.0):
         url = controller.http.url if controller.http else ""
         click.echo(f"\n  ✓ all {groups} thing groups in sync — curl {url}/status\n")
+        endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+        done, targeted = devices_on_latest(endpoint)
+        click.echo(f"  ✓ {done} of {targeted} devices run their group's latest revision\n")

@@ -126,3 +126,24 @@ def test_clock_changes_are_checked(aws: AwsTestContext) -> None:
     before = aws.admin.set_clock("virtual")["now"]
     assert aws.admin.advance_clock(3600)["now"] == pytest.approx(before + 3600)
     assert aws.admin.set_clock("real")["now"] >= before + 3600  # time never goes backwards
+
+
+def test_the_demo_fleet_and_its_failure_switch_are_valid(aws: AwsTestContext) -> None:
+    import json
+    import shlex
+
+    from reconciler.adapters.spec_files import load_spec_set
+    from reconciler.cli.demo_fleet import demo_fleet, failure_hint
+    from tests.conftest import SAMPLE_SPECS
+
+    spec_set = load_spec_set(SAMPLE_SPECS)
+    fleet = demo_fleet(spec_set)
+    groups = {d.thing_group for d in spec_set.deployments}
+    assert {g for device in fleet.devices for g in device.groups} == groups
+    assert len(fleet.devices) == 3 * len(groups)
+    aws.admin.load_fleet(
+        {"devices": [{"name": d.name, "groups": list(d.groups)} for d in fleet.devices]}
+    )
+    command = shlex.split(failure_hint(aws.endpoint_url, spec_set))
+    body = json.loads(command[command.index("-d") + 1])
+    assert aws.admin.set_failures(body["failures"])[0]["devices"] == body["failures"][0]["devices"]
