@@ -219,7 +219,12 @@ devices:
     with pytest.raises(ClientError) as raised:
         gg.get_core_device(coreDeviceThingName="nobody")
     assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    aws.admin.update_device("edge-3", offline=True)
+    pending = deploy(aws, group("Other", aws), {MODEL_STORE: {"componentVersion": "2.1.9"}})
+    aws.admin.advance_clock(5)
+    assert counts(aws, pending["iotJobId"]) == {"Succeeded": 1, "Queued": 1}  # edge-2, edge-3
     gg.delete_core_device(coreDeviceThingName="edge-3")
+    assert counts(aws, pending["iotJobId"]) == {"Succeeded": 1, "Removed": 1}
     assert [d["coreDeviceThingName"] for d in gg.list_core_devices()["coreDevices"]] == [
         "edge-1",
         "edge-2",

@@ -108,6 +108,9 @@ def test_an_abort_cancels_queued_executions(aws: AwsTestContext) -> None:
     aws.admin.advance_clock(5)
     # cam-5 is offline: its execution was QUEUED when the job was canceled.
     assert counts(aws, created["iotJobId"]) == {"Failed": 1, "Succeeded": 3, "Canceled": 1}
+    gg = aws.client("greengrassv2")
+    report = gg.list_effective_deployments(coreDeviceThingName="cam-5")["effectiveDeployments"]
+    assert report[0]["coreDeviceExecutionStatus"] == "CANCELED"
 
 
 def test_an_execution_in_progress_too_long_times_out(aws: AwsTestContext) -> None:

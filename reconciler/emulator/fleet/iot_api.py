@@ -127,7 +127,8 @@ class IotJobsService:
         job = self.fleet.jobs[params["jobId"]]
         if job.status == job_states.JOB_IN_PROGRESS:
             region = self.fleet.job_regions.get(job.job_id, self.fleet.region)
-            job.cancel(self.fleet.clock.now(), params.get("comment"), params.get("reasonCode"))
+            now = self.fleet.clock.now()
+            self.fleet.cancel_job(job, now, params.get("comment"), params.get("reasonCode"))
             self.fleet.settle(region, job.deployment_id, "CANCELED")
         return {
             "jobArn": job.arn,

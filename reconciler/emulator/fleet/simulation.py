@@ -101,8 +101,15 @@ class Fleet:
         return device
 
     def remove_device(self, name: str) -> None:
+        """Forget a device; its executions that had not ended are REMOVED."""
+        now = self.clock.now()
         self.devices.pop(name, None)
         self._selected.clear()
+        for job in self.jobs.values():
+            execution = job.executions.get(name)
+            if execution is not None and execution.status not in job_states.TERMINAL:
+                job.move(name, job_states.REMOVED, now)
+                self._after_execution(job, now)
 
     def set_groups(self, name: str, groups: set[str], *, mirror: bool = True) -> None:
         """Change a device's thing groups; it receives the current deployment of each new one."""
@@ -167,7 +174,20 @@ class Fleet:
     def deployment_canceled(self, job_id: str) -> None:
         job = self.jobs.get(job_id)
         if job is not None:
-            job.cancel(self.clock.now())
+            self.cancel_job(job, self.clock.now())
+
+    def cancel_job(
+        self, job: Job, now: float, comment: str | None = None, reason: str | None = None
+    ) -> None:
+        """Cancel a job; the devices' reports of executions it canceled say so too."""
+        job.cancel(now, comment, reason)
+        self._mirror_job(job, now)
+
+    def _mirror_job(self, job: Job, now: float) -> None:
+        for name, execution in job.executions.items():
+            device = self.devices.get(name)
+            if device is not None:
+                self._mirror(device, job.job_id, execution.status, now)
 
     def _targeted(self, target_arn: str) -> list[str]:
         kind, _, name = target_arn.rpartition(":")[2].partition("/")
@@ -305,7 +325,7 @@ class Fleet:
     def _after_execution(self, job: Job, now: float) -> None:
         region = self.job_regions.get(job.job_id, self.region)
         if job.status == job_states.JOB_IN_PROGRESS and job.abort_due():
-            job.cancel(now, comment="Canceled by the job's abort configuration")
+            self.cancel_job(job, now, comment="Canceled by the job's abort configuration")
             self.settle(region, job.deployment_id, "CANCELED")
         if not job.continuous and job.status == job_states.JOB_COMPLETED:
             ended = [e.status for e in job.executions.values()]
