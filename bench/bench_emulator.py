@@ -70,7 +70,6 @@ def _seed(endpoint: str) -> None:
 
     admin = EmulatorAdmin(endpoint)
     admin.reset()
-    admin.set_settings(deployment_completion_seconds=0)
     admin.create_thing_groups([f"bench-{i}" for i in range(GROUPS)])
     seeding = greengrass_client(endpoint)
     for index in range(GROUPS):

@@ -140,7 +140,6 @@ def measure_mode(
     *,
     samples: int,
     first_index: int,
-    created_at_start: int,
 ) -> dict[str, Any]:
     """One controller; a first commit (reported apart), then `samples` commits.
 
@@ -151,12 +150,6 @@ def measure_mode(
     controller = ControllerProcess(emulator, _options(mode, repo, daemon), workdir / mode)
     try:
         first_sync = controller.wait_synced(repo.head(), timeout=900)
-        if created_at_start:
-            controller.wait(
-                lambda: controller.counts().rollouts >= created_at_start,
-                timeout=900,
-                what="the first sync's rollouts to settle",
-            )
         first = _sample(controller, mode, emulator, repo, first_index)
         results = [
             _sample(controller, mode, emulator, repo, first_index + 1 + number)
@@ -196,8 +189,6 @@ def run(groups: int, samples: int, modes: tuple[str, ...] = MODES) -> dict[str, 
                     Path(tmp) / "work",
                     samples=samples,
                     first_index=position * (samples + 1),
-                    # The first controller starts on an empty account and creates every revision.
-                    created_at_start=groups if position == 0 else 0,
                 )
                 for position, mode in enumerate(modes)
             ]

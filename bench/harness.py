@@ -46,10 +46,11 @@ class Emulator:
         return {**CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint}
 
 
-def start_emulator(*, completion_seconds: float = 0.0, state: Path | None = None) -> Emulator:
+def start_emulator(*, state: Path | None = None, fleet: Path | None = None) -> Emulator:
     """Start `reconciler emulator` on a free port; return once it answers."""
     command = [sys.executable, "-m", "reconciler", "emulator", "--port", "0"]
-    command += ["--deployment-completion-seconds", f"{completion_seconds:g}"]
+    if fleet is not None:
+        command += ["--fleet", str(fleet)]
     if state is not None:
         command += ["--state", str(state)]
     process = subprocess.Popen(
@@ -81,9 +82,9 @@ def stop(process: subprocess.Popen[Any], timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def running_emulator(*, completion_seconds: float = 0.0) -> Iterator[Emulator]:
+def running_emulator(*, fleet: Path | None = None) -> Iterator[Emulator]:
     """An emulator for the duration of a `with` block, with this process's boto3 aimed at it."""
-    emulator = start_emulator(completion_seconds=completion_seconds)
+    emulator = start_emulator(fleet=fleet)
     saved = {name: os.environ.get(name) for name in emulator.environment()}
     os.environ.update(emulator.environment())
     try:

@@ -13,6 +13,7 @@ from bench.bench_reconcile import NAIVE_COUNTERPART
 from bench.targets import (
     Judgement,
     judge_emulator,
+    judge_fleet,
     judge_latency,
     judge_memory,
     judge_reconcile,
@@ -169,6 +170,32 @@ def _emulator_section(reports: Sequence[Mapping[str, Any]]) -> list[str]:
     return [*lines, ""]
 
 
+def _fleet_section(report: Mapping[str, Any] | None) -> list[str]:
+    if report is None:
+        return ["Not measured in this run.", ""]
+    mb, before = report["emulator_mb"], report["emulator_mb_before"]
+    return [
+        f"`reconciler emulator --fleet` with {report['devices']:,} simulated core devices in "
+        f"{report['groups']} thing groups (`bench/bench_fleet.py`), on the virtual clock: one "
+        "revision per group (CreateDeployment), one virtual minute advanced (every device "
+        "notified, applying and reporting), then a DescribeJob per revision to check the "
+        f"executions. {_load(report)}.",
+        "",
+        "| step | wall s |",
+        "|---|---:|",
+        f"| emulator start-up with the fleet (things, groups) | {report['startup_s']:.1f} |",
+        f"| {report['groups']} CreateDeployment | {report['create_s']:.1f} |",
+        f"| advance the clock a minute ({report['events']:,} events) | {report['advance_s']:.1f} |",
+        f"| {report['groups']} DescribeJob ({report['succeeded']:,} SUCCEEDED) "
+        f"| {report['check_s']:.1f} |",
+        f"| **rollout** (the three above) | **{report['rollout_s']:.1f}** |",
+        "",
+        f"Emulator memory: VmRSS {before['VmRSS']:.0f} MB with the fleet loaded, "
+        f"{mb['VmRSS']:.0f} MB after the rollout (peak VmHWM {mb['VmHWM']:.0f} MB).",
+        "",
+    ]
+
+
 def render_results(data: Mapping[str, Any], analysis: str) -> str:
     machine = data["machine"]
     judgements = [
@@ -176,6 +203,7 @@ def render_results(data: Mapping[str, Any], analysis: str) -> str:
         *judge_latency(data.get("latency")),
         judge_memory(data.get("memory")),
         *judge_emulator(data.get("emulator", [])),
+        *judge_fleet(data.get("fleet")),
     ]
     lines = [
         "# Benchmark results",
@@ -249,6 +277,9 @@ def render_results(data: Mapping[str, Any], analysis: str) -> str:
         "on this 2-core machine (see `bench/load_clients.py`).",
         "",
         *_emulator_section(data.get("emulator", [])),
+        "## Rollout to a simulated fleet",
+        "",
+        *_fleet_section(data.get("fleet")),
         analysis.strip(),
         "",
     ]

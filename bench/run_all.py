@@ -8,7 +8,8 @@
 In order: reconcile steps and the naive baseline at each size (bench_reconcile.py), commit →
 CreateDeployment latency for watch, webhook and polling at 1,000 groups (bench_latency.py),
 controller memory at the largest size (bench_memory.py), emulator throughput with boto3 and
-with raw clients (bench_emulator.py). Before each benchmark it waits (up to --settle seconds)
+with raw clients (bench_emulator.py), a rollout to 10,000 simulated devices on the virtual clock
+(bench_fleet.py). Before each benchmark it waits (up to --settle seconds)
 for the load average to fall to the number of cores, since other jobs share the machine; the
 load before and after each one is recorded next to its figures.
 
@@ -32,7 +33,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import bench_emulator, bench_latency, bench_memory, bench_reconcile  # noqa: E402
+from bench import (  # noqa: E402
+    bench_emulator,
+    bench_fleet,
+    bench_latency,
+    bench_memory,
+    bench_reconcile,
+)
 from bench.harness import load_average, machine, wait_for_quiet  # noqa: E402
 from bench.plot import draw_scaling  # noqa: E402
 from bench.report import render_results  # noqa: E402
@@ -51,7 +58,7 @@ def _settled(settle: float, label: str, work: Callable[[], T]) -> T:
     return result
 
 
-SECTIONS = ("reconcile", "latency", "memory", "emulator")
+SECTIONS = ("reconcile", "latency", "memory", "emulator", "fleet")
 
 
 def _measure_section(section: str, *, quick: bool, settle: float) -> Any:
@@ -81,6 +88,15 @@ def _measure_section(section: str, *, quick: bool, settle: float) -> Any:
         )
         bench_memory.print_report(memory)
         return memory
+    if section == "fleet":
+        devices, groups = (1000, 10) if quick else (10_000, 100)
+        fleet = _settled(
+            settle,
+            f"rollout to {devices:,} simulated devices",
+            partial(bench_fleet.run, devices, groups),
+        )
+        bench_fleet.print_report(fleet)
+        return fleet
     emulator = [
         _settled(
             settle,

@@ -116,3 +116,22 @@ def judge_emulator(reports: Sequence[Mapping[str, Any]]) -> list[Judgement]:
     if not judgements:
         judgements.append(Judgement("emulator reads ≥ 1,000 requests/s", "—", NOT_MEASURED))
     return judgements
+
+
+def judge_fleet(report: Mapping[str, Any] | None) -> list[Judgement]:
+    """A rollout to 10,000 simulated devices on the virtual clock: ≤ 30 s, emulator ≤ 500 MB."""
+    wall = "fleet rollout of 10,000 devices in 100 groups ≤ 30 s (virtual clock)"
+    rss = "emulator RSS during that rollout ≤ 500 MB"
+    if report is None or report["devices"] < 10_000:
+        return [Judgement(wall, "—", NOT_MEASURED), Judgement(rss, "—", NOT_MEASURED)]
+    complete = report["succeeded"] == report["devices"]
+    peak = report["emulator_mb"]["VmHWM"]
+    seconds = report["rollout_s"]
+    return [
+        Judgement(
+            wall,
+            f"{seconds:.1f} s, {report['succeeded']:,} executions SUCCEEDED",
+            _verdict(complete and seconds <= 30.0),
+        ),
+        Judgement(rss, f"peak (VmHWM) {peak:.0f} MB", _verdict(peak <= 500.0)),
+    ]

@@ -1,7 +1,8 @@
 """Fixtures shared by every test suite: a local AWS emulator and clients bound to it.
 
     emulator   one in-process emulator per test session (per pytest-xdist worker), on a free
-               port, with strict response checks on and deployments completing at once
+               port, with strict response checks on (no simulated devices: tests that need
+               some add them through aws.admin)
     aws        resets that emulator before the test, points the AWS environment variables at
                it, and hands out clients bound to it:
                    aws.client("greengrassv2", retries={"total_max_attempts": 1})
@@ -56,7 +57,7 @@ def emulator() -> Iterator[EmulatorServer]:
     from reconciler.emulator.options import EmulatorOptions
     from reconciler.emulator.server import EmulatorServer
 
-    options = EmulatorOptions(deployment_completion_seconds=0.0, strict_responses=True)
+    options = EmulatorOptions(strict_responses=True)
     server = EmulatorServer(host="127.0.0.1", port=0, options=options).start()
     try:
         yield server

@@ -8,7 +8,14 @@ from typing import Any
 
 from bench.plot import draw_scaling
 from bench.report import render_results
-from bench.targets import MET, NOT_MEASURED, judge_latency, judge_memory, judge_reconcile
+from bench.targets import (
+    MET,
+    NOT_MEASURED,
+    judge_fleet,
+    judge_latency,
+    judge_memory,
+    judge_reconcile,
+)
 
 STEPS = [
     "apply-from-empty",
@@ -126,6 +133,23 @@ def test_memory_target_needs_the_ten_thousand_group_run_and_judges_the_peak() ->
     assert judge_memory(_memory(10000, 180.0)).verdict == MET
     assert "not met" in judge_memory(_memory(10000, 240.0)).verdict
     assert judge_memory(_memory(1000, 120.0)).verdict == NOT_MEASURED
+
+
+def _fleet(devices: int, seconds: float, peak: float) -> dict[str, Any]:
+    return {
+        "devices": devices,
+        "succeeded": devices,
+        "rollout_s": seconds,
+        "emulator_mb": {"VmRSS": peak, "VmHWM": peak},
+    }
+
+
+def test_fleet_targets_need_ten_thousand_devices_and_judge_time_and_peak() -> None:
+    assert [j.verdict for j in judge_fleet(_fleet(10_000, 8.0, 150.0))] == [MET, MET]
+    verdicts = [j.verdict for j in judge_fleet(_fleet(10_000, 31.0, 600.0))]
+    assert all("not met" in v for v in verdicts)
+    assert [j.verdict for j in judge_fleet(_fleet(1_000, 1.0, 90.0))] == [NOT_MEASURED] * 2
+    assert [j.verdict for j in judge_fleet(None)] == [NOT_MEASURED] * 2
 
 
 def test_results_show_ratios_to_the_floor_and_to_the_naive_baseline() -> None:

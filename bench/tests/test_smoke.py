@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import bench_emulator, bench_latency, bench_memory, bench_reconcile
+from bench import bench_emulator, bench_fleet, bench_latency, bench_memory, bench_reconcile
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +51,7 @@ def test_controller_memory_is_read_after_each_phase() -> None:
     assert phases == [
         "started",
         "first full sync",
-        "rollouts settled",
+        "rollouts polled",
         "re-plan",
         "warm no-op, base",
         "warm no-op, 1 file",
@@ -70,3 +70,13 @@ def test_emulator_throughput_with_raw_clients() -> None:
     assert reads["requests_per_second"] > 0 and writes["requests_per_second"] > 0
     assert reads["errors"] == 0 and writes["errors"] == 0
     assert reads["emulator_cpu_ms_per_request"] > 0
+
+
+def test_a_fleet_rollout_reaches_every_device() -> None:
+    report = bench_fleet.run(devices=200, groups=4)
+
+    assert report["succeeded"] == 200
+    assert report["sample_configuration_ok"] is True
+    assert 0 < report["advance_s"] <= report["rollout_s"]
+    assert report["events"] >= 200
+    assert 0 < report["emulator_mb"]["VmRSS"] <= report["emulator_mb"]["VmHWM"]

@@ -21,6 +21,7 @@ from reconciler.adapters.sources.factory import open_source
 from reconciler.adapters.sources.git_commands import require_git
 from reconciler.adapters.spec_files import load_spec_set
 from reconciler.cli.common import fail
+from reconciler.cli.demo_fleet import demo_fleet, devices_on_latest, failure_hint
 from reconciler.cli.seeding import seed_account
 from reconciler.core.specs.resolved import SpecSet
 from reconciler.engine.leadership import build_elector
@@ -196,7 +197,7 @@ def demo(
         host="127.0.0.1",
         port=emulator_port,
         state_file=None,
-        options=EmulatorOptions(deployment_completion_seconds=3.0),
+        options=EmulatorOptions(fleet=demo_fleet(spec_set)),
     )
     try:
         emulator.start()
@@ -257,6 +258,9 @@ def _run_controller(
             synced = _wait_synced(controller, len(spec_set.deployments), timeout=120.0)
             click.echo(f"status: {controller.http.url if controller.http else ''}/status")
             click.echo("all thing groups in sync" if synced else "not in sync after 120 s")
+            if synced:
+                done, targeted = devices_on_latest(endpoint)
+                click.echo(f"{done} of {targeted} devices run their group's latest revision")
         finally:
             controller.stop()
         raise SystemExit(0 if synced else 1)
@@ -267,6 +271,8 @@ def _run_controller(
         f"  Fleet repo:      {repo_dir}\n\n"
         f"  Try: edit {repo_dir}/deploy-specs/groups/camera-staging.yaml, then\n"
         f"       git -C {repo_dir} commit -am 'Faster staging inference'\n"
+        f"  Devices taking each revision:  curl {endpoint}/_emulator/fleet\n"
+        f"  Break one device's next deployment:\n       {failure_hint(endpoint, spec_set)}\n"
         "  Stop with Ctrl-C.\n"
     )
     threading.Thread(
@@ -279,3 +285,6 @@ def _announce_sync(controller: Controller, groups: int) -> None:
     if _wait_synced(controller, groups, timeout=120.0):
         url = controller.http.url if controller.http else ""
         click.echo(f"\n  ✓ all {groups} thing groups in sync — curl {url}/status\n")
+        endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+        done, targeted = devices_on_latest(endpoint)
+        click.echo(f"  ✓ {done} of {targeted} devices run their group's latest revision\n")

@@ -29,11 +29,10 @@ import click
 @click.option("--region", default="us-east-1", show_default=True, help="Default region.")
 @click.option("--account", default="123456789012", show_default=True, help="12-digit account.")
 @click.option(
-    "--deployment-completion-seconds",
-    default=2.0,
-    show_default=True,
-    type=click.FloatRange(min=0),
-    help="Deployments go ACTIVE -> COMPLETED after this long.",
+    "--fleet",
+    "fleet_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Simulated core devices, groups, failure rules and timing (YAML, see docs/emulator.md).",
 )
 @click.option(
     "--component-ready-seconds",
@@ -127,7 +126,7 @@ def emulator(
     state_file: Path | None,
     region: str,
     account: str,
-    deployment_completion_seconds: float,
+    fleet_file: Path | None,
     component_ready_seconds: float,
     throttle_rate: float,
     error_rate: float,
@@ -155,6 +154,7 @@ def emulator(
     """
     # Imported here so that `reconciler --help` does not pay for loading moto.
     from reconciler.emulator.faults import FaultSettings
+    from reconciler.emulator.fleet.fleet_file import FleetFileError, load_fleet_file
     from reconciler.emulator.options import EmulatorOptions
     from reconciler.emulator.persistence import StateFileError
     from reconciler.emulator.server import EmulatorServer
@@ -162,6 +162,12 @@ def emulator(
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     # waitress warns whenever a request waits for a free thread: normal under load tests.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    fleet = None
+    if fleet_file is not None:
+        try:
+            fleet = load_fleet_file(str(fleet_file), fleet_file.read_bytes())
+        except (FleetFileError, OSError) as error:
+            raise click.ClickException(str(error)) from error
     try:
         faults = FaultSettings(
             throttle_rate=throttle_rate,
@@ -176,8 +182,8 @@ def emulator(
         options = EmulatorOptions(
             region=region,
             account_id=account,
-            deployment_completion_seconds=deployment_completion_seconds,
             component_ready_seconds=component_ready_seconds,
+            fleet=fleet,
             strict_responses=strict_responses,
             faults=faults,
             threads=threads,
@@ -204,6 +210,8 @@ def emulator(
     where = (
         f" (state: {state_file}, {server.replayed_changes} changes replayed)" if state_file else ""
     )
+    if fleet is not None:
+        where += f" with {len(fleet.devices)} simulated core devices"
     click.echo(f"Greengrass v2 + S3, IoT, STS emulator on {server.endpoint_url}{where}")
     click.echo(f"  export AWS_ENDPOINT_URL={server.endpoint_url}")
     click.echo(f"Emulator ready at {server.endpoint_url}", nl=True)

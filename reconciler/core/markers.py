@@ -21,9 +21,7 @@ _MARKER_NAME = "greengrass-reconciler:plan"
 _KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@-]{0,99}")
 
 # Tolerant on whitespace, because a human may have edited the comment by hand.
-_MARKER_LINE = re.compile(
-    r"<!--\s*" + re.escape(_MARKER_NAME) + r"\s+key=(?P<key>\S+?)\s*-->"
-)
+_MARKER_LINE = re.compile(r"<!--\s*" + re.escape(_MARKER_NAME) + r"\s+key=(?P<key>\S+?)\s*-->")
 
 
 def split_lines(text: str) -> list[str]:

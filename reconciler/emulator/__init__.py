@@ -2,7 +2,7 @@
 
     from reconciler.emulator import EmulatorServer, EmulatorOptions, EmulatorAdmin
 
-    with EmulatorServer(port=0, options=EmulatorOptions(deployment_completion_seconds=0)) as emu:
+    with EmulatorServer(port=0, options=EmulatorOptions(strict_responses=True)) as emu:
         EmulatorAdmin(emu.endpoint_url).create_thing_groups(["fleet"])
 
 Names are imported on first use, so that the admin client does not load moto.

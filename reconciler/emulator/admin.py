@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from reconciler.emulator.requestlog import RequestRecord
 
@@ -81,12 +82,10 @@ class EmulatorAdmin:
     def set_settings(
         self,
         *,
-        deployment_completion_seconds: float | None = None,
         component_ready_seconds: float | None = None,
         strict_responses: bool | None = None,
     ) -> dict[str, Any]:
         wanted = {
-            "deploymentCompletionSeconds": deployment_completion_seconds,
             "componentReadySeconds": component_ready_seconds,
             "strictResponses": strict_responses,
         }
@@ -109,6 +108,62 @@ class EmulatorAdmin:
         if region:
             body["region"] = region
         return list(self._call("POST", "thing-groups", body)["thingGroups"])
+
+    # -- the fleet ----------------------------------------------------------------------------
+
+    def fleet(self) -> dict[str, Any]:
+        """Devices (name, groups, status, online), timing, failure rules, jobs, pending events."""
+        return self._call("GET", "fleet")
+
+    def load_fleet(self, document: str | Mapping[str, Any]) -> dict[str, Any]:
+        """Replace the fleet with a fleet file's text (YAML) or a fleet document (JSON)."""
+        body = {"yaml": document} if isinstance(document, str) else dict(document)
+        return self._call("PUT", "fleet", body)
+
+    def add_devices(self, devices: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Add devices: [{"name": ..., "groups": [...], "platform": {...}, "offline": [...]}]."""
+        return list(
+            self._call("POST", "devices", {"devices": [dict(d) for d in devices]})["devices"]
+        )
+
+    def device(self, name: str) -> dict[str, Any]:
+        """A device's installed components, effective configuration per component, deployments."""
+        return self._call("GET", f"devices/{quote(name, safe='')}")
+
+    def update_device(
+        self, name: str, *, groups: Sequence[str] | None = None, offline: bool | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if groups is not None:
+            body["groups"] = list(groups)
+        if offline is not None:
+            body["offline"] = offline
+        return self._call("PUT", f"devices/{quote(name, safe='')}", body)
+
+    def remove_device(self, name: str) -> None:
+        self._call("DELETE", f"devices/{quote(name, safe='')}")
+
+    def failures(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "failures")["failures"])
+
+    def set_failures(self, failures: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Replace the failure rules (fleet file syntax: component, version, devices, phase)."""
+        body = {"failures": [dict(f) for f in failures]}
+        return list(self._call("PUT", "failures", body)["failures"])
+
+    def clear_failures(self) -> None:
+        self._call("DELETE", "failures")
+
+    def clock(self) -> dict[str, Any]:
+        return self._call("GET", "clock")
+
+    def set_clock(self, mode: str) -> dict[str, Any]:
+        """Switch the emulator clock to "virtual" (moves only when advanced) or "real"."""
+        return self._call("PUT", "clock", {"mode": mode})
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move virtual time on and process the fleet's events due by then."""
+        return self._call("POST", "clock/advance", {"seconds": seconds})
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         data = json.dumps(body).encode("utf-8") if body is not None else None

@@ -1,12 +1,13 @@
-"""The admin API under `/_emulator/`: health, faults, settings, request log, reset, thing groups.
+"""The admin API under `/_emulator/`: health, faults, settings, request log, reset, thing groups,
+and the fleet's devices, failures and clock (fleet/admin_routes.py).
 
 JSON over HTTP, meant for tests, benchmarks and demos (see `admin.py` for the client):
 
     GET    /_emulator/health                  {"status": "ok", ...}
     GET    /_emulator/faults                  current fault settings
     PUT    /_emulator/faults                  change them (keys left out keep their value)
-    GET    /_emulator/settings                deploymentCompletionSeconds, componentReadySeconds,
-    PUT    /_emulator/settings                strictResponses
+    GET    /_emulator/settings                componentReadySeconds, strictResponses
+    PUT    /_emulator/settings
     GET    /_emulator/requests?since=SEQ      request records with seq > SEQ
     DELETE /_emulator/requests                empty the request log
     POST   /_emulator/reset                   empty all state but the public catalog
@@ -19,10 +20,11 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from reconciler import __version__
 from reconciler.emulator.faults import FaultSettings
+from reconciler.emulator.fleet.admin_routes import FleetAdmin, FleetAdminError
 from reconciler.emulator.replies import status_line
 
 if TYPE_CHECKING:
@@ -52,24 +54,51 @@ class AdminApi:
             ("POST", "reset"): self._reset,
             ("POST", "thing-groups"): self._thing_groups,
         }
+        self.fleet = FleetAdmin(gateway.state.fleet, gateway.state.clock)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         name = environ.get("PATH_INFO", "").removeprefix("/_emulator").strip("/")
         query = parse_qs(environ.get("QUERY_STRING", ""))
         try:
+            fleet_reply = self._fleet_route(method, name, environ)
             route = self._routes.get((method, name))
-            if route is None:
+            if fleet_reply is not None:
+                status, document = fleet_reply
+            elif route is None:
                 known = sorted({n for _, n in self._routes})
                 if any(n == name for _, n in self._routes):
                     raise AdminError(405, f"{method} is not supported on /_emulator/{name}")
                 raise AdminError(404, f"No admin endpoint /_emulator/{name}; known: {known}")
-            status, document = route(_json_body(environ), query)
+            else:
+                status, document = route(_json_body(environ), query)
         except AdminError as error:
             status, document = error.status, {"message": str(error)}
         body = b"" if status == 204 else json.dumps(document).encode("utf-8")
         start_response(status_line(status), [("Content-Type", "application/json")])
         return [body]
+
+    def _fleet_route(
+        self, method: str, name: str, environ: dict[str, Any]
+    ) -> tuple[int, Any] | None:
+        """Answer a fleet endpoint (None: `name` is not one), with the fleet brought up to now."""
+        head, _, rest = name.partition("/")
+        key, argument = (method, name), ""
+        if key not in self.fleet.routes and rest and (method, head + "/*") in self.fleet.routes:
+            key, argument = (method, head + "/*"), unquote(rest)
+        route = self.fleet.routes.get(key)
+        if route is None:
+            if any(path in (name, head + "/*") for _, path in self.fleet.routes):
+                raise AdminError(405, f"{method} is not supported on /_emulator/{name}")
+            return None
+        body = _json_body(environ)
+        state = self.gateway.state
+        with state.lock:
+            state.fleet.advance()
+            try:
+                return route(body, argument)
+            except FleetAdminError as error:
+                raise AdminError(error.status, str(error)) from error
 
     # -- endpoints ----------------------------------------------------------------------------
 
@@ -100,23 +129,19 @@ class AdminApi:
     def _get_settings(self, body: dict[str, Any], query: dict[str, list[str]]) -> tuple[int, Any]:
         settings = self.gateway.state.settings
         return 200, {
-            "deploymentCompletionSeconds": settings.deployment_completion_seconds,
             "componentReadySeconds": settings.component_ready_seconds,
             "strictResponses": self.gateway.greengrass.strict_responses,
         }
 
     def _put_settings(self, body: dict[str, Any], query: dict[str, list[str]]) -> tuple[int, Any]:
-        known = {"deploymentCompletionSeconds", "componentReadySeconds", "strictResponses"}
+        known = {"componentReadySeconds", "strictResponses"}
         unknown = sorted(set(body) - known)
         if unknown:
             raise AdminError(400, f"Unknown settings {unknown}; known: {sorted(known)}")
         settings = self.gateway.state.settings
         try:
-            for key in ("deploymentCompletionSeconds", "componentReadySeconds"):
-                if key in body and float(body[key]) < 0:
-                    raise AdminError(400, f"{key} must not be negative")
-            if "deploymentCompletionSeconds" in body:
-                settings.deployment_completion_seconds = float(body["deploymentCompletionSeconds"])
+            if "componentReadySeconds" in body and float(body["componentReadySeconds"]) < 0:
+                raise AdminError(400, "componentReadySeconds must not be negative")
             if "componentReadySeconds" in body:
                 settings.component_ready_seconds = float(body["componentReadySeconds"])
         except (TypeError, ValueError) as error:

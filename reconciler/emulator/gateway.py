@@ -28,6 +28,7 @@ from reconciler.emulator.classify import (
 )
 from reconciler.emulator.fault_responses import answers, fault_reply
 from reconciler.emulator.faults import FaultInjector
+from reconciler.emulator.fleet.iot_api import IotJobsService
 from reconciler.emulator.greengrass.app import GreengrassService
 from reconciler.emulator.greengrass.urls import is_greengrass_v2
 from reconciler.emulator.options import EmulatorOptions
@@ -35,7 +36,7 @@ from reconciler.emulator.persistence import StateFile
 from reconciler.emulator.protocol.parsing import HttpRequest
 from reconciler.emulator.replies import Reply, status_line
 from reconciler.emulator.requestlog import RequestLog
-from reconciler.emulator.state import EmulatorState
+from reconciler.emulator.state import EmulatorState, thing_in_body
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class Gateway:
         self.greengrass = GreengrassService(
             self.state.backends, strict_responses=options.strict_responses
         )
+        self.iot_jobs = IotJobsService(self.state.fleet)
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.faults = FaultInjector(options.faults, answers)
         self.requests = RequestLog(options.request_log_limit)
@@ -120,8 +122,14 @@ class Gateway:
             self.state.maybe_compact()
             if facts.mutating:
                 self.state.sync()  # durable before acknowledged; outside the state lock
+        elif facts.service == "iot" and (job_route := self._fleet_job(request)) is not None:
+            with self.state.lock:
+                self.state.fleet.advance()
+                reply = self.iot_jobs.handle(job_route, request)
         else:
             reply = self._forward_to_moto(environ, request, facts, region)
+            if facts.service == "iot" and facts.operation in _MEMBERSHIP_CHANGES:
+                self._sync_device_groups(facts, request, region)
         self.requests.append(
             time=arrived,
             service=facts.service,
@@ -136,6 +144,24 @@ class Gateway:
             duration_ms=(time.perf_counter() - started) * 1000.0,
         )
         return reply
+
+    # -- the fleet's side of IoT --------------------------------------------------------------
+
+    def _fleet_job(self, request: HttpRequest) -> Any:
+        with self.state.lock:
+            return self.iot_jobs.route(request)
+
+    def _sync_device_groups(self, facts: RequestFacts, request: HttpRequest, region: str) -> None:
+        """A device added to or removed from a group through IoT joins or leaves it in the fleet."""
+        fleet = self.state.fleet
+        thing = facts.labels.get("thingName") or thing_in_body(request.body)
+        if region != fleet.region or thing is None:
+            return
+        with self.state.lock:
+            if thing in fleet.devices:
+                fleet.advance()
+                groups = set(self.state.world.thing_group_names(region, thing))
+                fleet.set_groups(thing, groups, mirror=False)
 
     # -- moto ---------------------------------------------------------------------------------
 
@@ -157,6 +183,11 @@ class Gateway:
         if journaled:
             self.state.sync()
         return reply
+
+
+_MEMBERSHIP_CHANGES = frozenset(
+    {"AddThingToThingGroup", "RemoveThingFromThingGroup", "UpdateThingGroupsForThing"}
+)
 
 
 def _call_wsgi(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> Reply:

@@ -70,6 +70,30 @@ class MotoWorld:
         _, arn, _ = self._iot(region).create_thing_group(name, parent or None, {})
         return str(arn)
 
+    def put_device_thing(self, region: str, name: str, groups: list[str]) -> str:
+        """Create (or keep) a thing and make its group memberships exactly `groups`.
+
+        Works on moto's dictionaries by ARN: moto's own by-name look-ups scan every thing, which
+        would make a 10,000-device fleet quadratic.
+        """
+        backend = self._iot(region)
+        arn = f"arn:{PARTITION}:iot:{region}:{self.account_id}:thing/{name}"
+        thing = backend.things.get(arn)
+        if thing is None:
+            thing = backend.create_thing(name, "", None)
+        wanted = set()
+        for group in groups:
+            group_arn = f"arn:{PARTITION}:iot:{region}:{self.account_id}:thinggroup/{group}"
+            if group_arn not in backend.thing_groups:
+                self.create_thing_group(region, group)
+            wanted.add(group_arn)
+        for group_arn, group in backend.thing_groups.items():
+            if group_arn in wanted:
+                group.things[arn] = thing
+            else:
+                group.things.pop(arn, None)
+        return str(arn)
+
     def reset(self) -> None:
         """Forget every resource of every moto service in this process."""
         moto_api_backend.reset()

@@ -1,6 +1,6 @@
 """Run the emulator: `EmulatorServer` serves the gateway over HTTP in a background thread.
 
-    with EmulatorServer(port=0, options=EmulatorOptions(deployment_completion_seconds=0)) as emu:
+    with EmulatorServer(port=0, options=EmulatorOptions(strict_responses=True)) as emu:
         boto3.client("greengrassv2", endpoint_url=emu.endpoint_url, ...)
 
 waitress (a production WSGI server) serves by default, werkzeug's threaded server on request.

@@ -14,6 +14,10 @@ import xml.etree.ElementTree as ElementTree
 from typing import Any
 
 from reconciler.emulator.classify import RequestFacts
+from reconciler.emulator.fleet.clock import EmulatorClock
+from reconciler.emulator.fleet.fleet_file import FleetDocument
+from reconciler.emulator.fleet.link import connect
+from reconciler.emulator.fleet.simulation import Fleet
 from reconciler.emulator.greengrass.context import RuntimeSettings
 from reconciler.emulator.greengrass.models import GreengrassBackends
 from reconciler.emulator.moto_world import MotoWorld
@@ -27,16 +31,19 @@ class EmulatorState:
         self.options = options
         self.state_file = state_file
         self.world = MotoWorld(options.account_id)
-        self.settings = RuntimeSettings(
-            deployment_completion_seconds=options.deployment_completion_seconds,
-            component_ready_seconds=options.component_ready_seconds,
-        )
+        self.settings = RuntimeSettings(component_ready_seconds=options.component_ready_seconds)
+        self.clock = EmulatorClock()
+        self.fleet = Fleet(self.clock, self.world, options.region, options.account_id)
+        self.fleet.initial = options.fleet or FleetDocument()
         self.backends = GreengrassBackends(
             options.account_id,
             self.settings,
             self.world,
             self._journal if state_file is not None else None,
+            clock=self.clock.now,
+            fleet=self.fleet,
         )
+        connect(self.fleet, self.backends)
         self.lock: threading.RLock = self.backends.lock
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -44,13 +51,20 @@ class EmulatorState:
     def restore(self) -> int:
         """Load the state file (if any) into a clean world; return the changes replayed."""
         self.world.reset()
-        if self.state_file is None:
-            return 0
-        changes = self.state_file.load()
+        changes = self.state_file.load() if self.state_file is not None else []
         with self.lock:
             for kind, payload in changes:
                 self._apply(kind, payload)
-            self.state_file.compact(self.export())
+            if self.state_file is not None:
+                self.state_file.compact(self.export())
+            # The fleet is not journaled: devices come from the fleet file at every start and
+            # receive the latest deployments of their groups, like devices joining them.
+            self.fleet.reset()
+            now = self.clock.now()
+            for region in self.backends.regions():
+                for deployment in self.backends[region].deployments.store.all():
+                    if deployment.is_latest and deployment.status(now) == "ACTIVE":
+                        self.fleet.deployment_created(region, deployment)
         return len(changes)
 
     def close(self) -> None:
@@ -64,8 +78,9 @@ class EmulatorState:
         with self.lock:
             self.backends.reset()
             self.world.reset()
-            self.settings.deployment_completion_seconds = self.options.deployment_completion_seconds
             self.settings.component_ready_seconds = self.options.component_ready_seconds
+            self.clock.reset()
+            self.fleet.reset()
             if self.state_file is not None:
                 self.state_file.append("reset", {})
                 self.state_file.compact(self.export())
@@ -126,7 +141,7 @@ class EmulatorState:
                 "iot.thinggroup.put" if record else "iot.thinggroup.delete",
                 record or {"region": region, "name": group},
             )
-        thing = labels.get("thingName") or _thing_in_body(request.body)
+        thing = labels.get("thingName") or thing_in_body(request.body)
         if thing:
             thing_record = self.world.thing_record(region, thing)
             self._journal(
@@ -188,7 +203,7 @@ def _deleted_keys(body: bytes) -> list[str]:
     return [element.text or "" for element in root.iter() if element.tag.endswith("Key")]
 
 
-def _thing_in_body(body: bytes) -> str | None:
+def thing_in_body(body: bytes) -> str | None:
     """The thing named by IoT calls that carry it in their JSON body (group membership changes)."""
     try:
         document = json.loads(body) if body else {}

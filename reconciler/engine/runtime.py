@@ -10,6 +10,7 @@ from reconciler.adapters.aws.calling import AwsCaller, CallStats
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.aws.greengrass import GreengrassGateway
 from reconciler.adapters.aws.ratelimit import TokenBucket
+from reconciler.core.events import EventPublisher, NoEventPublisher
 from reconciler.core.plan import Plan
 from reconciler.core.planning import plan_deployments
 from reconciler.core.specs.resolved import SpecSet
@@ -32,6 +33,8 @@ class Runtime:
     artifacts: ArtifactStore
     # Plans of earlier cycles (see engine/memo.py): the controller re-plans only what moved.
     memo: CompactPlanMemo = field(default_factory=CompactPlanMemo)
+    # Where applied/rollout/drift/failure events go (notification sinks, Git feedback).
+    events: EventPublisher = field(default_factory=NoEventPublisher)
 
     @property
     def stats(self) -> CallStats:

@@ -31,7 +31,8 @@ def test_reset_empties_everything_but_the_public_catalog(aws: AwsTestContext) ->
         components={"com.example.Hello": {"componentVersion": "1.0.0"}},
     )
     aws.admin.set_faults(latency_ms=1)
-    aws.admin.set_settings(deployment_completion_seconds=99)
+    aws.admin.set_settings(component_ready_seconds=99)
+    aws.admin.set_clock("virtual")
     aws.admin.reset()
     assert gg.list_components()["components"] == []
     assert gg.list_deployments(historyFilter="ALL")["deployments"] == []
@@ -39,7 +40,8 @@ def test_reset_empties_everything_but_the_public_catalog(aws: AwsTestContext) ->
     assert iot.list_thing_groups()["thingGroups"] == []
     assert len(gg.list_components(scope="PUBLIC")["components"]) >= 9
     assert aws.admin.faults()["latencyMs"] == 0
-    assert aws.admin.settings()["deploymentCompletionSeconds"] == 0
+    assert aws.admin.settings()["componentReadySeconds"] == 0
+    assert aws.admin.clock()["mode"] == "real"
     assert [r.operation for r in aws.admin.requests()] == [
         "ListComponents",
         "ListDeployments",

@@ -24,7 +24,7 @@ def test_help_explains_how_to_use_it() -> None:
         "--throttle-rate",
         "--error-rate",
         "--latency-ms",
-        "--deployment-completion-seconds",
+        "--fleet",
         "/_emulator/",
     ):
         assert expected in result.output

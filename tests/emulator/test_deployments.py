@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -51,7 +50,7 @@ def test_create_and_get_a_thing_group_deployment(aws: AwsTestContext, fleet: str
     assert deployment["components"] == components
     assert deployment["tags"] == {"team": "ml"}
     assert deployment["isLatestForTarget"] is True
-    assert deployment["deploymentStatus"] == "COMPLETED"  # the fixture completes at once
+    assert deployment["deploymentStatus"] == "ACTIVE"  # a thing-group deployment is continuous
     assert deployment["iotJobId"] == created["iotJobId"]
     assert deployment["iotJobArn"] == (
         f"arn:aws:iot:{aws.region}:{aws.account_id}:job/{created['iotJobId']}"
@@ -139,7 +138,6 @@ def test_invalid_configuration_merge_is_rejected(aws: AwsTestContext, fleet: str
 
 def test_a_new_deployment_is_a_new_revision_of_the_target(aws: AwsTestContext, fleet: str) -> None:
     gg = aws.client("greengrassv2")
-    aws.admin.set_settings(deployment_completion_seconds=3600)  # stay ACTIVE
     first = gg.create_deployment(targetArn=fleet, components=DLR)["deploymentId"]
     second = gg.create_deployment(targetArn=fleet, components=DLR)["deploymentId"]
     old, new = gg.get_deployment(deploymentId=first), gg.get_deployment(deploymentId=second)
@@ -147,13 +145,6 @@ def test_a_new_deployment_is_a_new_revision_of_the_target(aws: AwsTestContext, f
     assert old["isLatestForTarget"] is False and new["isLatestForTarget"] is True
     assert old["deploymentStatus"] == "CANCELED"
     assert new["deploymentStatus"] == "ACTIVE"
-
-
-def test_completed_revisions_stay_completed_when_replaced(aws: AwsTestContext, fleet: str) -> None:
-    gg = aws.client("greengrassv2")
-    first = gg.create_deployment(targetArn=fleet, components=DLR)["deploymentId"]
-    gg.create_deployment(targetArn=fleet, components=DLR)
-    assert gg.get_deployment(deploymentId=first)["deploymentStatus"] == "COMPLETED"
 
 
 def test_latest_only_is_the_default_history_filter(aws: AwsTestContext, fleet: str) -> None:
@@ -238,7 +229,6 @@ def test_client_tokens_must_match_the_model_pattern(aws: AwsTestContext, fleet: 
 
 def test_cancel_then_delete(aws: AwsTestContext, fleet: str) -> None:
     gg = aws.client("greengrassv2")
-    aws.admin.set_settings(deployment_completion_seconds=3600)
     deployment_id = gg.create_deployment(targetArn=fleet, components=DLR)["deploymentId"]
     with pytest.raises(ClientError) as raised:
         gg.delete_deployment(deploymentId=deployment_id)
@@ -267,12 +257,3 @@ def test_subdeployments_are_listed_by_parent(aws: AwsTestContext, fleet: str) ->
     listed: list[dict[str, Any]] = gg.list_deployments(parentTargetArn=fleet)["deployments"]
     assert [d["deploymentId"] for d in listed] == [sub["deploymentId"]]
     assert listed[0]["parentTargetArn"] == fleet
-
-
-def test_deployments_complete_after_the_configured_delay(aws: AwsTestContext, fleet: str) -> None:
-    gg = aws.client("greengrassv2")
-    aws.admin.set_settings(deployment_completion_seconds=0.3)
-    deployment_id = gg.create_deployment(targetArn=fleet, components=DLR)["deploymentId"]
-    assert gg.get_deployment(deploymentId=deployment_id)["deploymentStatus"] == "ACTIVE"
-    time.sleep(0.35)
-    assert gg.get_deployment(deploymentId=deployment_id)["deploymentStatus"] == "COMPLETED"

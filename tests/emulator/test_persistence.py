@@ -107,7 +107,7 @@ DLR = {"aws.greengrass.DLRImageClassification": {"componentVersion": "2.1.10"}}
 @pytest.mark.slow
 def test_a_restart_keeps_components_deployments_groups_and_objects(tmp_path: Path) -> None:
     state = str(tmp_path / "emulator-state.json")
-    first = EmulatorProcess("--state", state, "--deployment-completion-seconds", "0")
+    first = EmulatorProcess("--state", state)
     try:
         gg, s3, iot = (client_for(first.endpoint_url, n) for n in ("greengrassv2", "s3", "iot"))
         iot.create_thing_group(thingGroupName="fleet")

@@ -14,7 +14,7 @@ import logging
 import uuid
 from typing import Any
 
-from reconciler.emulator.greengrass import urls
+from reconciler.emulator.greengrass import core_devices, urls
 from reconciler.emulator.greengrass.exceptions import (
     GreengrassError,
     InternalServerError,
@@ -30,6 +30,7 @@ from reconciler.emulator.protocol.validation import summarize, validate
 from reconciler.emulator.replies import Reply
 
 log = logging.getLogger(__name__)
+_HANDLER_MODULES = (core_devices,)  # register their operations in HANDLERS
 
 
 class GreengrassService:
@@ -86,6 +87,7 @@ class GreengrassService:
             raise ValidationError(summarize(problems), fields=problems)
         handler = HANDLERS[name]
         with self.backends.lock:
+            self.backends.advance()
             now = self.backends.clock()
             outcome = handler(Call(self.backends[region], endpoint_url, now), params)
         output_spec = self._spec(operation.output_shape)

@@ -14,6 +14,7 @@ from reconciler.emulator.greengrass.context import BackendContext
 from reconciler.emulator.greengrass.deployments import (
     ACTIVE,
     CANCELED,
+    COMPLETED,
     Deployment,
     DeploymentStore,
 )
@@ -56,6 +57,8 @@ class DeploymentService:
             if previous.status(now) == ACTIVE:
                 previous.fixed_status = CANCELED
             self._record_put(previous)
+            if context.fleet is not None:
+                context.fleet.deployment_canceled(previous.iot_job_id)
         history.last_revision += 1
         deployment_id = str(uuid.uuid4())
         job_id = str(uuid.uuid4())
@@ -73,7 +76,6 @@ class DeploymentService:
             iot_job_configuration=params.get("iotJobConfiguration"),
             parent_target_arn=params.get("parentTargetArn"),
             created=now,
-            completes_at=now + context.settings.deployment_completion_seconds,
             iot_job_id=job_id,
             iot_job_arn=arns.iot_job_arn(context.region, context.account, job_id),
         )
@@ -89,6 +91,8 @@ class DeploymentService:
                 "latestId": deployment_id,
             },
         )
+        if context.fleet is not None:
+            context.fleet.deployment_created(context.region, deployment)
         if token:
             remembered = Remembered("CreateDeployment", token, digest, deployment_id, now)
             context.tokens.remember(remembered)
@@ -130,7 +134,7 @@ class DeploymentService:
     def cancel(self, deployment_id: str) -> Deployment:
         deployment = self.get(deployment_id)
         status = deployment.status(self.context.clock())
-        if status not in (ACTIVE, "COMPLETED"):
+        if status not in (ACTIVE, COMPLETED):
             raise ConflictError(
                 f"Deployment {deployment_id} is {status} and cannot be canceled",
                 resource_id=deployment_id,
@@ -138,7 +142,16 @@ class DeploymentService:
             )
         deployment.fixed_status = CANCELED
         self._record_put(deployment)
+        if self.context.fleet is not None:
+            self.context.fleet.deployment_canceled(deployment.iot_job_id)
         return deployment
+
+    def settle(self, deployment_id: str, status: str) -> None:
+        """End an ACTIVE deployment with the status its devices' job gave it."""
+        deployment = self.store.get(deployment_id)
+        if deployment is not None and deployment.status(self.context.clock()) == ACTIVE:
+            deployment.fixed_status = status
+            self._record_put(deployment)
 
     def delete(self, deployment_id: str) -> None:
         deployment = self.get(deployment_id)

@@ -1,9 +1,10 @@
 """Deployments: the record the service keeps for each, and a store with per-target revisions.
 
 A target (thing or thing group) has one latest deployment. Creating another makes a new
-revision; the previous one stops being `isLatestForTarget`. A deployment's status moves from
-ACTIVE to COMPLETED when `completes_at` passes (derived on read, like component states) unless
-an explicit status (CANCELED...) was set.
+revision; the previous one stops being `isLatestForTarget`. A deployment is ACTIVE until a
+status is set: CANCELED when superseded or canceled, and for a deployment to one thing
+COMPLETED or FAILED when that device's job execution ends (see fleet/simulation.py). A
+thing-group deployment is continuous: it stays ACTIVE while it is the latest for its group.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 ACTIVE = "ACTIVE"
 COMPLETED = "COMPLETED"
+FAILED = "FAILED"
 CANCELED = "CANCELED"
 
 
@@ -30,16 +32,13 @@ class Deployment:
     iot_job_configuration: dict[str, Any] | None
     parent_target_arn: str | None
     created: float
-    completes_at: float
     iot_job_id: str
     iot_job_arn: str
     is_latest: bool = True
     fixed_status: str | None = None
 
     def status(self, now: float) -> str:
-        if self.fixed_status is not None:
-            return self.fixed_status
-        return COMPLETED if now >= self.completes_at else ACTIVE
+        return self.fixed_status if self.fixed_status is not None else ACTIVE
 
     def to_record(self) -> dict[str, Any]:
         # Shallow: the nested dicts are plain JSON values, written out before they can change.
@@ -47,7 +46,8 @@ class Deployment:
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Deployment:
-        return cls(**record)
+        # State files written before deployments were continuous hold a completion timer.
+        return cls(**{k: v for k, v in record.items() if k != "completes_at"})
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.emulator.greengrass.component_service import ComponentService
 from reconciler.emulator.greengrass.components import ComponentVersion
@@ -21,6 +21,9 @@ from reconciler.emulator.greengrass.exceptions import ResourceNotFoundError, Val
 from reconciler.emulator.greengrass.idempotency import IdempotencyStore, Remembered
 from reconciler.emulator.moto_world import MotoWorld
 from reconciler.emulator.protocol.validation import FieldProblem
+
+if TYPE_CHECKING:
+    from reconciler.emulator.fleet.simulation import Fleet
 
 RESERVED_TAG_PREFIX = "aws:"
 
@@ -159,12 +162,14 @@ class GreengrassBackends:
         world: MotoWorld,
         sink: ChangeSink | None,
         clock: Callable[[], float] = time.time,
+        fleet: Fleet | None = None,
     ) -> None:
         self.account = account
         self.settings = settings
         self.world = world
         self.sink = sink
         self.clock = clock
+        self.fleet = fleet
         # One lock for all Greengrass state: operations are short, and it keeps every change
         # and its journal line in the same order.
         self.lock = threading.RLock()
@@ -181,9 +186,15 @@ class GreengrassBackends:
                 record=self.sink,
                 clock=self.clock,
                 tokens=IdempotencyStore(),
+                fleet=self.fleet,
             )
             backend = self._backends[region] = GreengrassBackend(context)
         return backend
+
+    def advance(self) -> None:
+        """Bring the simulated devices up to the clock's now (call with the lock held)."""
+        if self.fleet is not None:
+            self.fleet.advance()
 
     def regions(self) -> list[str]:
         return sorted(self._backends)

@@ -13,7 +13,6 @@ from typing import Any
 
 from reconciler.emulator.greengrass.components import ComponentVersion, newest_first
 from reconciler.emulator.greengrass.deployments import Deployment
-from reconciler.emulator.greengrass.exceptions import ResourceNotFoundError
 from reconciler.emulator.greengrass.models import GreengrassBackend
 from reconciler.emulator.greengrass.pagination import paginate
 from reconciler.emulator.greengrass.recipes import render
@@ -227,36 +226,6 @@ def untag_resource(call: Call, params: dict[str, Any]) -> Outcome:
 def list_tags_for_resource(call: Call, params: dict[str, Any]) -> Outcome:
     tags = call.backend.list_tags(params["resourceArn"])
     return Outcome({"tags": tags}, params["resourceArn"])
-
-
-# -- core devices: the emulator has none (no nucleus ever registers) -----------------------------
-
-
-@handles("ListCoreDevices")
-def list_core_devices(call: Call, params: dict[str, Any]) -> Outcome:
-    return Outcome({"coreDevices": []})
-
-
-def _no_core_device(call: Call, params: dict[str, Any]) -> Outcome:
-    name = params["coreDeviceThingName"]
-    raise ResourceNotFoundError(
-        f"Core device {name} was not found: the emulator has no core devices (no Greengrass "
-        "nucleus connects to it)",
-        resource_id=name,
-        resource_type="coreDevice",
-    )
-
-
-for _operation in (
-    "GetCoreDevice",
-    "DeleteCoreDevice",
-    "ListEffectiveDeployments",
-    "ListInstalledComponents",
-    "BatchAssociateClientDeviceWithCoreDevice",
-    "BatchDisassociateClientDeviceFromCoreDevice",
-    "ListClientDevicesAssociatedWithCoreDevice",
-):
-    HANDLERS[_operation] = _no_core_device
 
 
 # -- shaping helpers -----------------------------------------------------------------------------

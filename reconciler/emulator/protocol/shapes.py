@@ -67,7 +67,11 @@ class ShapeCompiler:
         spec.max = metadata.get("max")
         if "pattern" in metadata:
             spec.pattern_text = metadata["pattern"]
-            spec.pattern = re.compile(metadata["pattern"], re.DOTALL)
+            try:
+                spec.pattern = re.compile(metadata["pattern"], re.DOTALL)
+            except re.error:
+                # Java-only syntax (IoT's `\p{...}` classes): left unchecked rather than guessed.
+                spec.pattern = None
         spec.timestamp_format = shape.serialization.get("timestampFormat", "")
         error = metadata.get("error")
         if metadata.get("exception"):

@@ -297,10 +297,17 @@ def test_rollouts_are_followed_until_they_settle(
     assert {t["rollout"] for t in targets.values()} == {"InProgress"}
     assert reconciler.rollouts_in_progress == 2
 
-    # The emulator completes deployments at once: the next poll settles both.
+    # Thing-group deployments are continuous (ACTIVE while they are the group's latest
+    # revision): following them settles nothing and breaks nothing.
+    assert reconciler.follow_rollouts() == []
+    assert reconciler.rollouts_in_progress == 2
+
+    # A revision canceled outside the controller settles as Canceled; the other keeps going.
+    gg = seeded.client("greengrassv2")
+    staging = _latest(seeded)[PROD_ARN.replace("Prod", "Staging")]["deploymentId"]
+    gg.cancel_deployment(deploymentId=staging)
     settled = reconciler.follow_rollouts()
-    assert sorted(s.value for s in settled) == ["Completed", "Completed"]
-    assert reconciler.rollouts_in_progress == 0
+    assert [s.value for s in settled] == ["Canceled"]
+    assert reconciler.rollouts_in_progress == 1
     targets = reconciler.status.snapshot()["targets"]
-    assert {t["rollout"] for t in targets.values()} == {"Completed"}
-    assert reconciler.follow_rollouts() == []  # nothing left to follow
+    assert sorted(t["rollout"] for t in targets.values()) == ["Canceled", "InProgress"]

@@ -132,3 +132,5 @@ def test_the_readme_demo_command_brings_every_group_in_sync(tmp_path: Path) -> N
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all thing groups in sync" in result.stdout
+    # The demo's simulated devices (3 per sample group) took the revisions the controller made.
+    assert "6 of 6 devices run their group's latest revision" in result.stdout

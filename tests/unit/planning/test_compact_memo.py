@@ -40,9 +40,7 @@ def test_changed_plans_keep_their_request_but_not_their_previews() -> None:
     changed = [t for t in plan.targets if t.action is TargetAction.UPDATE]
     assert changed
     assert all(t.request is not None for t in memo.values() if t.action is TargetAction.UPDATE)
-    assert all(
-        c.effective_configuration is None for t in memo.values() for c in t.components
-    )
+    assert all(c.effective_configuration is None for t in memo.values() for c in t.components)
     kept = [c for c in changed[0].components if c.desired_version is not None]
     assert kept and all(c.effective_configuration is not None for c in kept)
 
