@@ -10,6 +10,7 @@ import click
 from reconciler.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
+    cache_options,
     commit_of,
     commit_option,
     endpoint_option,
@@ -50,6 +51,7 @@ _OUTCOME_COLOURS = {
 )
 @commit_option
 @endpoint_option
+@cache_options
 def apply(
     specs_path: Path,
     auto_approve: bool,
@@ -57,6 +59,8 @@ def apply(
     prune: bool,
     commit: str | None,
     endpoint_url: str | None,
+    cache_dir: Path | None,
+    fact_cache: bool | None,
 ) -> None:
     """Bring the thing groups to the state the specs describe.
 
@@ -81,7 +85,7 @@ def apply(
             f"no spec targets {', '.join(unknown)} (known: {', '.join(sorted(known))})",
             param_hint="--target",
         )
-    runtime = runtime_for(spec_set, endpoint_url)
+    runtime = runtime_for(spec_set, endpoint_url, cache_dir=cache_dir, fact_cache=fact_cache)
     sha = commit_of(specs_path, commit)
     progress(f"Reading live state for {len(spec_set.deployments)} thing group(s)…")
     try:

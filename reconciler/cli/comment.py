@@ -69,27 +69,66 @@ def _read_markdown(markdown_file: Path | None) -> str:
 
 
 @click.command("comment")
-@click.option("--repo", required=True, metavar="OWNER/NAME", callback=_parse_repo,
-              help="The repository of the pull request.")
+@click.option(
+    "--repo",
+    required=True,
+    metavar="OWNER/NAME",
+    callback=_parse_repo,
+    help="The repository of the pull request.",
+)
 @click.option("--pr", required=True, type=click.IntRange(min=1), help="The pull request number.")
-@click.option("--file", "markdown_file", metavar="PATH",
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The plan Markdown (e.g. plan.md). Default: read stdin.")
-@click.option("--key", default=DEFAULT_KEY, show_default=True, callback=_check_key,
-              help="Which sticky comment: one per key, e.g. one per account.")
-@click.option("--api-url", envvar="GITHUB_API_URL", show_envvar=True, default=DEFAULT_API_URL,
-              show_default=True, help="GitHub API base URL; GitHub Enterprise: https://HOST/api/v3.")
-@click.option("--token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Read the token from this file instead of the GITHUB_TOKEN variable.")
-@click.option("--status-sha", metavar="SHA", callback=_check_sha,
-              help="Also set the commit status greengrass-reconciler/plan on this commit.")
-@click.option("--status-description", "status_description_text", metavar="TEXT",
-              help="The status description. Default: the plan's first summary line.")
-@click.option("--full-plan-url", metavar="URL",
-              help="Where the full plan is, named in the note of a truncated comment. "
-                   "Default in GitHub Actions: the workflow run's artifacts.")
-@click.option("--max-attempts", type=click.IntRange(1, 20), default=RetryPolicy.max_attempts,
-              show_default=True, help="Attempts per request on rate limits and GitHub errors.")
+@click.option(
+    "--file",
+    "markdown_file",
+    metavar="PATH",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The plan Markdown (e.g. plan.md). Default: read stdin.",
+)
+@click.option(
+    "--key",
+    default=DEFAULT_KEY,
+    show_default=True,
+    callback=_check_key,
+    help="Which sticky comment: one per key, e.g. one per account.",
+)
+@click.option(
+    "--api-url",
+    envvar="GITHUB_API_URL",
+    show_envvar=True,
+    default=DEFAULT_API_URL,
+    show_default=True,
+    help="GitHub API base URL; GitHub Enterprise: https://HOST/api/v3.",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read the token from this file instead of the GITHUB_TOKEN variable.",
+)
+@click.option(
+    "--status-sha",
+    metavar="SHA",
+    callback=_check_sha,
+    help="Also set the commit status greengrass-reconciler/plan on this commit.",
+)
+@click.option(
+    "--status-description",
+    "status_description_text",
+    metavar="TEXT",
+    help="The status description. Default: the plan's first summary line.",
+)
+@click.option(
+    "--full-plan-url",
+    metavar="URL",
+    help="Where the full plan is, named in the note of a truncated comment. "
+    "Default in GitHub Actions: the workflow run's artifacts.",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(1, 20),
+    default=RetryPolicy.max_attempts,
+    show_default=True,
+    help="Attempts per request on rate limits and GitHub errors.",
+)
 def comment(
     repo: RepoRef,
     pr: int,
