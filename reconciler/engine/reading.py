@@ -28,8 +28,7 @@ from reconciler.core.live import (
     LiveState,
     RecipeRecord,
 )
-from reconciler.core.planning import live_needs
-from reconciler.core.recipes import dependencies
+from reconciler.core.planning import live_needs, unpinned_dependencies
 from reconciler.core.specs.resolved import SpecSet
 from reconciler.errors import AwsNotFoundError
 
@@ -74,6 +73,7 @@ class LiveStateReader:
         self._clock = clock
         self._caches = ReaderCaches()
         self._lock = threading.Lock()
+        self._names_lock = threading.Lock()
 
     def invalidate_listings(self) -> None:
         with self._lock:
@@ -85,12 +85,14 @@ class LiveStateReader:
         return entry is not None and self._clock() - entry.at < self.listing_ttl
 
     def private_component_names(self) -> frozenset[str]:
-        with self._lock:
-            entry = self._caches.private_names
-        if entry is None or not self._fresh(entry):
-            entry = _Expiring(frozenset(self.gateway.private_component_names()), self._clock())
+        # One listing however many reading threads ask at once (they all wait for it).
+        with self._names_lock:
             with self._lock:
-                self._caches.private_names = entry
+                entry = self._caches.private_names
+            if entry is None or not self._fresh(entry):
+                entry = _Expiring(frozenset(self.gateway.private_component_names()), self._clock())
+                with self._lock:
+                    self._caches.private_names = entry
         names: frozenset[str] = entry.value
         return names
 
@@ -210,10 +212,13 @@ class LiveStateReader:
             if record is not None:
                 recipes[(name, version)] = record
 
-        listed_names = set(needs.version_lists)
-        for record in recipes.values():
-            listed_names.update(dependencies(record.recipe))
-        listed = sorted(listed_names)
+        # Versions of a dependency matter only where no Deployment pins it (see
+        # `unpinned_dependencies`): a fleet that pins its dependencies lists none of them.
+        def recipe_of(name: str, version: str) -> Any:
+            record = recipes.get((name, version))
+            return record.recipe if record is not None else None
+
+        listed = sorted(needs.version_lists | unpinned_dependencies(spec_set, recipe_of))
         component_versions = dict(
             zip(listed, self._concurrently(self.versions, listed), strict=True)
         )
