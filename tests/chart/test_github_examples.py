@@ -83,6 +83,35 @@ def test_plan_workflow_runs_on_spec_changes_with_least_permissions() -> None:
     assert comment["env"]["PR_NUMBER"] == "${{ github.event.number }}"
 
 
+def _cache_step(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    (found,) = [s for s in steps if s.get("uses", "").startswith("actions/cache@")]
+    return found
+
+
+def test_pull_requests_plan_what_they_change_and_the_schedule_plans_everything() -> None:
+    pull_request = load(EXAMPLES / "plan-on-pr.yml")["jobs"]["plan"]["steps"]
+    assert pull_request[0]["with"]["fetch-depth"] == 0  # the base commit is read
+    plan = step_named(pull_request, "Plan")
+    assert '--changed-since "$BASE_SHA"' in plan["run"]
+    assert plan["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+
+    nightly = load(EXAMPLES / "plan-scheduled.yml")
+    assert "schedule" in triggers(nightly)
+    steps = nightly["jobs"]["plan"]["steps"]
+    full = step_named(steps, "Plan")["run"]
+    assert "--changed-since" not in full and "--target" not in full
+    assert nightly["permissions"] == {"contents": "read", "id-token": "write"}
+
+    # Both keep the fact cache between runs, restored before the plan, by prefix (a cache
+    # entry is immutable: each run saves a new one) and per region.
+    for steps_of in (pull_request, steps):
+        cache = _cache_step(steps_of)
+        assert cache["with"]["path"] == "~/.cache/greengrass-reconciler/facts"
+        assert cache["with"]["key"].startswith(cache["with"]["restore-keys"])
+        assert "GREENGRASS_REGION" in cache["with"]["key"]
+        assert steps_of.index(cache) < steps_of.index(step_named(steps_of, "Plan"))
+
+
 def test_apply_workflow_waits_for_reviewers_and_never_runs_twice() -> None:
     workflow = load(EXAMPLES / "apply-on-merge.yml")
     assert triggers(workflow)["push"] == {"branches": ["main"], "paths": ["deploy-specs/**"]}
@@ -155,6 +184,8 @@ def run_step(
         "CALLS": str(calls),
         "FAKE_EXIT": str(exit_code),
         "HEAD_SHA": "a" * 40,
+        "BASE_SHA": "b" * 40,
+        "COMMIT": "c" * 40,
         **{name: value for name, value in step.get("env", {}).items() if "${{" not in value},
         **env,
     }
@@ -175,6 +206,9 @@ PLAN_STEPS = {
     "workflow": lambda: step_named(
         load(EXAMPLES / "plan-on-pr.yml")["jobs"]["plan"]["steps"], "Plan"
     ),
+    "nightly": lambda: step_named(
+        load(EXAMPLES / "plan-scheduled.yml")["jobs"]["plan"]["steps"], "Plan"
+    ),
     "action": lambda: step_named(load(ACTION)["runs"]["steps"], "Plan"),
 }
 
@@ -193,12 +227,21 @@ def test_plan_step_treats_exit_2_as_changes_not_failure(
 ) -> None:
     step = PLAN_STEPS[where]()
     result, outputs, calls = run_step(
-        step, fake_reconciler, tmp_path, exit_code, SPECS="deploy-specs", KEY="default"
+        step,
+        fake_reconciler,
+        tmp_path,
+        exit_code,
+        SPECS="deploy-specs",
+        KEY="default",
+        CHANGED_SINCE="b" * 40,
     )
     assert (result.returncode == 0) is succeeds, result.stderr
     assert outputs.get("changes") == changes
     assert "plan --specs deploy-specs --format markdown --out" in calls
-    assert f"--commit {'a' * 40}" in calls
+    commit = "c" * 40 if where == "nightly" else "a" * 40  # main's commit, or the PR head
+    assert f"--commit {commit}" in calls
+    # Pull requests plan what changed since their base; the nightly plan covers every group.
+    assert (f"--changed-since {'b' * 40}" in calls) is (where != "nightly")
     if not succeeds:
         assert "::error::reconciler plan failed (exit 1)" in result.stdout
 
