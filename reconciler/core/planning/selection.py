@@ -17,7 +17,7 @@ from typing import Any
 
 from reconciler.core.recipes import dependencies
 from reconciler.core.specs.located import SourceLocation
-from reconciler.core.specs.resolved import CustomComponent, SpecSet
+from reconciler.core.specs.resolved import CustomComponent, DeploymentSpec, SpecSet
 
 
 @dataclass(frozen=True)
@@ -49,16 +49,24 @@ def changed_thing_groups(before: SpecSet | None, after: SpecSet) -> SpecChanges:
         _changed_names(before.components, after.components),
         [*before.components, *after.components],
     )
-    old = {d.thing_group: _plain(d) for d in before.deployments}
+    old = {d.thing_group: d for d in before.deployments}
     groups = frozenset(
         d.thing_group
         for d in after.deployments
-        if old.get(d.thing_group) != _plain(d) or components.intersection(d.components)
+        if _differs(old.get(d.thing_group), d) or components.intersection(d.components)
     )
     reason = f"{len(groups)} thing group(s) changed, {len(removed)} removed"
     if components:
         reason += f" (components changed: {', '.join(sorted(components))})"
     return SpecChanges(groups, removed, reason)
+
+
+def _differs(before: DeploymentSpec | None, after: DeploymentSpec) -> bool:
+    if before is None:
+        return True
+    # Equal fingerprints (which the planner computes anyway) mean equal specs, locations
+    # included: the common case, decided without walking the spec.
+    return before.fingerprint != after.fingerprint and _plain(before) != _plain(after)
 
 
 def _changed_names(before: Iterable[Any], after: Iterable[Any]) -> set[str]:
