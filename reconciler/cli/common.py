@@ -64,8 +64,9 @@ def cache_options(function: F) -> F:
         "--cache-dir",
         type=click.Path(path_type=Path, file_okay=False),
         default=None,
-        help="Cache directory (env RECONCILER_CACHE_DIR; default: the user's cache directory, "
-        "$XDG_CACHE_HOME or ~/.cache, /greengrass-reconciler). Safe to delete at any time.",
+        help="Cache directory (env RECONCILER_CACHE_DIR; default: "
+        "$XDG_CACHE_HOME/greengrass-reconciler, else ~/.cache/greengrass-reconciler). Safe to "
+        "delete at any time.",
     )(function)
 
 

@@ -102,14 +102,19 @@ def test_pull_requests_plan_what_they_change_and_the_schedule_plans_everything()
     assert "--changed-since" not in full and "--target" not in full
     assert nightly["permissions"] == {"contents": "read", "id-token": "write"}
 
-    # Both keep the fact cache between runs, restored before the plan, by prefix (a cache
-    # entry is immutable: each run saves a new one) and per region.
-    for steps_of in (pull_request, steps):
-        cache = _cache_step(steps_of)
-        assert cache["with"]["path"] == "~/.cache/greengrass-reconciler/facts"
-        assert cache["with"]["key"].startswith(cache["with"]["restore-keys"])
-        assert "GREENGRASS_REGION" in cache["with"]["key"]
-        assert steps_of.index(cache) < steps_of.index(step_named(steps_of, "Plan"))
+    # Pull requests restore the newest fact cache by prefix (an actions/cache entry is immutable:
+    # each run saves a new one) before they plan; the nightly plan restores none, reads every
+    # fact from AWS and saves a cache under that prefix after planning.
+    restore = _cache_step(pull_request)
+    assert restore["with"]["path"] == "~/.cache/greengrass-reconciler/facts"
+    prefix = restore["with"]["restore-keys"]
+    assert restore["with"]["key"].startswith(prefix) and "GREENGRASS_REGION" in prefix
+    assert pull_request.index(restore) < pull_request.index(plan)
+    assert not [s for s in steps if s.get("uses", "").startswith("actions/cache@")]
+    (save,) = [s for s in steps if s.get("uses", "").startswith("actions/cache/save@")]
+    assert save["with"]["path"] == restore["with"]["path"]
+    assert save["with"]["key"].startswith(prefix)
+    assert steps.index(save) > steps.index(step_named(steps, "Plan"))
 
 
 def test_apply_workflow_waits_for_reviewers_and_never_runs_twice() -> None:
