@@ -103,7 +103,7 @@ class ServedLog:
     def __init__(self, endpoint: str) -> None:
         from reconciler.emulator.admin import EmulatorAdmin
 
-        self._admin = EmulatorAdmin(endpoint)
+        self._admin = EmulatorAdmin(endpoint, timeout=300.0)  # 10,000s of records, busy machine
         self._seq = max((r.seq for r in self._admin.requests()), default=0)
 
     def since_last_look(self) -> tuple[int, float]:
@@ -359,7 +359,7 @@ def run(groups: int, *, default_rate_max: int = DEFAULT_RATE_MAX_GROUPS) -> dict
         rtt = round_trip_ms(emulator.endpoint, ours["a_deployment_id"])
     # The baseline gets an emulator of its own, empty like the one our apply started from.
     with running_emulator() as emulator:
-        EmulatorAdmin(emulator.endpoint).create_thing_groups(sorted(ours["desired"]))
+        EmulatorAdmin(emulator.endpoint, timeout=300.0).create_thing_groups(sorted(ours["desired"]))
         naive = naive_steps(emulator.endpoint, ours["desired"], ours["changed_desired"])
     for step in ours["steps"]:
         step["floor_calls"] = floor_calls(step["step"], groups)
