@@ -112,3 +112,14 @@ def test_changed_since_an_unknown_commit_fails_clearly(seeded: AwsTestContext, s
     assert code == 1
     assert "--changed-since no-such-ref: no such commit" in output
     assert "Traceback" not in output
+
+
+def test_a_target_list_longer_than_the_sweep_sweeps_once(
+    seeded: AwsTestContext, specs: Path
+) -> None:
+    # Two groups, one page: one sweep is cheaper than a scoped listing per group.
+    code, plan = _plan(specs, "--target", "CameraFleetStaging", "--target", "CameraFleetProd")
+    assert code == 2
+    assert set(_actions(plan)) == {"CameraFleetStaging", "CameraFleetProd"}
+    listings = [r for r in seeded.admin.requests() if r.operation == "ListDeployments"]
+    assert [r.resource for r in listings] == [None]
