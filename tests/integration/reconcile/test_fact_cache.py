@@ -148,3 +148,20 @@ def test_an_entry_that_lies_never_changes_the_plan(
     seeded.admin.clear_requests()
     assert _plan(specs, "--cache-dir", str(cache_dir)) == truth
     assert _calls(seeded, "GetDeployment") == 0  # and the entries were repaired
+
+
+def test_a_restarted_controller_reads_no_revision_it_created_or_read_before(
+    seeded: AwsTestContext, specs: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "controller-cache"
+    source = str(specs.parent)  # `run` reads the specs at --path (deploy-specs) inside it
+    once = ("run", "--once", "--source", source, "--lock", "none", "--cache-dir", str(cache))
+    code, output = _run(*once)
+    assert code == 0, output
+    assert _calls(seeded, "CreateDeployment") == 2
+    seeded.admin.clear_requests()
+    code, output = _run(*once)  # a new process: nothing in memory, the cache volume kept
+    assert code == 0, output
+    assert "0 revision(s) created" in output
+    assert _calls(seeded, "GetDeployment") == 0
+    assert _calls(seeded, "CreateDeployment") == 0
