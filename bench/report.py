@@ -254,8 +254,9 @@ def render_results(data: Mapping[str, Any], analysis: str) -> str:
         "*Wall time* is measured with the client rate limit raised to 1,000 calls/s; *at 20 "
         "calls/s* is what a user sees with the default rate limit, which a real account "
         "tolerates (see each size's note). The fact cache: each runtime has the persistent "
-        "cache of its kind of process (docs/cache.md); *fresh* means an empty one. Call counts "
-        "are the client's own, and equal to the emulator's request log (bench/tests check it). "
+        "cache of its kind of process (docs/cache.md); *fresh* means an empty one. The tables "
+        "count the client's calls; the targets count the emulator's request log (the two agree: "
+        "bench/tests checks it). "
         "`reconciler plan` and a controller's first cycle make one more call than these steps "
         "(GetCallerIdentity, the account check): the targets above count it.",
         "",
