@@ -52,6 +52,15 @@ class AwsTestContext:
         )
 
 
+@pytest.fixture(autouse=True)
+def private_user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test has its own user cache directory (the default `--cache-dir`): no test reads
+    facts another test cached, and none writes to the real ~/.cache."""
+    cache = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[EmulatorServer]:
     from reconciler.emulator.options import EmulatorOptions

@@ -11,6 +11,7 @@ import click
 from reconciler.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
+    cache_options,
     commit_of,
     commit_option,
     endpoint_option,
@@ -60,6 +61,7 @@ _OUTCOME_COLOURS = {
 )
 @commit_option
 @endpoint_option
+@cache_options
 def apply(
     specs_path: Path,
     auto_approve: bool,
@@ -68,6 +70,8 @@ def apply(
     force: bool,
     commit: str | None,
     endpoint_url: str | None,
+    cache_dir: Path | None,
+    fact_cache: bool | None,
 ) -> None:
     """Bring the thing groups to the state the specs describe.
 
@@ -97,7 +101,7 @@ def apply(
             f"no spec targets {', '.join(unknown)} (known: {', '.join(sorted(known))})",
             param_hint="--target",
         )
-    runtime = runtime_for(spec_set, endpoint_url)
+    runtime = runtime_for(spec_set, endpoint_url, cache_dir=cache_dir, fact_cache=fact_cache)
     try:
         with writer_lease(runtime.settings, force=force) as may_write:
             _plan_and_apply(

@@ -51,6 +51,26 @@ def commit_option(function: F) -> F:
     )(function)
 
 
+def cache_options(function: F) -> F:
+    """`--cache-dir` and `--cache/--no-cache`: where, and whether, immutable facts read from AWS
+    are kept between runs (docs/cache.md)."""
+    function = click.option(
+        "--cache/--no-cache",
+        "fact_cache",
+        default=None,
+        help="Keep immutable facts read from AWS (deployment documents, public recipes) between "
+        "runs in CACHE_DIR/facts (env RECONCILER_FACT_CACHE, default on).",
+    )(function)
+    return click.option(
+        "--cache-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Cache directory (env RECONCILER_CACHE_DIR; default: "
+        "$XDG_CACHE_HOME/greengrass-reconciler, else ~/.cache/greengrass-reconciler). Safe to "
+        "delete at any time.",
+    )(function)
+
+
 def progress(line: str) -> None:
     click.echo(printable(line), err=True)
 
@@ -71,8 +91,15 @@ def load_specs_or_exit(path: Path) -> SpecSet:
         raise SystemExit(EXIT_ERROR) from None
 
 
-def runtime_for(spec_set: SpecSet, endpoint_url: str | None) -> Runtime:
-    overrides: dict[str, Any] = {"endpoint_url": endpoint_url} if endpoint_url else {}
+def runtime_for(
+    spec_set: SpecSet,
+    endpoint_url: str | None,
+    *,
+    cache_dir: Path | None = None,
+    fact_cache: bool | None = None,
+) -> Runtime:
+    given = {"endpoint_url": endpoint_url, "cache_dir": cache_dir, "fact_cache": fact_cache}
+    overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None and v != ""}
     settings = ReconcilerSettings(**overrides)
     return build_runtime(
         settings, region=spec_set.settings.region, account=spec_set.settings.account_id

@@ -33,7 +33,17 @@ from reconciler.settings import ReconcilerSettings
 @click.option("--http-port", type=int, help="Port of that server [8080]; 0 picks a free one.")
 @click.option("--webhook-secret-file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--lock", type=click.Choice(["none", "file", "kubernetes", "s3"]))
-@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Git checkouts, the file lock and the fact cache [env RECONCILER_CACHE_DIR].",
+)
+@click.option(
+    "--cache/--no-cache",
+    "fact_cache",
+    default=None,
+    help="Keep immutable facts read from AWS in CACHE_DIR/facts [env RECONCILER_FACT_CACHE, on].",
+)
 @click.option("--endpoint-url", help="Send every AWS call here (a local emulator).")
 @click.option("--once", is_flag=True, help="Run one full cycle, print its outcome, and exit.")
 def run(once: bool, **given: Any) -> None:
