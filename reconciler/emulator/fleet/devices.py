@@ -70,19 +70,25 @@ class Device:
     waiting_jobs: list[str] = field(default_factory=list)
     status_updated: float = 0.0
 
+    # Windows are compared in absolute time, `fleet_start + w.end`, in both methods: with an
+    # offset (`now - fleet_start < w.end`) float rounding could leave a device offline at the
+    # very instant `next_online` names, and the simulation would wake it there forever.
     def online(self, now: float, fleet_start: float) -> bool:
         if self.forced_offline:
             return False
-        offset = now - fleet_start
-        return not any(w.start <= offset < w.end for w in self.offline)
+        return not any(fleet_start + w.start <= now < fleet_start + w.end for w in self.offline)
 
     def next_online(self, now: float, fleet_start: float) -> float | None:
-        """When an offline device comes back (None: only the admin API brings it back)."""
+        """When an offline device comes back (None: only the admin API brings it back); always
+        later than `now` while the device is offline at `now`."""
         if self.forced_offline:
             return None
-        offset = now - fleet_start
-        ends = [w.end for w in self.offline if w.start <= offset < w.end]
-        return fleet_start + max(ends) if ends else now
+        ends = [
+            fleet_start + w.end
+            for w in self.offline
+            if fleet_start + w.start <= now < fleet_start + w.end
+        ]
+        return max(ends) if ends else now
 
     @property
     def healthy(self) -> bool:
