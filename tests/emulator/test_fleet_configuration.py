@@ -47,6 +47,21 @@ def test_defaults_of_another_kind_replace_the_value() -> None:
     assert resolve_configuration(running, defaults) == {"a": {"x": 1}, "b": 2, "d": "kept"}
 
 
+def test_a_node_replaced_by_one_of_the_other_kind_takes_the_new_spelling() -> None:
+    # Topics.updateChild removes a node that meets a value of the other kind and creates the new
+    # one with the merged document's spelling; a node of the same kind keeps its own.
+    defaults = {"ModelResourceKey": {"x86_64": "resnet"}, "Port": 1}
+    assert resolve_configuration(None, defaults, None, {"modelresourcekey": 0, "port": 2}) == {
+        "modelresourcekey": 0,
+        "Port": 2,
+    }
+    running = {"Topic": "t"}
+    assert resolve_configuration(running, {"topic": {"qos": 1}}) == {"topic": {"qos": 1}}
+    assert resolve_configuration(running, None, None, {"TOPIC": {"qos": 1}}) == {
+        "TOPIC": {"qos": 1}
+    }
+
+
 @given(held, documents, pointers, documents)
 def test_applying_the_same_update_twice_changes_nothing(
     running: dict[str, Any], defaults: dict[str, Any], reset: list[str], merge: dict[str, Any]

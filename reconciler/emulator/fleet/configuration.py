@@ -15,7 +15,9 @@ emulator's devices can check the planner's previews:
    replace what is there, mappings merge key by key.
 
 Keys are case-insensitive (`CaseInsensitiveString`): a key keeps the spelling it was first
-written with. Keys beginning with `_` are dropped when the configuration is read back
+written with, unless a value of the other kind replaces it (a mapping where a value was, or the
+reverse): `Topics.updateChild` removes the old node and creates the new one with the spelling of
+the document being merged. Keys beginning with `_` are dropped when the configuration is read back
 (`Topics.toPOJO`), and the result is ordered case-insensitively like its TreeMap.
 """
 
@@ -96,13 +98,19 @@ def _remove(config: dict[str, Any], segments: list[str]) -> None:
 
 
 def _merge(target: dict[str, Any], source: Mapping[str, Any], *, overwrite: bool) -> None:
+    """Topics.updateFromMap/updateChild: a node of the same kind is updated in place and keeps
+    its spelling (`computeIfAbsent`); a node of the other kind (a mapping meeting a value, or
+    the reverse) is removed and created anew, spelled as `source` spells the key."""
     for key, value in source.items():
         existing_key = find_key(target, key)
+        existing = target[existing_key] if existing_key is not None else None
+        if existing_key is not None and isinstance(value, Mapping) != isinstance(existing, dict):
+            del target[existing_key]
+            existing_key = None
         name = existing_key if existing_key is not None else key
-        existing = target.get(name) if existing_key is not None else None
         if isinstance(value, Mapping):
-            if existing_key is None or not isinstance(existing, dict):
+            if existing_key is None:
                 target[name] = {}
             _merge(target[name], value, overwrite=overwrite)
-        elif existing_key is None or isinstance(existing, dict) or overwrite:
+        elif existing_key is None or overwrite:
             target[name] = copy.deepcopy(value)
