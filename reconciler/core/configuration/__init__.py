@@ -11,6 +11,7 @@ from reconciler.core.configuration.device import (
     desired_configuration,
     device_defaults,
     effective_configuration,
+    kind_changes,
 )
 from reconciler.core.configuration.documents import JsonObject, JsonValue, canonical_json
 from reconciler.core.configuration.errors import (
@@ -68,6 +69,7 @@ __all__ = [
     "device_defaults",
     "effective_configuration",
     "key_problems",
+    "kind_changes",
     "plan_configuration_update",
     "preview_configuration_update",
     "reads_as_index",

@@ -28,7 +28,7 @@ every device of the group holds once the revision is applied.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from reconciler.core.configuration.documents import JsonObject, JsonValue, json_object
 from reconciler.core.configuration.keys import DROPPED_PREFIX, reads_as_index, spelling_in
@@ -144,6 +144,32 @@ def effective_configuration(
     """The configuration a device ends with when it installs the component fresh and receives
     only `update`."""
     return apply_configuration_update({}, update, defaults)
+
+
+def kind_changes(defaults: Mapping[str, JsonValue], desired: Mapping[str, JsonValue]) -> list[Path]:
+    """Paths where `desired` holds a value of the other kind than `defaults` do (an object where
+    the default is not one, or the reverse), matched case-insensitively.
+
+    Such a value does not last on a device that also receives deployments from another target
+    (another thing group, its own thing): the nucleus resolves *every* component of the device
+    at each deployment (`KernelConfigResolver.resolve`), merging its DefaultConfiguration with
+    no update for the components that deployment does not configure, and `Topics.updateChild`
+    replaces a node of the other kind whatever its timestamp. The value comes back with the
+    next revision of its own group, which merges the whole overlay again.
+    """
+    return list(_kind_changes(device_defaults(defaults), json_object(desired, what="D"), ()))
+
+
+def _kind_changes(defaults: JsonObject, desired: JsonObject, prefix: Path) -> Iterator[Path]:
+    for key, default in defaults.items():
+        spelling = spelling_in(desired, key)
+        if spelling is None:
+            continue
+        value = desired[spelling]
+        if isinstance(default, dict) and isinstance(value, dict):
+            yield from _kind_changes(default, value, (*prefix, spelling))
+        elif isinstance(default, dict) or isinstance(value, dict):
+            yield (*prefix, spelling)
 
 
 def desired_configuration(

@@ -12,6 +12,7 @@ from reconciler.core.configuration import (
     ConfigurationError,
     ConfigurationPreview,
     ConfigurationUpdate,
+    kind_changes,
     redact,
     redact_pointers,
 )
@@ -123,6 +124,16 @@ def _desired_component(
             recorded = recorded_resets(desired.name, desired.reset, computed)
     except ConfigurationError as error:
         raise TargetPlanningError(f"{where}: {error}") from error
+    unstable = kind_changes(desired_defaults, preview.desired)
+    if unstable:
+        shown = redact_pointers(tuple(format_pointer(p) for p in unstable), desired.secret_paths)
+        warnings.append(
+            f"{desired.name}: {', '.join(shown)} change(s) kind from the recipe's default (an "
+            "object against a value): a device that also takes deployments from another target "
+            "(another thing group, its own thing) puts the default back each time it applies one "
+            "(the nucleus merges every component's defaults at every deployment), until this "
+            "group's next revision"
+        )
     run_with = desired.run_with_api()
     entry = component_entry(version, preview.update, run_with)
     live_entry = (

@@ -15,6 +15,7 @@ from reconciler.core.configuration import (
     desired_configuration,
     device_defaults,
     effective_configuration,
+    kind_changes,
 )
 
 DEFAULTS: JsonObject = {"interval": 10, "model": {"name": "resnet", "size": 50}, "topics": ["a"]}
@@ -170,3 +171,20 @@ def test_deep_merge_is_the_device_merge() -> None:
         "c": {"e": 3},
     }
     assert deep_merge({"A": {"b": 1}}, {"a": {"B": 2}}) == {"A": {"b": 2}}
+
+
+def test_values_of_the_other_kind_than_their_default_are_found() -> None:
+    defaults: JsonObject = {"Model": {"name": "resnet"}, "interval": 10, "topics": ["a"]}
+    desired = desired_configuration(defaults, {"model": "mobilenet", "Interval": {"s": 5}})
+    assert kind_changes(defaults, desired) == [("model",), ("Interval",)]
+    assert kind_changes(defaults, desired_configuration(defaults, {"interval": 5})) == []
+
+
+def test_a_deployment_from_another_target_puts_the_default_kind_back() -> None:
+    # What kind_changes warns about: the nucleus merges the defaults of every component at every
+    # deployment, with no update for those the deployment does not configure; a node of the
+    # other kind is replaced whatever its timestamp, a value of the same kind stays.
+    desired = desired_configuration(DEFAULTS, {"model": "mobilenet", "interval": 5})
+    after_another = apply_configuration_update(desired, None, DEFAULTS)
+    assert after_another == {**desired, "model": {"name": "resnet", "size": 50}}
+    assert kind_changes(DEFAULTS, desired) == [("model",)]
