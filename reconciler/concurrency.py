@@ -22,7 +22,12 @@ def bounded_map(
     """`work(item)` for each item on `workers` threads, results in the order of `items`, with
     at most `workers * ahead` calls submitted and not yet consumed. An exception from `work`
     is raised when its result is reached (the calls already submitted still run)."""
-    window = max(1, workers) * max(1, ahead)
+    if workers <= 1:
+        # One worker is the caller itself: no pool, no thread to start per call.
+        for item in items:
+            yield work(item)
+        return
+    window = workers * max(1, ahead)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         pending: deque[Future[R]] = deque()
         for item in items:

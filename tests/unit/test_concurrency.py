@@ -51,3 +51,13 @@ def test_an_error_is_raised_when_its_result_is_reached() -> None:
 
 def test_no_items_no_threads_needed() -> None:
     assert list(bounded_map(lambda n: n, [], workers=0)) == []
+
+
+def test_one_worker_runs_the_work_in_the_callers_thread() -> None:
+    import threading
+
+    caller = threading.get_ident()
+    assert list(bounded_map(lambda n: (n, threading.get_ident()), [1, 2], workers=1)) == [
+        (1, caller),
+        (2, caller),
+    ]
