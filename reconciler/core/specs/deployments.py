@@ -14,10 +14,12 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs.deployment_models import (
     DeploymentComponentSpec,
     DeploymentIoTJobConfiguration,
     DeploymentPolicies,
+    RolloutPolicySpec,
 )
 from reconciler.core.specs.documents import DeploymentBaseSpec, DeploymentDocumentSpec
 from reconciler.core.specs.envelope import ParsedDocument
@@ -291,6 +293,7 @@ class DeploymentResolver:
                 prune=bool(sync and sync.prune), self_heal=bool(sync and sync.self_heal)
             ),
             source=source,
+            rollout_policy=_rollout_policy(spec.rollout_policy),
         )
 
     def _component(
@@ -329,6 +332,24 @@ def _component_location(
         if entry is not None:
             return entry.location if entry.value is not None else None
     return None
+
+
+def _rollout_policy(spec: RolloutPolicySpec | None) -> RolloutPolicy:
+    defaults = RolloutPolicy()
+    if spec is None:
+        return defaults
+    return RolloutPolicy(
+        failure_threshold_percentage=(
+            defaults.failure_threshold_percentage
+            if spec.failure_threshold_percentage is None
+            else float(spec.failure_threshold_percentage)
+        ),
+        rollout_timeout_minutes=(
+            defaults.rollout_timeout_minutes
+            if spec.rollout_timeout_minutes is None
+            else spec.rollout_timeout_minutes
+        ),
+    )
 
 
 def _layered(document: ParsedDocument) -> Layered:
