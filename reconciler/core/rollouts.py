@@ -68,11 +68,6 @@ _PROCESS_DETAIL_FIELDS: Mapping[str, str] = {
 # The job execution statuses that mean "this device did not take the revision".
 FAILURE_EXECUTION_STATUSES = ("FAILED", "TIMED_OUT", "REJECTED")
 
-# IoT's rollout minute: a job with `jobExecutionsRolloutConfig` notifies devices batch by batch,
-# one batch a minute, and DescribeJob does not say how many are still to be notified. Counts that
-# look finished are only trusted once they stayed the same for this long.
-SETTLE_SECONDS = 60.0
-
 DEFAULT_FAILURE_THRESHOLD_PERCENTAGE = 10.0
 DEFAULT_ROLLOUT_TIMEOUT_MINUTES = 24 * 60
 
@@ -212,9 +207,11 @@ def abort_criteria_met(criteria: Sequence[Mapping[str, Any]], counts: DeviceCoun
     return False
 
 
-def over_threshold(counts: DeviceCounts, threshold_percentage: float) -> bool:
-    """More than `threshold_percentage` of the targeted devices failed."""
-    return counts.failures * 100.0 > threshold_percentage * max(counts.targeted, 1)
+def over_threshold(counts: DeviceCounts, threshold_percentage: float, members: int) -> bool:
+    """More than `threshold_percentage` of the devices the revision targets failed: the
+    executions so far, or the group's `members` when more (devices not notified yet)."""
+    targeted = max(counts.targeted, members, 1)
+    return counts.failures * 100.0 > threshold_percentage * targeted
 
 
 def rollout_state(
@@ -222,24 +219,25 @@ def rollout_state(
     policy: RolloutPolicy,
     *,
     superseded: bool = False,
-    quiet_seconds: float = 0.0,
+    members: int | None = None,
 ) -> RolloutState:
     """The state of a revision from its job. `superseded`: a newer revision of the group
-    exists. `quiet_seconds`: how long the counts stayed as they are with nothing pending (the
-    follower's observation), which a rate-limited or still empty job needs to be trusted."""
+    exists. `members`: the things in the group, as read with these counts (None: unknown).
+
+    DescribeJob counts only the executions created so far: a job with a
+    `jobExecutionsRolloutConfig` notifies devices batch by batch, and a new job creates its
+    executions over a moment. Without `members` neither an end nor a failure share is
+    certain, so the rollout stays Progressing (a job its abortConfig canceled is Failed)."""
     counts = job.counts
     if job.canceled and abort_criteria_met(job.abort_criteria, counts):
         return RolloutState.FAILED
-    if over_threshold(counts, policy.failure_threshold_percentage):
+    if members is not None and over_threshold(counts, policy.failure_threshold_percentage, members):
         return RolloutState.FAILED
     if superseded:
         return RolloutState.SUPERSEDED
     if job.canceled:
         return RolloutState.CANCELED
-    if counts.pending > 0:
-        return RolloutState.PROGRESSING
-    needs_settling = job.rate_limited or counts.targeted == 0
-    if needs_settling and quiet_seconds < SETTLE_SECONDS:
+    if counts.pending > 0 or members is None or members > counts.targeted:
         return RolloutState.PROGRESSING
     return RolloutState.DEGRADED if counts.failures else RolloutState.SUCCEEDED
 

@@ -59,8 +59,8 @@ class _Followed:
     next_poll: float = 0.0
     started_at: float | None = None  # the rollout's start on the follower's clock
     view: RolloutView | None = None
-    quiet_counts: DeviceCounts | None = None
-    quiet_since: float = 0.0
+    members: int | None = None  # the group's things, read when nothing is pending
+    members_for: DeviceCounts | None = None  # the counts `members` was read at
     failing: tuple[FailingDevice, ...] = ()
     unhealthy: int = 0
     following: bool = True
@@ -190,12 +190,18 @@ class RolloutFollower:
         return min(due) if due else None
 
     # ------------------------------------------------------------------ polling
-    def poll(self) -> list[RolloutEnd]:
-        """Read the rollouts that are due, oldest due first, for at most one round."""
+    def poll(self, *, due_only: bool = True) -> list[RolloutEnd]:
+        """Read the rollouts that are due (all followed ones with `due_only=False`, as
+        `reconciler status --watch` does at its own interval), oldest due first, for at most
+        one round."""
         started = self._clock()
         with self._lock:
             due = sorted(
-                (e for e in self._followed.values() if e.following and e.next_poll <= started),
+                (
+                    e
+                    for e in self._followed.values()
+                    if e.following and (e.next_poll <= started or not due_only)
+                ),
                 key=lambda e: e.next_poll,
             )
         ended: list[RolloutEnd] = []
@@ -256,13 +262,16 @@ class RolloutFollower:
                     known=entry.failing,
                 )
             entry.unhealthy = reader.unhealthy_devices(entry.thing_group)
-        if counts.pending == 0:
-            if entry.quiet_counts != counts:
-                entry.quiet_counts, entry.quiet_since = counts, now
-        else:
-            entry.quiet_counts = None
-        quiet = now - entry.quiet_since if entry.quiet_counts is not None else 0.0
-        state = rollout_state(job, entry.policy, superseded=superseded, quiet_seconds=quiet)
+        # The group's members make an end or a failure share certain (a job counts only the
+        # devices notified so far): read when nothing is pending, and once failures appear.
+        looks_done = counts.pending == 0 and entry.members_for != counts
+        first_failures = counts.failures > 0 and entry.members is None
+        if not job.canceled and (looks_done or first_failures):
+            entry.members, entry.members_for = reader.group_members(entry.thing_group), counts
+        members = entry.members
+        if counts.pending == 0 and entry.members_for != counts:
+            members = None  # read with other counts: no end is certain yet
+        state = rollout_state(job, entry.policy, superseded=superseded, members=members)
         age = self._age(entry)
         timed_out = not state.terminal and age >= entry.policy.timeout_seconds
         entry.following = not state.terminal and not timed_out

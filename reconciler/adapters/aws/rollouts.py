@@ -5,7 +5,9 @@ the fleet's size). Only when the counts moved: the group's UNHEALTHY core device
 (ListCoreDevices with thingGroupArn and status), and, while the sample is not full, a bounded
 sample of the failing devices (ListJobExecutionsForJob by status) with what their nucleus
 reported (ListEffectiveDeployments: error stack, error types, reason). A failed execution is
-final, so a device in the sample is never read again.
+final, so a device in the sample is never read again. Only when nothing is pending: the
+group's members (ListThingsInThingGroup, 250 a page), since a job counts only the devices it
+notified so far.
 
 Every call goes through the `AwsCaller` it is given: the controller gives one drawing from the
 rollout follow-up budget (see `SharedBudget`), so following never starves reconciling.
@@ -31,6 +33,7 @@ from reconciler.errors import AwsNotFoundError
 
 FAILING_SAMPLE = 10  # failing devices shown per rollout (each costs one call, once)
 _PAGE = 100
+_MEMBERS_PAGE = 250  # ListThingsInThingGroup's maximum
 # A device lists its effective deployments newest first; ours is among the latest few.
 _EFFECTIVE_DEPLOYMENTS_PAGE = 20
 
@@ -123,6 +126,20 @@ class RolloutReader:
             abort_criteria=tuple(abort.get("criteriaList") or ()),
             created_at=_epoch(job.get("createdAt")),
             updated_at=_epoch(job.get("lastUpdatedAt") or job.get("createdAt")),
+        )
+
+    def group_members(self, thing_group: str) -> int:
+        """Things in the group and its child groups: the devices an IoT job to it targets."""
+        return sum(
+            1
+            for _ in self._caller.paginate(
+                self._iot,
+                "list_things_in_thing_group",
+                "things",
+                thingGroupName=thing_group,
+                recursive=True,
+                maxResults=_MEMBERS_PAGE,
+            )
         )
 
     def unhealthy_devices(self, thing_group: str) -> int:
