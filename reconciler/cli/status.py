@@ -24,7 +24,7 @@ from reconciler.core.rollouts import RolloutState, RolloutView
 from reconciler.core.specs import SpecSet
 from reconciler.engine.rollouts import AdoptedRevision, RolloutFollower
 from reconciler.engine.status import ControllerStatus
-from reconciler.errors import ReconcilerError
+from reconciler.errors import PlanError, ReconcilerError
 
 EXIT_PROGRESSING, EXIT_UNHEALTHY_ROLLOUT = 2, 3
 _BAD_ENDS = (RolloutState.FAILED, RolloutState.DEGRADED, RolloutState.CANCELED)
@@ -51,7 +51,7 @@ class _FleetRollouts:
         self.groups = sorted(groups or specs)
         unknown = sorted(set(self.groups) - set(specs))
         if unknown:
-            raise click.UsageError(f"no Deployment in the specs targets: {', '.join(unknown)}")
+            raise PlanError(f"no Deployment in the specs targets {', '.join(unknown)}")
         latest = reader.latest_group_deployments(self.groups)
         self.follower.adopt(
             reader,

@@ -209,3 +209,27 @@ def test_the_status_shape_is_stable() -> None:
         "G": {"deploymentId": "d-1", "revisionId": "4", "rollout": shown},
         "H": {"deploymentId": None, "revisionId": None, "rollout": None},
     }
+
+
+def test_per_group_rollout_metrics_are_capped_to_the_groups_that_need_attention() -> None:
+    from prometheus_client import generate_latest
+
+    from reconciler.adapters.metrics import ControllerMetrics
+
+    def view(state: RolloutState) -> RolloutView:
+        return RolloutView(state, "1", "d", DeviceCounts(succeeded=3, failed=1))
+
+    views = {
+        "a-ok": view(RolloutState.SUCCEEDED),
+        "b-going": view(RolloutState.PROGRESSING),
+        "c-bad": view(RolloutState.FAILED),
+    }
+    metrics = ControllerMetrics(rollout_max_groups=2)
+    metrics.bind_rollouts(lambda: views)
+    text = generate_latest(metrics.registry).decode()
+    per_group = {line.split('thing_group="')[1].split('"')[0] for line in text.splitlines()
+                 if line.startswith("greengrass_reconciler_rollout_state{")}  # fmt: skip
+    assert per_group == {"c-bad", "b-going"}
+    assert 'greengrass_reconciler_rollout_devices{status="failed",thing_group="c-bad"} 1.0' in text
+    assert 'greengrass_reconciler_rollout_groups{state="Succeeded"} 1.0' in text
+    assert "greengrass_reconciler_rollout_groups_omitted 1.0" in text

@@ -255,6 +255,11 @@ def test_a_revision_failing_on_20_percent_of_devices_shows_them_and_their_errors
     for key in ("state", "devices", "failing", "deploymentId", "revisionId", "unhealthy"):
         assert from_cli[key] == rollout[key], key
 
+    table = CliRunner().invoke(main, ["status", "--specs", str(repo_specs(repo))])
+    assert table.exit_code == 3
+    row = next(line.split() for line in table.stdout.splitlines() if line.startswith(PROD))
+    assert row[2] == expected and row[4] == "10" and row[-1] == "COMPONENT_CONFIGURATION_NOT_VALID"
+
     assert endpoints.metric("rollout_devices", thing_group=PROD, status="failed") == 10
     assert endpoints.metric("rollout_state", thing_group=PROD, state=expected) == 1
 
@@ -284,6 +289,13 @@ def test_offline_devices_keep_a_rollout_progressing_until_they_are_back(
     assert waiting["state"] == "Progressing"
     assert (waiting["devices"]["succeeded"], waiting["devices"]["queued"]) == (2, 2)
     assert waiting["devices"]["failed"] == 0
+    code, document = _status_cli(repo_specs(repo), "--group", STAGING, "--watch", "--timeout", "0")
+    assert code == 2  # still progressing when --timeout passed
+    assert document["targets"][STAGING]["rollout"]["devices"] == waiting["devices"]
+    unknown = CliRunner().invoke(
+        main, ["status", "--specs", str(repo_specs(repo)), "--group", "Nope"]
+    )
+    assert unknown.exit_code == 1 and "no Deployment in the specs targets Nope" in unknown.stderr
 
     # A controller restarted now reads the same rollout back (ListDeployments, tags, DescribeJob).
     restarted = reconciler(repo, tmp_path / "cache2", clock)
