@@ -2,8 +2,16 @@
 
 The cycle never leaves things worse than it found them: a failed fetch keeps the last good
 revision; a commit whose specs do not validate is not applied (the fleet stays as it is) and the
-error names the commit; a target that fails is reported without blocking the others. Drift
-(a live revision changed outside Git) is only reverted where the spec says `selfHeal: true`.
+error names the commit; a target that fails is reported without blocking the others.
+
+Drift (a live revision changed outside Git) is reverted on its own only where the spec says
+`selfHeal: true`. Elsewhere a drifted group is left alone while Git asks the same of it, but a
+commit that changes what the specs ask of the group applies it, overwriting the drift (reported
+in the log and the plan), as Argo CD syncs a changed application: otherwise a change in Git
+(a rotated secret) would be skipped silently while `lastAppliedCommit` moved on. "Changed" is
+the group's resolved desired state (`TargetPlan.desired_digest`) compared with that of the last
+successful cycle; a process that has not completed one yet (just started, or just became the
+leader) knows no earlier state and leaves drifted groups alone.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import structlog
 
 from reconciler.adapters.sources.base import SourceRevision, SpecSource, changed_since
 from reconciler.adapters.spec_files import SpecDirectoryLoader
-from reconciler.core.plan import Plan, TargetAction
+from reconciler.core.plan import Plan, TargetAction, TargetPlan
 from reconciler.core.provenance import COMMIT
 from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs import InvalidSpecsError, SpecSet
@@ -85,6 +93,9 @@ class Reconciler:
         self._last_cycle_failed = False
         # Follows every revision created or found to the devices (engine/rollouts.py).
         self.rollouts = rollouts or RolloutFollower(status)
+        # Per thing group, what the specs asked of it at the last successful cycle (None: no
+        # successful cycle yet as the writer, so a change in Git cannot be told from none).
+        self._synced_desired: dict[str, bytes] | None = None
         # Parses only the Deployments that changed since the last specs that loaded.
         self._specs = SpecDirectoryLoader()
         self._lock = threading.Lock()
@@ -155,6 +166,7 @@ class Reconciler:
                 )
             )
         if not self._is_leader():
+            self._synced_desired = None  # another replica applies meanwhile
             self.status.update(leader=False)
             return self._done(
                 CycleOutcome(
@@ -209,6 +221,9 @@ class Reconciler:
                 started,
             )
         self._last_synced = revision
+        self._synced_desired = {
+            t.thing_group: t.desired_digest for t in plan.targets if t.desired_digest is not None
+        }
         self._last_cycle_failed = False
         now = time.time()
         self.status.update(
@@ -245,12 +260,20 @@ class Reconciler:
         self, plan: Plan, spec_set: SpecSet, runtime: Runtime, revision: SourceRevision
     ) -> ApplyReport | None:
         heal = {d.thing_group for d in spec_set.deployments if d.sync_policy.self_heal}
+        changed_in_git = {t.thing_group for t in plan.targets if self._changed_in_git(t)}
         groups = frozenset(
             t.thing_group
             for t in plan.targets
             if t.action in (TargetAction.CREATE, TargetAction.UPDATE)
-            and (not t.drift or t.thing_group in heal)
+            and (not t.drift or t.thing_group in heal or t.thing_group in changed_in_git)
         ) | frozenset(t.thing_group for t in plan.targets if t.action is TargetAction.PRUNE)
+        for target in plan.targets:
+            if target.drift and target.thing_group in changed_in_git - heal:
+                log.warning(
+                    "drift overwritten: the commit changes what the specs ask of the group",
+                    group=target.thing_group,
+                    commit=_short(revision.revision),
+                )
         if not groups:
             return None
         options = ApplyOptions(
@@ -304,6 +327,13 @@ class Reconciler:
             )
         self.rollouts.forget_except(t.thing_group for t in plan.targets)
         self.rollouts.adopt(runtime.rollouts, found, events=runtime.events)
+
+    def _changed_in_git(self, target: TargetPlan) -> bool:
+        """Whether the specs ask something else of the group than at the last successful cycle
+        (a group new to the specs counts as changed)."""
+        if self._synced_desired is None or target.desired_digest is None:
+            return False
+        return self._synced_desired.get(target.thing_group) != target.desired_digest
 
     def _record_targets(self, plan: Plan, spec_set: SpecSet, report: ApplyReport | None) -> None:
         results = {r.thing_group: r for r in report.targets} if report else {}

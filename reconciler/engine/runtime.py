@@ -11,6 +11,7 @@ from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.aws.greengrass import GreengrassGateway
 from reconciler.adapters.aws.ratelimit import SharedBudget, TokenBucket
 from reconciler.adapters.aws.rollouts import RolloutReader
+from reconciler.adapters.cache import FactCache
 from reconciler.core.events import EventPublisher, NoEventPublisher
 from reconciler.core.plan import Plan
 from reconciler.core.planning import plan_deployments
@@ -18,7 +19,7 @@ from reconciler.core.rollouts import follow_up_rate
 from reconciler.core.specs.resolved import SpecSet
 from reconciler.engine.applying import Applier
 from reconciler.engine.memo import CompactPlanMemo
-from reconciler.engine.reading import LiveStateReader
+from reconciler.engine.reading import LiveStateReader, ReadScope
 from reconciler.errors import PlanError
 from reconciler.settings import ReconcilerSettings
 
@@ -68,10 +69,12 @@ class Runtime:
         commit: str | None,
         specs_path: str | None,
         compact: bool = False,
+        scope: ReadScope | None = None,
     ) -> Plan:
         """Read the live state and plan. The controller, which renders no diff, asks for a
-        `compact` plan: see `plan_target`."""
-        live = self.reader.read(spec_set)
+        `compact` plan: see `plan_target`. A `scope` reads (and so plans, prune included) only
+        the thing groups it names: `spec_set` then holds only the Deployments of those."""
+        live = self.reader.read(spec_set, scope=scope)
         return plan_deployments(
             spec_set,
             live,
@@ -90,6 +93,8 @@ def build_runtime(
         ClientSettings(
             region=region,
             endpoint_url=settings.endpoint_url,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
             max_pool_connections=max(10, settings.concurrency * 2),
         )
     )
@@ -101,7 +106,14 @@ def build_runtime(
         retry=settings.retry_policy(),
         stats=caller.stats,
     )
-    gateway = GreengrassGateway(clients, caller, account=account, concurrency=settings.concurrency)
+    facts = (
+        FactCache(settings.cache_dir / "facts", max_bytes=settings.cache_max_mb * 1024 * 1024)
+        if settings.fact_cache
+        else None
+    )
+    gateway = GreengrassGateway(
+        clients, caller, account=account, concurrency=settings.concurrency, facts=facts
+    )
     return Runtime(
         settings=settings,
         region=region,
