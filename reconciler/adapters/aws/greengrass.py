@@ -47,7 +47,6 @@ _DOCUMENT_FIELDS = (
     "deploymentPolicies",
     "iotJobConfiguration",
     "tags",
-    "iotJobId",  # the job that carries the revision to devices: as immutable as the rest
     "parentTargetArn",
 )
 
