@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reconciler.adapters.aws.artifacts import ArtifactStore
 from reconciler.adapters.aws.calling import AwsCaller, CallStats
@@ -64,11 +64,14 @@ class Runtime:
         commit: str | None,
         specs_path: str | None,
         compact: bool = False,
+        keep_going: bool = False,
     ) -> Plan:
         """Read the live state and plan. The controller, which renders no diff, asks for a
-        `compact` plan: see `plan_target`."""
+        `compact` plan (see `plan_target`), except for drifted targets, planned in full so
+        that their drift can be reported field by field (drift is rare); and to `keep_going`
+        past groups that cannot be planned (see `plan_deployments`)."""
         live = self.reader.read(spec_set)
-        return plan_deployments(
+        plan = plan_deployments(
             spec_set,
             live,
             instance=self.settings.instance,
@@ -76,11 +79,29 @@ class Runtime:
             specs_path=specs_path,
             memo=self.memo,
             compact=compact,
+            keep_going=keep_going,
         )
+        drifted = {t.thing_group for t in plan.targets if t.drift}
+        if not (compact and drifted):
+            return plan
+        subset = replace(
+            spec_set,
+            deployments=tuple(d for d in spec_set.deployments if d.thing_group in drifted),
+        )
+        full = plan_deployments(
+            subset, live, instance=self.settings.instance, compact=False, keep_going=True
+        )
+        in_full = {t.thing_group: t for t in full.targets if t.thing_group in drifted}
+        return replace(plan, targets=tuple(in_full.get(t.thing_group, t) for t in plan.targets))
 
 
 def build_runtime(
-    settings: ReconcilerSettings, *, region: str, account: str, stats: CallStats | None = None
+    settings: ReconcilerSettings,
+    *,
+    region: str,
+    account: str,
+    stats: CallStats | None = None,
+    events: EventPublisher | None = None,
 ) -> Runtime:
     clients = AwsClients(
         ClientSettings(
@@ -104,4 +125,5 @@ def build_runtime(
         gateway=gateway,
         reader=LiveStateReader(gateway, listing_ttl=settings.listing_ttl),
         artifacts=ArtifactStore(clients, caller),
+        events=events or NoEventPublisher(),
     )
