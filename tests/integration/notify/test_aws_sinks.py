@@ -83,9 +83,7 @@ def test_a_missing_topic_is_a_permanent_failure(aws: AwsTestContext) -> None:
     assert "no-such-topic" in str(raised.value)
 
 
-def test_sinks_are_built_from_settings_and_files(
-    aws: AwsTestContext, tmp_path: Path
-) -> None:
+def test_sinks_are_built_from_settings_and_files(aws: AwsTestContext, tmp_path: Path) -> None:
     url_file = tmp_path / "slack-url"
     url_file.write_text("https://hooks.slack.example/services/T/B/secret\n")
     topic = aws.client("sns").create_topic(Name="from-settings")["TopicArn"]

@@ -191,9 +191,7 @@ def test_each_sink_gets_only_its_kinds_and_a_slow_sink_delays_no_other(
         assert kinds == ["applied", "rolloutProgressed", "rolloutFailed"]
         assert publisher.flush(5)
         publisher.close()
-        assert [json.loads(r.body)["text"].split()[1] for r in slow.received] == [
-            "*rolloutFailed*"
-        ]
+        assert [json.loads(r.body)["text"].split()[1] for r in slow.received] == ["*rolloutFailed*"]
 
 
 def test_a_closed_publisher_drops_events_quietly(receiver: FakeWebhook) -> None:
