@@ -191,7 +191,7 @@ def test_the_client_paces_its_requests(fake_github: FakeGitHub) -> None:
     client = GitHubClient(TOKEN, api_url=fake_github.url, rate_limit=bucket)
     GitHubFeedbackSink(client, RepoRef.parse(REPO)).deliver(applied(), "1")
     # status, find deployment, create it, its status, the commit's pull requests: 5 requests
-    # at 2/s with a burst of 1 wait about 4 × 0.5 s in all.
+    # at 2/s with a burst of 1 wait 4 times 0.5 s.
     assert len(fake_github.requests) == 5
     assert waits == pytest.approx([0.5] * 4)
 

@@ -111,7 +111,7 @@ def test_sinks_are_built_from_settings_and_files(aws: AwsTestContext, tmp_path: 
 def test_an_empty_secret_file_stops_the_start(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.write_text("\n")
-    with pytest.raises(NotifyConfigError, match="RECONCILER_NOTIFY_SLACK_URL_FILE .* is empty"):
+    with pytest.raises(NotifyConfigError, match=r"RECONCILER_NOTIFY_SLACK_URL_FILE .* is empty"):
         build_sinks(ReconcilerSettings(notify_slack_url_file=empty))
     with pytest.raises(NotifyConfigError, match="cannot read RECONCILER_NOTIFY_WEBHOOK_URL_FILE"):
         build_sinks(ReconcilerSettings(notify_webhook_url_file=tmp_path / "absent"))
