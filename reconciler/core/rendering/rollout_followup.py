@@ -109,8 +109,12 @@ def render_section(commit: str, rows: Mapping[str, RolloutRow]) -> str:
         lines.append("")
         lines.append(f"… and {len(rows) - len(shown)} more group(s); see `reconciler status`.")
     data = {row.thing_group: asdict(row) for row in shown}
-    # `>` escaped so that no value can close the HTML comment early.
-    encoded = json.dumps(data, sort_keys=True, separators=(",", ":")).replace(">", "\\u003e")
+    # `<` and `>` escaped: no value can close the HTML comment early or open markup.
+    encoded = (
+        json.dumps(data, sort_keys=True, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+    )
     lines += ["", f"<!-- rollout-data {encoded} -->", SECTION_END]
     return "\n".join(lines) + "\n"
 
