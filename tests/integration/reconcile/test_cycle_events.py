@@ -12,14 +12,17 @@ from typing import Any
 
 import git
 import pytest
+from prometheus_client import generate_latest
 
 from reconciler.adapters.aws.calling import RetryPolicy
+from reconciler.adapters.http.signatures import github_signature
 from reconciler.adapters.notifiers.publisher import NotifyingPublisher
 from reconciler.adapters.notifiers.webhooks import JsonWebhookSink
 from reconciler.adapters.sources.base import SourceRevision
 from reconciler.adapters.sources.factory import open_source
 from reconciler.core.events import EventKind
 from reconciler.engine.reconciling import Reconciler
+from reconciler.engine.running import Controller
 from reconciler.engine.status import ControllerStatus
 from reconciler.settings import ReconcilerSettings
 from tests.conftest import AwsTestContext
@@ -221,3 +224,43 @@ def test_drift_is_told_once_with_the_field_diff_and_no_secret(
     )
     raw = b"".join(r.body for r in receiver.received)
     assert b"stolen-t0ken-value" not in raw and b"prod-demo-token" not in raw
+
+
+def test_the_controller_notifies_what_its_settings_configure(
+    seeded: AwsTestContext,
+    fleet_repo: git.Repo,  # noqa: F811
+    tmp_path: Path,
+    receiver: FakeWebhook,
+) -> None:
+    key_file = tmp_path / "hmac-key"
+    key_file.write_text("from-a-secret-file\n")
+    settings = ReconcilerSettings(
+        cache_dir=tmp_path / "cache",
+        lock="none",
+        notify_webhook_url=receiver.url("/events"),
+        notify_webhook_secret_file=key_file,
+        notify_webhook_events="applied",
+    )
+    source = open_source(
+        fleet_repo.working_dir, branch="main", path="deploy-specs", cache_dir=tmp_path / "cache"
+    )
+    controller = Controller(settings=settings, source=source, serve_http=False)
+    try:
+        assert controller.reconciler.reconcile("startup", full=True).result == "success"
+        requests = receiver.wait_for(2)
+        assert sorted(json.loads(r.body)["thingGroup"] for r in requests) == [
+            "CameraFleetProd",
+            "CameraFleetStaging",
+        ]
+        for request in requests:
+            assert request.headers["X-Reconciler-Signature-256"] == github_signature(
+                b"from-a-secret-file", request.body
+            )
+        assert controller.notifier is not None and controller.notifier.flush(10)
+        metrics = generate_latest(controller.metrics.registry).decode()
+        assert (
+            'greengrass_reconciler_notifications_total{outcome="delivered",sink="webhook"} 2.0'
+            in metrics
+        )
+    finally:
+        controller.stop()
