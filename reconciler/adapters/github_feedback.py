@@ -165,6 +165,9 @@ class GitHubFeedbackSink:
         # follow-up rows on GitHub again.
         self._groups: dict[str, _GroupFeedback] = {}
         self._pulls: dict[str, list[int]] = {}  # commit -> pull requests it merged
+        # Follow-up rows not written yet, per commit, and since when the oldest waits.
+        self._pending: dict[str, dict[str, RolloutRow]] = {}
+        self._pending_since: float | None = None
 
     def _record(self, event: Event) -> _GroupFeedback | None:
         """The group's record for `event`, started afresh by a new revision; None when the
@@ -242,6 +245,27 @@ class GitHubFeedbackSink:
         self._follow_up(record.commit, feedback.row)
 
     def _follow_up(self, commit: str, row: RolloutRow) -> None:
+        """Queue `row` for the follow-up of `commit`'s pull requests; write the queued rows
+        when they have waited `progress_interval`, or when the sink is idle (`idle`): a commit
+        touching a hundred groups costs one comment edit per burst, not a hundred."""
+        self._pending.setdefault(commit, {})[row.thing_group] = row
+        self._pending_since = self._pending_since or self._clock()
+        if self._clock() - self._pending_since >= self._progress_interval:
+            self._write_follow_ups()
+
+    def idle(self) -> None:
+        self._write_follow_ups()
+
+    def _write_follow_ups(self) -> None:
+        pending, self._pending, self._pending_since = self._pending, {}, None
+        for commit, rows in pending.items():
+            try:
+                self._write_follow_up(commit, rows)
+            except PublishError as error:
+                # Rows of other commits still go; these come back with the group's next event.
+                log.warning("rollout follow-up not written", commit=commit[:12], error=str(error))
+
+    def _write_follow_up(self, commit: str, new_rows: dict[str, RolloutRow]) -> None:
         pulls = self._pulls.get(commit)
         if pulls is None:
             pulls = merged_pull_requests(self._client, self._repo, commit)
@@ -251,7 +275,7 @@ class GitHubFeedbackSink:
 
         def edit(body: str) -> str:
             rows = section_rows(body)
-            rows[row.thing_group] = row
+            rows.update(new_rows)
             return with_section(body, render_section(commit, rows))
 
         for pr in pulls:
@@ -260,4 +284,8 @@ class GitHubFeedbackSink:
                 log.info("no plan comment to follow up", pr=pr, commit=commit[:12])
 
     def close(self) -> None:
+        try:
+            self._write_follow_ups()
+        except Exception:  # best effort on the way out
+            log.exception("rollout follow-up not written at shutdown")
         self._client.close()

@@ -60,6 +60,9 @@ class SnsSink:
         except AwsApiError as error:
             raise _delivery_error(f"publishing to SNS topic {self._topic_arn}", error) from None
 
+    def idle(self) -> None:
+        pass
+
     def close(self) -> None:
         pass
 
@@ -105,6 +108,9 @@ class EventBridgeSink:
                 f"{failed.get('ErrorMessage') or ''}".rstrip(": "),
                 temporary=code in _TEMPORARY_ENTRY_ERRORS,
             )
+
+    def idle(self) -> None:
+        pass
 
     def close(self) -> None:
         pass

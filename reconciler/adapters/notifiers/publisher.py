@@ -92,10 +92,18 @@ class _Lane:
             try:
                 if not self._stopping.is_set():
                     self._deliver(event, delivery_id)
+                    if self._queue.empty():
+                        self._when_idle()
                 else:
                     self._observe(self.sink.name, "dropped")
             finally:
                 self._finished()
+
+    def _when_idle(self) -> None:
+        try:
+            self.sink.idle()
+        except Exception:  # a bug in one sink must not end its worker
+            log.exception("notification sink failed when idle", sink=self.sink.name)
 
     def _wait(self, attempt: int, error: DeliveryError) -> float:
         # Full jitter, as AwsCaller waits: parallel controllers do not retry in lockstep.

@@ -107,6 +107,9 @@ class ChatWebhookSink:
         del delivery_id  # chats have no use for it
         self._poster.post(_json_bytes(chat_message(event)), {})
 
+    def idle(self) -> None:
+        pass
+
     def close(self) -> None:
         self._poster.close()
 
@@ -133,6 +136,9 @@ class JsonWebhookSink:
         if self._key is not None:
             headers[SIGNATURE_HEADER] = github_signature(self._key, body)
         self._poster.post(body, headers)
+
+    def idle(self) -> None:
+        pass
 
     def close(self) -> None:
         self._poster.close()

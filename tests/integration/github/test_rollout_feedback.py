@@ -135,6 +135,8 @@ def test_the_merged_pull_requests_plan_comment_gets_a_follow_up(fake_github: Fak
     sink.deliver(applied("CameraFleetStaging", "d-s"), "1")
     sink.deliver(applied("CameraFleetProd", "d-p"), "2")
     sink.deliver(rollout(EventKind.ROLLOUT_FAILED, 100, 20, 120, state="Failed"), "3")
+    assert fake_github.comment_bodies(REPO, PR) == [marker_line() + "\n" + PLAN]  # batched
+    sink.idle()
     [body] = fake_github.comment_bodies(REPO, PR)
     assert body.startswith(marker_line()) and PLAN.strip() in body  # the plan is kept
     assert "### Rollout of `0123456789ab`" in body
@@ -149,6 +151,7 @@ def test_the_merged_pull_requests_plan_comment_gets_a_follow_up(fake_github: Fak
         ),
         "4",
     )
+    restarted.close()  # writes what it batched
     [body] = fake_github.comment_bodies(REPO, PR)
     assert body.count("### Rollout of") == 1
     assert "| CameraFleetStaging | :white_check_mark: Succeeded | 4 | 3/3 |" in body
@@ -157,7 +160,9 @@ def test_the_merged_pull_requests_plan_comment_gets_a_follow_up(fake_github: Fak
 
 def test_no_plan_comment_means_no_follow_up(fake_github: FakeGitHub) -> None:
     fake_github.merge_pull_request(REPO, PR, COMMIT)
-    _sink(fake_github).deliver(applied(), "1")
+    sink = _sink(fake_github)
+    sink.deliver(applied(), "1")
+    sink.idle()
     assert fake_github.comment_bodies(REPO, PR) == []
 
 
@@ -190,10 +195,10 @@ def test_the_client_paces_its_requests(fake_github: FakeGitHub) -> None:
     bucket = TokenBucket(2.0, 1, clock=clock, sleep=sleep)
     client = GitHubClient(TOKEN, api_url=fake_github.url, rate_limit=bucket)
     GitHubFeedbackSink(client, RepoRef.parse(REPO)).deliver(applied(), "1")
-    # status, find deployment, create it, its status, the commit's pull requests: 5 requests
-    # at 2/s with a burst of 1 wait 4 times 0.5 s.
-    assert len(fake_github.requests) == 5
-    assert waits == pytest.approx([0.5] * 4)
+    # status, find deployment, create it, its status: 4 requests at 2/s with a burst of 1
+    # wait 3 times 0.5 s.
+    assert len(fake_github.requests) == 4
+    assert waits == pytest.approx([0.5] * 3)
 
 
 def test_through_the_publisher(fake_github: FakeGitHub) -> None:
@@ -205,3 +210,32 @@ def test_through_the_publisher(fake_github: FakeGitHub) -> None:
     assert publisher.flush(10)
     publisher.close()
     assert len(_statuses(fake_github, "CameraFleetProd")) == 1
+
+
+def test_a_burst_of_groups_is_one_comment_edit(fake_github: FakeGitHub) -> None:
+    with _client(fake_github) as client:
+        publish_sticky_comment(client, RepoRef.parse(REPO), PR, PLAN)
+    fake_github.merge_pull_request(REPO, PR, COMMIT)
+    publisher = NotifyingPublisher([_sink(fake_github)])
+    groups = [f"Group{n:02}" for n in range(20)]
+    for group in groups:
+        publisher.publish(applied(group, deployment=f"d-{group}"))
+    assert publisher.flush(30)
+    publisher.close()
+    edits = [r for r in fake_github.requests if r.method == "PATCH"]
+    assert 1 <= len(edits) <= 3  # the worker may run dry between events once or twice
+    [body] = fake_github.comment_bodies(REPO, PR)
+    assert all(f"| {group} | :hourglass_flowing_sand: Applied |" in body for group in groups)
+
+
+def test_a_waiting_follow_up_is_written_after_the_interval(fake_github: FakeGitHub) -> None:
+    with _client(fake_github) as client:
+        publish_sticky_comment(client, RepoRef.parse(REPO), PR, PLAN)
+    fake_github.merge_pull_request(REPO, PR, COMMIT)
+    clock = Clock()
+    sink = _sink(fake_github, clock)
+    sink.deliver(applied("A", "d-a"), "1")
+    clock.now += 31
+    sink.deliver(applied("B", "d-b"), "2")  # the rows waited long enough: both written
+    [body] = fake_github.comment_bodies(REPO, PR)
+    assert "| A |" in body and "| B |" in body
