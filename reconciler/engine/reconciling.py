@@ -225,9 +225,11 @@ class Reconciler:
             self._notices.drift(plan, spec_set, runtime.events, revision.revision)
             report = self._apply(plan, spec_set, runtime, revision)
         except ReconcilerError as error:
-            return self._fail(
-                trigger, revision.revision, f"commit {_short(revision.revision)}: {error}", started
-            )
+            # No group could be checked against this commit (AWS unreachable, the account
+            # refused, a problem of the repository's own components): none stays `Synced`.
+            message = f"commit {_short(revision.revision)}: {error}"
+            groups = self.status.mark_all_unknown(message)
+            return self._fail(trigger, revision.revision, message, started, failed_groups=groups)
         self._record_targets(plan, spec_set, report)
         problems: list[str] = []
         failed_groups = [f.thing_group for f in plan.failures]

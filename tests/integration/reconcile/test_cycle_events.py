@@ -264,3 +264,37 @@ def test_the_controller_notifies_what_its_settings_configure(
         )
     finally:
         controller.stop()
+
+
+def test_a_cycle_that_cannot_read_aws_leaves_no_group_synced(
+    seeded: AwsTestContext,
+    fleet_repo: git.Repo,  # noqa: F811
+    tmp_path: Path,
+    receiver: FakeWebhook,
+    publisher: NotifyingPublisher,
+) -> None:
+    settings = ReconcilerSettings(
+        cache_dir=tmp_path / "cache", lock="none", max_attempts=2, initial_backoff=0.01
+    )
+    source = open_source(
+        fleet_repo.working_dir, branch="main", path="deploy-specs", cache_dir=tmp_path / "cache"
+    )
+    reconciler = Reconciler(
+        source=source, settings=settings, status=ControllerStatus(), events=publisher
+    )
+    assert reconciler.reconcile("startup", full=True).result == "success"
+    _forget_events(receiver, publisher)
+    seeded.admin.set_faults(error_rate=1.0, operations=["ListDeployments"], seed=1)
+    try:
+        outcome = reconciler.reconcile("resync", full=True)
+    finally:
+        seeded.admin.clear_faults()
+    assert outcome.result == "error"
+    status = reconciler.status.snapshot()
+    assert {t["sync"] for t in status["targets"].values()} == {"Unknown"}
+    assert status["lastError"]["message"] == outcome.message
+    [event] = _events(receiver, publisher)
+    assert event["kind"] == "cycleFailed"
+    assert event["details"]["failedGroups"] == ["CameraFleetProd", "CameraFleetStaging"]
+    assert reconciler.reconcile("resync", full=True).result == "success"
+    assert {t["sync"] for t in reconciler.status.snapshot()["targets"].values()} == {"Synced"}
