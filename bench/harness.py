@@ -107,7 +107,10 @@ def seed_fleet(endpoint: str, groups: int) -> None:
     from bench.workload import ARTIFACT_BUCKET, group_name
     from reconciler.emulator.admin import EmulatorAdmin
 
-    EmulatorAdmin(endpoint).create_thing_groups([group_name(i) for i in range(groups)])
+    # One request creates every group: 10,000 take seconds, more on a busy machine than the
+    # admin client's default timeout allows.
+    admin = EmulatorAdmin(endpoint, timeout=300.0)
+    admin.create_thing_groups([group_name(i) for i in range(groups)])
     s3 = boto3.client(
         "s3",
         endpoint_url=endpoint,

@@ -10,6 +10,7 @@ from typing import Any
 SERIES = (
     ("no-op (warm)", "steps", "noop-warm", "o-"),
     ("fresh plan", "steps", "plan-fresh", "s-"),
+    ("fresh plan, fact cache kept", "steps", "plan-cached", "d-"),
     ("apply from empty", "steps", "apply-from-empty", "^-"),
     ("naive no-op", "naive", "naive-noop", "o--"),
     ("naive apply from empty", "naive", "naive-apply", "^--"),

@@ -9,6 +9,7 @@ conflict, access denied). Retry loops and the controller decide on that flag alo
     ├── SpecError                 desired state is invalid (file, line, field, cause)  permanent
     ├── PlanError                 specs are valid but cannot be planned               permanent
     ├── SourceError               the Git/local source could not be read              temporary
+    │   └── GitNotFoundError      the `git` program is not installed                  permanent
     ├── ApplyError                a step of an apply failed                           per cause
     └── AwsApiError               an AWS call failed (botocore errors wrapped at the boundary)
         ├── AwsClientError        4xx                                                 permanent
@@ -16,7 +17,8 @@ conflict, access denied). Retry loops and the controller decide on that flag alo
         │   ├── AwsConflictError
         │   └── AwsValidationError
         ├── AwsThrottledError     429 / ThrottlingException                           temporary
-        └── AwsServerError        5xx, timeouts, connection errors                    temporary
+        └── AwsServerError        5xx, timeouts, connection errors, other answers     temporary
+                                  botocore's standard retry rules call transient
 """
 
 from __future__ import annotations
@@ -40,6 +42,17 @@ class SourceError(ReconcilerError):
     """The source of desired state (Git remote, local path) could not be read."""
 
     temporary = True
+
+
+class GitNotFoundError(SourceError):
+    """The `git` program is missing (GitPython, which needs it, refuses to load without it)."""
+
+    temporary = False
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the `git` program was not found; install Git (2.31 or later) and put it on PATH"
+        )
 
 
 class ApplyError(ReconcilerError):
@@ -88,6 +101,7 @@ class AwsThrottledError(AwsApiError):
 
 
 class AwsServerError(AwsApiError):
-    """The service failed (5xx), timed out or could not be reached."""
+    """The service failed (5xx), timed out or could not be reached, or gave another answer that
+    botocore's standard retry rules call transient (S3 `RequestTimeout`, ...)."""
 
     temporary = True

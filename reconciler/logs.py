@@ -14,7 +14,21 @@ from typing import Literal
 
 import structlog
 
+from reconciler.core.printable import printable_lines
+
 LogFormat = Literal["auto", "json", "text"]
+
+
+def _printable_event(
+    _logger: object, _method: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """Text logs go to a terminal: control characters in the message (which may quote a name
+    from the specs) are shown. The console renderer prints other values with repr() already."""
+    message = event.get("event")
+    if isinstance(message, str):
+        event["event"] = printable_lines(message)
+    return event
+
 
 # Libraries that narrate every request at INFO: keep them to warnings.
 _CHATTY = ("botocore", "boto3", "urllib3", "waitress", "git", "apscheduler")
@@ -22,10 +36,11 @@ _CHATTY = ("botocore", "boto3", "urllib3", "waitress", "git", "apscheduler")
 
 def configure_logging(log_format: LogFormat = "auto", level: str = "INFO") -> None:
     use_json = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
-    renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer()
+    # JSON escapes every control character itself (structlog's renderer writes ASCII).
+    renderers: list[structlog.types.Processor] = (
+        [structlog.processors.JSONRenderer()]
         if use_json
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else [_printable_event, structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())]
     )
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -49,7 +64,7 @@ def configure_logging(log_format: LogFormat = "auto", level: str = "INFO") -> No
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
-                renderer,
+                *renderers,
             ],
         )
     )

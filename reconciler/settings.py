@@ -7,6 +7,7 @@ settings only say how this process runs (rate limits, intervals, ports, credenti
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -35,7 +36,9 @@ def event_kinds(text: str) -> frozenset[EventKind]:
 
 
 def _default_cache_dir() -> Path:
-    return Path.home() / ".cache" / "greengrass-reconciler"
+    """The user's cache directory (XDG_CACHE_HOME, else ~/.cache), as other tools use it."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "greengrass-reconciler"
 
 
 class ReconcilerSettings(BaseSettings):
@@ -59,14 +62,40 @@ class ReconcilerSettings(BaseSettings):
     max_attempts: int = Field(8, ge=1, description="Attempts per call on temporary errors.")
     initial_backoff: float = Field(0.2, ge=0)
     max_backoff: float = Field(20.0, ge=0)
+    connect_timeout: float = Field(5.0, gt=0, description="Seconds to open a connection to AWS.")
+    read_timeout: float = Field(
+        30.0, gt=0, description="Seconds an AWS answer may stall before the attempt is retried."
+    )
     concurrency: int = Field(16, ge=1, description="Parallel reads and applies.")
     listing_ttl: float = Field(300.0, ge=0, description="Seconds a component listing is reused.")
+    rollout_budget_share: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="Share of rate_limit that following rollouts (DescribeJob and the reads "
+        "of failing devices) may use; reconcile cycles always keep the rest.",
+    )
+    rollout_metrics_max_groups: int = Field(
+        200,
+        ge=0,
+        description="At most this many thing groups get per-group rollout series in /metrics "
+        "(unfinished and failed rollouts first); the per-state totals cover every group.",
+    )
+    fact_cache: bool = Field(
+        True,
+        description="Keep immutable facts read from AWS (deployment documents, public recipes) "
+        "in cache_dir/facts, so the next process does not read them again (docs/cache.md).",
+    )
+    cache_max_mb: int = Field(256, ge=1, description="Size bound of cache_dir/facts, in MiB.")
 
     # --- controller
     source: str = Field("deploy-specs", description="Local path, or Git URL, of the specs.")
     branch: str = "main"
     path: str = Field("deploy-specs", description="Specs directory inside a Git source.")
-    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Git checkouts, the file lock and the fact cache (all safe to delete).",
+    )
     poll_interval: float = Field(60.0, gt=0)
     resync_interval: float = Field(600.0, gt=0)
     http_host: str = "0.0.0.0"  # a container serves its probes on every interface

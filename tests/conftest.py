@@ -19,10 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
     from reconciler.emulator.admin import EmulatorAdmin
     from reconciler.emulator.server import EmulatorServer
+
+# The suite runs on shared 2-core machines: how fast examples are generated and run depends on
+# the load, not on the code under test, so neither may fail a test. Tests that set their own
+# `@settings` keep this for what they leave out.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 TEST_CREDENTIAL = "testing"
 SAMPLE_SPECS = Path(__file__).resolve().parents[1] / "deploy-specs"
@@ -52,6 +59,15 @@ class AwsTestContext:
         )
 
 
+@pytest.fixture(autouse=True)
+def private_user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test has its own user cache directory (the default `--cache-dir`): no test reads
+    facts another test cached, and none writes to the real ~/.cache."""
+    cache = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[EmulatorServer]:
     from reconciler.emulator.options import EmulatorOptions
@@ -66,7 +82,9 @@ def emulator() -> Iterator[EmulatorServer]:
 
 
 @pytest.fixture
-def aws(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> AwsTestContext:
+def aws(
+    emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> AwsTestContext:
     from reconciler.emulator.admin import EmulatorAdmin
 
     admin = EmulatorAdmin(emulator.endpoint_url)
@@ -80,6 +98,9 @@ def aws(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> AwsTestCon
     monkeypatch.setenv("AWS_RETRY_MODE", "standard")
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE"):
         monkeypatch.delenv(name, raising=False)
+    # Each test its own cache directory, so the file lease that `apply` takes (like the
+    # controller) is not shared by tests running at the same time.
+    monkeypatch.setenv("RECONCILER_CACHE_DIR", str(tmp_path / "reconciler-cache"))
     return AwsTestContext(
         endpoint_url=emulator.endpoint_url,
         region=emulator.options.region,

@@ -80,6 +80,9 @@ def _latest_id(group: str, emulator: Emulator) -> str:
         ("plan-fresh", 1000, 1010),  # plus a GetDeployment per group
         ("apply-from-empty", 1000, 1001),  # nothing to list, a CreateDeployment per group
         ("plan-10pct", 1000, 10),  # warm: the changed specs need no new read
+        ("plan-cached", 10000, 100),  # every document from the fact cache
+        ("restart-noop", 1000, 10),
+        ("plan-one-changed", 10000, 1),  # ListDeployments scoped with the group's targetArn
         ("apply-10pct", 1000, 110),
         ("apply-10pct", 101, 12),
     ],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bench.bench_reconcile import default_rate_projection
 from bench.plot import draw_scaling
 from bench.report import render_results
 from bench.targets import (
@@ -22,12 +23,33 @@ STEPS = [
     "plan-after-apply",
     "noop-warm",
     "plan-fresh",
+    "plan-cached",
+    "restart-noop",
+    "plan-one-changed",
     "plan-10pct",
     "apply-10pct",
 ]
 
 
-def _reconcile(groups: int, seconds: dict[str, float], calls: dict[str, int]) -> dict[str, Any]:
+def _at_default_rate(seconds: dict[str, float], calls: dict[str, int]) -> dict[str, Any]:
+    return {
+        "rate_limit": 20.0,
+        "burst": 40,
+        "steps": [
+            {"step": step, "seconds": seconds.get(step, 1.0), "calls": calls.get(step, 10)}
+            for step in STEPS
+        ],
+        "load_before": [1.0, 1.0, 1.0],
+        "load_after": [1.0, 1.0, 1.0],
+    }
+
+
+def _reconcile(
+    groups: int,
+    seconds: dict[str, float],
+    calls: dict[str, int],
+    slow: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     return {
         "groups": groups,
         "round_trip_ms": 2.0,
@@ -41,9 +63,13 @@ def _reconcile(groups: int, seconds: dict[str, float], calls: dict[str, int]) ->
                 "floor_seconds": 0.02,
                 "changed_groups": 0,
                 "emulator_seconds": 0.01,
+                "projected_default_rate_seconds": default_rate_projection(
+                    seconds.get(step, 1.0), calls.get(step, 10)
+                ),
             }
             for step in STEPS
         ],
+        "default_rate": slow,
         "naive": [
             {
                 "step": "naive-apply",
@@ -107,16 +133,33 @@ def _memory(groups: int, peak: float) -> dict[str, Any]:
             "load_before": [1, 1, 1], "load_after": [1, 1, 1]}  # fmt: skip
 
 
-def test_reconcile_targets_follow_the_figures() -> None:
-    fast = _reconcile(1000, {"noop-warm": 0.2, "plan-fresh": 4.0, "apply-from-empty": 6.5}, {})
-    verdicts = {j.target: j.verdict for j in judge_reconcile([fast])}
-    assert verdicts["no-op (warm) at 1,000 groups ≤ 11 calls, ≤ 1 s"] == MET
-    assert verdicts["fresh plan at 1,000 groups ≤ 5 s"] == MET
-    assert "not met" in verdicts["full apply of 1,000 groups ≤ 5 s"]
+def test_reconcile_targets_are_judged_at_the_default_rate() -> None:
+    slow = _at_default_rate(
+        {"noop-warm": 0.3, "plan-fresh": 52.0, "apply-from-empty": 51.0, "plan-cached": 2.5},
+        {"noop-warm": 10, "plan-fresh": 1013, "apply-from-empty": 1013, "plan-cached": 14},
+    )
+    fast = _reconcile(1000, {"noop-warm": 0.2, "plan-fresh": 3.0}, {}, slow)
+    verdicts = {j.target: j for j in judge_reconcile([fast])}
+    assert verdicts["no-op (warm) at 1,000 groups ≤ 11 calls, ≤ 1 s"].verdict == MET
+    fresh = verdicts["fresh plan, empty fact cache, at 1,000 groups ≤ 5 s"]
+    # Unthrottled it took 3 s; at 20 calls/s it cannot: the verdict follows the default rate.
+    assert "not met" in fresh.verdict
+    assert "52.00 s at 20/s (measured); 3.00 s unthrottled" in fresh.measured
+    cached = "fresh CI plan, fact cache kept, at 1,000 groups ≤ 15 calls, ≤ 3 s"
+    assert verdicts[cached].verdict == MET  # 14 calls + GetCallerIdentity
+    assert verdicts[cached].measured.startswith("15 calls")
+    slow["steps"][4]["calls"] = 15
+    assert "not met" in {j.target: j for j in judge_reconcile([fast])}[cached].verdict
 
-    chatty = _reconcile(1000, {"noop-warm": 0.2}, {"noop-warm": 12})
+    chatty = _reconcile(1000, {}, {}, _at_default_rate({"noop-warm": 0.2}, {"noop-warm": 12}))
     assert "not met" in judge_reconcile([chatty])[0].verdict
-    # Only 100 groups measured: nothing at 1,000 can be claimed.
+    # 10,000 groups are projected from calls: 4 s + (101 - 40) / 20 = 7.05 s.
+    large = _reconcile(10000, {"plan-cached": 4.0}, {"plan-cached": 101})
+    judged = {j.target: j for j in judge_reconcile([fast, large])}
+    at_10k = judged["fresh CI plan, fact cache kept, at 10,000 groups ≤ 110 calls, ≤ 8 s"]
+    assert at_10k.verdict == MET
+    assert at_10k.measured.startswith("102 calls, 7.05 s at 20/s (projected)")
+    # Only 100 groups measured: nothing at 1,000 or 10,000 can be claimed.
     assert {j.verdict for j in judge_reconcile([_reconcile(100, {}, {})])} == {NOT_MEASURED}
 
 
@@ -166,7 +209,14 @@ def test_results_show_ratios_to_the_floor_and_to_the_naive_baseline() -> None:
         "load_start": [0.5, 0.5, 0.5],
         "load_end": [0.7, 0.6, 0.5],
         "duration_s": 120.0,
-        "reconcile": [_reconcile(1000, {"noop-warm": 0.2}, {"noop-warm": 10})],
+        "reconcile": [
+            _reconcile(
+                1000,
+                {"noop-warm": 0.2},
+                {"noop-warm": 10},
+                _at_default_rate({"plan-fresh": 51.5}, {"plan-fresh": 1013}),
+            )
+        ],
         "latency": _latency({"watch": (0.5, 0.7)}),
         "memory": _memory(1000, 150.0),
         "emulator": [],
@@ -182,6 +232,10 @@ def test_results_show_ratios_to_the_floor_and_to_the_naive_baseline() -> None:
     assert "| noop-warm |" in text
     row = next(line for line in text.splitlines() if line.startswith("| noop-warm |"))
     assert "| 10.00 |" in row and "0.0050 (naive-noop)" in row and "| 0.050 |" in row
+    # At 20 calls/s: measured, its calls where they differ, the projection in brackets.
+    assert "| 1.00 (0.20) |" in row
+    fresh = next(line for line in text.splitlines() if line.startswith("| plan-fresh |"))
+    assert "| 51.50, 1,013 calls (1.00) |" in fresh
     assert "controller RSS at 10,000 groups ≤ 200 MB | — | not measured" in text
     assert text.rstrip().endswith("Profiles.")
     assert "measured again later" not in text
@@ -197,3 +251,22 @@ def test_scaling_plot_is_a_png(tmp_path: Path) -> None:
     draw_scaling(reports, path, subtitle="test")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert path.stat().st_size > 10_000
+
+
+def _rollouts(peak: int, after: list[int]) -> dict[str, Any]:
+    return {
+        "peak_per_minute": peak,
+        "ceiling_per_minute": 310.0,
+        "after_end": after,
+        "ended_minute": 61,
+        "active_deployments": 1000,
+    }
+
+
+def test_rollout_targets_judge_the_share_and_the_silence_after_the_end() -> None:
+    from bench.targets import judge_rollouts
+
+    assert [j.verdict for j in judge_rollouts(_rollouts(306, [0, 0, 0]))] == [MET, MET]
+    verdicts = [j.verdict for j in judge_rollouts(_rollouts(400, [0, 3, 0]))]
+    assert MET not in verdicts
+    assert [j.verdict for j in judge_rollouts(None)] == [NOT_MEASURED] * 2

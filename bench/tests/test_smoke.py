@@ -29,6 +29,19 @@ def test_reconcile_steps_count_what_the_reconciler_and_the_baseline_call() -> No
     assert naive["naive-10pct"]["calls"] == 42
     assert report["round_trip_ms"] > 0
     assert all(s["floor_seconds"] > 0 for s in report["steps"])
+    # With the fact cache kept, a new process reads no deployment document again: one page,
+    # the private component names, and the versions of the two dependencies the fleet leaves
+    # unpinned (the nucleus, TensorFlowLite's model store); a one-group pull request lists
+    # that group alone instead of the page.
+    assert steps["plan-fresh"]["calls"] == 20 + 4 + 5  # + a document per group, 5 recipes
+    assert steps["plan-cached"]["calls"] == steps["restart-noop"]["calls"] == 4
+    assert steps["plan-one-changed"]["calls"] == 4
+    assert steps["plan-one-changed"]["changed_groups"] == 1
+    # Up to 1,000 groups the steps are measured again at the default client rate.
+    slow = {s["step"]: s for s in report["default_rate"]["steps"]}
+    assert report["default_rate"]["rate_limit"] == 20.0
+    assert set(slow) == set(steps)
+    assert slow["plan-cached"]["calls"] == 4
 
 
 def test_latency_of_each_mode_is_measured_on_the_revision_it_caused() -> None:

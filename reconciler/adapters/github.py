@@ -159,16 +159,31 @@ def _comment_purpose(action: str, repo: RepoRef, pr: int) -> Purpose:
     )
 
 
+def _author(payload: Any) -> str | None:
+    user = payload.get("user")
+    login = user.get("login") if isinstance(user, dict) else None  # null: a deleted account
+    return login if isinstance(login, str) else None
+
+
 def find_sticky_comment(
     client: GitHubClient, repo: RepoRef, pr: int, key: str = DEFAULT_KEY
 ) -> IssueComment | None:
-    """The oldest comment of pull request `pr` carrying the marker of `key`, if any.
+    """The oldest comment of pull request `pr` that carries the marker of `key` and was written
+    by the token's own identity, if any.
 
-    Pages are read only until the marker is found; an older plan comment is always the one kept.
+    Anyone who can comment can write the marker: a comment of someone else's is never taken
+    for ours (editing it would publish the plan under their name, and let them choose which
+    comment reviewers take for the plan). Whom the token acts as is asked only once a comment
+    with the marker is found. Pages are read only until ours is found; an older plan comment is
+    always the one kept.
     """
     purpose = _comment_purpose("list the comments of", repo, pr)
+    own: str | None = None
     for payload in client.paginate(f"{repo.api_path}/issues/{pr}/comments", purpose):
-        if has_marker(str(payload.get("body") or ""), key):
+        if not has_marker(str(payload.get("body") or ""), key):
+            continue
+        own = own or client.authenticated_login().casefold()  # logins ignore case
+        if (_author(payload) or "").casefold() == own:
             return IssueComment.from_api(payload)
     return None
 

@@ -31,6 +31,10 @@ from reconciler.adapters.github_errors import (
 )
 
 DEFAULT_API_URL = "https://api.github.com"
+# The login of whoever the token authenticates: a user (personal tokens) or an app's bot user,
+# `<app-slug>[bot]` (installation tokens, Actions' GITHUB_TOKEN: `github-actions[bot]`). REST
+# `GET /user` refuses installation tokens; GraphQL's `viewer` answers for both kinds.
+_VIEWER_QUERY = "query { viewer { login } }"
 API_VERSION = "2022-11-28"
 PAGE_SIZE = 100  # the most GitHub serves per page
 
@@ -121,6 +125,7 @@ class GitHubClient:
         self._sleep = sleep
         self._on_retry = on_retry or _log.warning
         self._rate_limit = rate_limit
+        self._login: str | None = None
         self._session = requests.Session()
         self._session.auth = _BearerAuth(token.strip())
         self._session.headers.update(
@@ -163,6 +168,38 @@ class GitHubClient:
         url = self.api_url + path
         response = self._send(method, url, purpose, json=json, idempotent=idempotent)
         return _decoded(response, purpose) if response.content else None
+
+    @property
+    def graphql_url(self) -> str:
+        """GitHub's GraphQL endpoint: `/graphql` beside the REST root on github.com, and
+        `/api/graphql` on GitHub Enterprise Server, whose REST root is `/api/v3`."""
+        if self.api_url.endswith("/api/v3"):
+            return self.api_url.removesuffix("/v3") + "/graphql"
+        return self.api_url + "/graphql"
+
+    def authenticated_login(self) -> str:
+        """The login the token acts as (asked once per client): a user's, or `<app>[bot]`."""
+        if self._login is None:
+            purpose = Purpose(
+                action="find out whom the token belongs to (GraphQL viewer)",
+                target=f"the GraphQL API at {self.graphql_url}",
+                permission="no particular permission (any valid token may ask)",
+            )
+            response = self._send(
+                "POST", self.graphql_url, purpose, json={"query": _VIEWER_QUERY}, idempotent=True
+            )
+            answer = _decoded(response, purpose)
+            viewer = (answer.get("data") or {}).get("viewer") if isinstance(answer, dict) else None
+            login = viewer.get("login") if isinstance(viewer, dict) else None
+            if not isinstance(login, str) or not login:
+                errors = answer.get("errors") if isinstance(answer, dict) else None
+                raise PublishError(
+                    "GitHub did not say whom the token belongs to "
+                    f"({errors or 'no viewer login in the answer'}); the plan comment is only "
+                    "updated when that identity wrote it."
+                )
+            self._login = login
+        return self._login
 
     def retrying(self, retry_on: Callable[[BaseException], bool]) -> tenacity.Retrying:
         """A retry loop with this client's policy, for a step of several requests.

@@ -21,6 +21,7 @@ from reconciler.core.specs import (
     load_specs,
     reload_specs,
 )
+from reconciler.core.specs.local_files import is_hidden
 
 _HASH_CHUNK = 1024 * 1024
 
@@ -30,6 +31,9 @@ class LocalSpecTree:
 
     Hidden files and directories (`.git`, `.github`, ...) are skipped, symlinked directories are
     not followed, and special files (FIFOs, devices) are left out: reading them could block.
+    A listed file that is a symlink must resolve to a file of the tree itself: not outside the
+    root, not into a hidden path (a CI checkout's `.git/config` may hold the job's token), not
+    into a Git directory of any name (`resolves_inside`).
     """
 
     def __init__(self, root: Path) -> None:
@@ -70,13 +74,25 @@ class LocalSpecTree:
 
     def resolves_inside(self, path: str) -> bool:
         try:
-            self._path(path).resolve().relative_to(self._real_root)
-        except (ValueError, OSError):
+            target = self._path(path).resolve(strict=True)
+            relative = target.relative_to(self._real_root)
+        except (ValueError, OSError, RuntimeError):  # outside, dangling, or a symlink loop
             return False
-        return True
+        if is_hidden(relative.as_posix()):
+            return False
+        return not any(_is_git_directory(self._real_root / parent) for parent in relative.parents)
 
     def _path(self, path: str) -> Path:
         return self.root / path
+
+
+def _is_git_directory(directory: Path) -> bool:
+    # What Git itself looks for; a bare repository or a `.git` renamed carries no dot.
+    return (
+        (directory / "HEAD").is_file()
+        and (directory / "objects").is_dir()
+        and (directory / "refs").is_dir()
+    )
 
 
 def load_spec_set(root: Path, limits: SpecLimits | None = None) -> SpecSet:

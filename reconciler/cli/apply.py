@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ import click
 from reconciler.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
+    cache_options,
     commit_of,
     commit_option,
     endpoint_option,
@@ -19,8 +21,12 @@ from reconciler.cli.common import (
     runtime_for,
     specs_option,
 )
+from reconciler.core.printable import printable
 from reconciler.core.rendering import render_text
+from reconciler.core.specs.resolved import SpecSet
 from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
+from reconciler.engine.leadership import writer_lease
+from reconciler.engine.runtime import Runtime
 from reconciler.errors import ReconcilerError
 
 _OUTCOME_COLOURS = {
@@ -48,15 +54,24 @@ _OUTCOME_COLOURS = {
     help="Cancel reconciler-made deployments of groups no spec targets any more (also on when "
     "the Settings' defaults.syncPolicy.prune is true).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Apply even while another writer (a running controller) holds the leader lease.",
+)
 @commit_option
 @endpoint_option
+@cache_options
 def apply(
     specs_path: Path,
     auto_approve: bool,
     targets: tuple[str, ...],
     prune: bool,
+    force: bool,
     commit: str | None,
     endpoint_url: str | None,
+    cache_dir: Path | None,
+    fact_cache: bool | None,
 ) -> None:
     """Bring the thing groups to the state the specs describe.
 
@@ -65,6 +80,11 @@ def apply(
     versions and waits until they are DEPLOYABLE, and creates one deployment revision per changed
     thing group. Every write is idempotent: running apply again, or after a crash, creates no
     duplicate.
+
+    Apply takes the leader lease a controller takes (RECONCILER_LOCK, file by default) before it
+    reads the live state, and keeps it until it is done, so it never writes beside a controller:
+    while one holds the lease, apply refuses and names the holder (--force applies anyway). A
+    controller waits while apply holds it.
 
     \b
     Exit codes: 0 everything applied (or nothing to do), 1 anything failed.
@@ -81,15 +101,30 @@ def apply(
             f"no spec targets {', '.join(unknown)} (known: {', '.join(sorted(known))})",
             param_hint="--target",
         )
-    runtime = runtime_for(spec_set, endpoint_url)
-    sha = commit_of(specs_path, commit)
-    progress(f"Reading live state for {len(spec_set.deployments)} thing group(s)…")
+    runtime = runtime_for(spec_set, endpoint_url, cache_dir=cache_dir, fact_cache=fact_cache)
     try:
-        runtime.verify_account()
-        plan = runtime.plan(spec_set, commit=sha, specs_path=specs_path.as_posix())
+        with writer_lease(runtime.settings, force=force) as may_write:
+            _plan_and_apply(
+                runtime, spec_set, specs_path, commit, auto_approve, targets, prune, may_write
+            )
     except ReconcilerError as error:
         fail(error)
-        return
+
+
+def _plan_and_apply(
+    runtime: Runtime,
+    spec_set: SpecSet,
+    specs_path: Path,
+    commit: str | None,
+    auto_approve: bool,
+    targets: tuple[str, ...],
+    prune: bool,
+    may_write: Callable[[], bool],
+) -> None:
+    sha = commit_of(specs_path, commit)
+    progress(f"Reading live state for {len(spec_set.deployments)} thing group(s)…")
+    runtime.verify_account()
+    plan = runtime.plan(spec_set, commit=sha, specs_path=specs_path.as_posix())
     click.echo(render_text(plan, color=sys.stdout.isatty()), nl=False)
     if not plan.has_changes:
         raise SystemExit(EXIT_OK)
@@ -112,7 +147,7 @@ def apply(
         only_groups=frozenset(targets) or None,
         concurrency=runtime.settings.concurrency,
     )
-    report = runtime.applier(progress=progress).apply(plan, options)
+    report = runtime.applier(progress=progress, may_write=may_write).apply(plan, options)
     _print_report(report)
     raise SystemExit(EXIT_ERROR if report.failed else EXIT_OK)
 
@@ -123,14 +158,14 @@ def _print_report(report: ApplyReport) -> None:
         line = f"component {version.name} {version.version}: {version.outcome.value}"
         if version.reason:
             line += f" — {version.reason}"
-        click.secho(line, fg=_OUTCOME_COLOURS[version.outcome])
+        click.secho(printable(line), fg=_OUTCOME_COLOURS[version.outcome])
     for target in report.targets:
         line = f"{target.thing_group}: {target.outcome.value}"
         if target.deployment_id and target.outcome is Outcome.APPLIED:
             line += f" (deployment {target.deployment_id})"
         if target.reason:
             line += f" — {target.reason}"
-        click.secho(line, fg=_OUTCOME_COLOURS[target.outcome])
+        click.secho(printable(line), fg=_OUTCOME_COLOURS[target.outcome])
     counts = ", ".join(f"{report.count(o)} {o.value}" for o in Outcome if report.count(o))
     click.echo(
         f"\nApply finished: {counts}; {report.artifacts_uploaded} artifact(s) uploaded, "

@@ -11,9 +11,10 @@ import click
 
 from reconciler.adapters.commit_info import describe_commit
 from reconciler.adapters.spec_files import load_spec_set
+from reconciler.core.printable import printable, printable_lines
 from reconciler.core.specs import InvalidSpecsError, SpecProblem, SpecSet
 from reconciler.engine.runtime import Runtime, build_runtime
-from reconciler.errors import ReconcilerError, SpecError
+from reconciler.errors import GitNotFoundError, ReconcilerError, SpecError
 from reconciler.settings import ReconcilerSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,8 +51,28 @@ def commit_option(function: F) -> F:
     )(function)
 
 
+def cache_options(function: F) -> F:
+    """`--cache-dir` and `--cache/--no-cache`: where, and whether, immutable facts read from AWS
+    are kept between runs (docs/cache.md)."""
+    function = click.option(
+        "--cache/--no-cache",
+        "fact_cache",
+        default=None,
+        help="Keep immutable facts read from AWS (deployment documents, public recipes) between "
+        "runs in CACHE_DIR/facts (env RECONCILER_FACT_CACHE, default on).",
+    )(function)
+    return click.option(
+        "--cache-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Cache directory (env RECONCILER_CACHE_DIR; default: "
+        "$XDG_CACHE_HOME/greengrass-reconciler, else ~/.cache/greengrass-reconciler). Safe to "
+        "delete at any time.",
+    )(function)
+
+
 def progress(line: str) -> None:
-    click.echo(line, err=True)
+    click.echo(printable(line), err=True)
 
 
 def load_specs_or_exit(path: Path) -> SpecSet:
@@ -70,8 +91,15 @@ def load_specs_or_exit(path: Path) -> SpecSet:
         raise SystemExit(EXIT_ERROR) from None
 
 
-def runtime_for(spec_set: SpecSet, endpoint_url: str | None) -> Runtime:
-    overrides: dict[str, Any] = {"endpoint_url": endpoint_url} if endpoint_url else {}
+def runtime_for(
+    spec_set: SpecSet,
+    endpoint_url: str | None,
+    *,
+    cache_dir: Path | None = None,
+    fact_cache: bool | None = None,
+) -> Runtime:
+    given = {"endpoint_url": endpoint_url, "cache_dir": cache_dir, "fact_cache": fact_cache}
+    overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None and v != ""}
     settings = ReconcilerSettings(**overrides)
     return build_runtime(
         settings, region=spec_set.settings.region, account=spec_set.settings.account_id
@@ -79,10 +107,22 @@ def runtime_for(spec_set: SpecSet, endpoint_url: str | None) -> Runtime:
 
 
 def commit_of(path: Path, given: str | None) -> str | None:
-    return given or describe_commit(path)
+    """The commit to record: `given`, else the specs' Git HEAD. Without Git installed the plan
+    goes on without one (Git only names the commit here), after a warning that says so."""
+    if given:
+        return given
+    try:
+        return describe_commit(path)
+    except GitNotFoundError as error:
+        warning = click.style("Warning: ", fg="yellow", bold=True)
+        progress(f"{warning}{error}: no commit is recorded (give one with --commit)")
+        return None
 
 
 def fail(error: ReconcilerError) -> None:
-    """Print a reconciler error (never a traceback) and exit 1."""
-    click.echo(click.style("Error: ", fg="red", bold=True) + str(error), err=True)
+    """Print a reconciler error (never a traceback) and exit 1.
+
+    Messages name files, groups and keys from the specs: their control characters are shown.
+    """
+    click.echo(click.style("Error: ", fg="red", bold=True) + printable_lines(str(error)), err=True)
     sys.exit(EXIT_ERROR)

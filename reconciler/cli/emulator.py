@@ -39,7 +39,7 @@ import click
     default=0.0,
     show_default=True,
     type=click.FloatRange(min=0),
-    help="Component versions go REQUESTED -> DEPLOYABLE/FAILED after this long.",
+    help="Component versions go REQUESTED -> DEPLOYABLE after this long.",
 )
 @click.option(
     "--throttle-rate",
@@ -54,6 +54,21 @@ import click
     show_default=True,
     type=click.FloatRange(0, 1),
     help="Share of requests answered 500 InternalServerException.",
+)
+@click.option(
+    "--in-progress-rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of CreateComponentVersion/CreateDeployment requests answered 400 "
+    "RequestAlreadyInProgressException.",
+)
+@click.option(
+    "--quota-exceeded-rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share of CreateComponentVersion requests answered 402 ServiceQuotaExceededException.",
 )
 @click.option(
     "--latency-ms",
@@ -115,6 +130,8 @@ def emulator(
     component_ready_seconds: float,
     throttle_rate: float,
     error_rate: float,
+    in_progress_rate: float,
+    quota_exceeded_rate: float,
     latency_ms: float,
     fault_operations: str,
     fault_services: str,
@@ -155,6 +172,8 @@ def emulator(
         faults = FaultSettings(
             throttle_rate=throttle_rate,
             error_rate=error_rate,
+            in_progress_rate=in_progress_rate,
+            quota_exceeded_rate=quota_exceeded_rate,
             latency_ms=latency_ms,
             operations=_names(fault_operations),
             services=_names(fault_services),

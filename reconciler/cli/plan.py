@@ -10,6 +10,7 @@ import click
 from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_OK,
+    cache_options,
     commit_of,
     commit_option,
     endpoint_option,
@@ -20,6 +21,7 @@ from reconciler.cli.common import (
     specs_option,
 )
 from reconciler.core.rendering import render_json, render_markdown, render_text
+from reconciler.engine.targeting import select_targets
 from reconciler.errors import ReconcilerError
 
 
@@ -37,8 +39,23 @@ from reconciler.errors import ReconcilerError
 @click.option("--show-unchanged", is_flag=True, help="List unchanged thing groups too.")
 @click.option("--color/--no-color", default=None, help="Colour text output (default: on a TTY).")
 @click.option("--key", default="default", show_default=True, help="Sticky-comment key (markdown).")
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="GROUP",
+    help="Plan only these thing groups (repeatable); only they are read.",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Plan only the thing groups whose desired state differs between commit REF and the "
+    "specs as they are (a change to a base, a component, an override or the Settings selects "
+    "every group it reaches), and groups whose spec was removed since REF.",
+)
 @commit_option
 @endpoint_option
+@cache_options
 def plan(
     specs_path: Path,
     output_format: str,
@@ -46,8 +63,12 @@ def plan(
     show_unchanged: bool,
     color: bool | None,
     key: str,
+    targets: tuple[str, ...],
+    changed_since: str | None,
     commit: str | None,
     endpoint_url: str | None,
+    cache_dir: Path | None,
+    fact_cache: bool | None,
 ) -> None:
     """Show what apply would change, without changing anything.
 
@@ -63,18 +84,39 @@ def plan(
       reconciler plan --format markdown --out plan.md
       reconciler comment --repo acme/fleet --pr 7 --file plan.md
       reconciler plan --format json | jq '.targets[] | select(.action != "no-op")'
+      reconciler plan --changed-since origin/main --format markdown --out plan.md
     """
     spec_set = load_specs_or_exit(specs_path)
-    runtime = runtime_for(spec_set, endpoint_url)
-    progress(f"Reading live state for {len(spec_set.deployments)} thing group(s)…")
+    known = {d.thing_group for d in spec_set.deployments}
+    unknown = sorted(set(targets) - known)
+    if unknown:
+        raise click.BadParameter(
+            f"no spec targets {', '.join(unknown)} (known: {', '.join(sorted(known))})",
+            param_hint="--target",
+        )
     try:
-        runtime.verify_account()
-        result = runtime.plan(
-            spec_set, commit=commit_of(specs_path, commit), specs_path=specs_path.as_posix()
+        selection = select_targets(
+            spec_set, specs_path, targets=targets, changed_since=changed_since
         )
     except ReconcilerError as error:
         fail(error)
         return
+    runtime = runtime_for(spec_set, endpoint_url, cache_dir=cache_dir, fact_cache=fact_cache)
+    planned = spec_set if selection is None else selection.spec_set(spec_set)
+    progress(f"Reading live state for {len(planned.deployments)} thing group(s)…")
+    try:
+        runtime.verify_account()
+        result = runtime.plan(
+            planned,
+            commit=commit_of(specs_path, commit),
+            specs_path=specs_path.as_posix(),
+            scope=selection.scope(spec_set) if selection is not None else None,
+        )
+    except ReconcilerError as error:
+        fail(error)
+        return
+    if selection is not None:
+        result = selection.annotate(result)
     if output_format == "json":
         text = render_json(result)
     elif output_format == "markdown":

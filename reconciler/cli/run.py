@@ -12,6 +12,7 @@ from reconciler.adapters.notifiers.factory import build_publisher
 from reconciler.adapters.sources.credentials import GitCredentials
 from reconciler.adapters.sources.factory import open_source
 from reconciler.cli.common import EXIT_ERROR, EXIT_OK, fail
+from reconciler.core.printable import printable
 from reconciler.engine.leadership import build_elector
 from reconciler.engine.reconciling import Reconciler
 from reconciler.engine.running import Controller
@@ -33,7 +34,17 @@ from reconciler.settings import ReconcilerSettings
 @click.option("--http-port", type=int, help="Port of that server [8080]; 0 picks a free one.")
 @click.option("--webhook-secret-file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--lock", type=click.Choice(["none", "file", "kubernetes", "s3"]))
-@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Git checkouts, the file lock and the fact cache [env RECONCILER_CACHE_DIR].",
+)
+@click.option(
+    "--cache/--no-cache",
+    "fact_cache",
+    default=None,
+    help="Keep immutable facts read from AWS in CACHE_DIR/facts [env RECONCILER_FACT_CACHE, on].",
+)
 @click.option("--endpoint-url", help="Send every AWS call here (a local emulator).")
 @click.option("--once", is_flag=True, help="Run one full cycle, print its outcome, and exit.")
 def run(once: bool, **given: Any) -> None:
@@ -71,7 +82,7 @@ def run(once: bool, **given: Any) -> None:
             source.close()
             if notifier is not None:
                 notifier.close(timeout=30)
-            click.echo(f"{outcome.result}: {outcome.message}")
+            click.echo(printable(f"{outcome.result}: {outcome.message}"))
             raise SystemExit(EXIT_OK if outcome.result == "success" else EXIT_ERROR)
         secret = (
             read_secret_file(settings.webhook_secret_file) if settings.webhook_secret_file else None

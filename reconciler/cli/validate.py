@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from reconciler.adapters.spec_files import load_spec_set
+from reconciler.core.printable import printable, printable_json
 from reconciler.core.specs import InvalidSpecsError, SpecLimits, SpecProblem, SpecSet
 from reconciler.core.specs.tree import MIB
 from reconciler.errors import SpecError
@@ -63,7 +64,7 @@ def validate(path: Path, output_format: str, max_artifact_mib: int) -> None:
     if output_format == "json":
         click.echo("[]")
     else:
-        click.echo(_summary(path, spec_set))
+        click.echo(printable(_summary(path, spec_set)))
 
 
 def _display_file(root: Path, problem: SpecProblem) -> str:
@@ -81,17 +82,16 @@ def _report_problems(root: Path, problems: tuple[SpecProblem, ...], output_forma
             }
             for p in problems
         ]
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(printable_json(json.dumps(rows, indent=2, ensure_ascii=False)))
         return
     for problem in problems:
         where = _display_file(root, problem) + (f":{problem.line}" if problem.line else "")
         field = f" {problem.field}:" if problem.field else ""
-        click.echo(f"{where}:{field} {problem.message}")
+        # File names, keys and values come from the specs: controls must show, not act.
+        click.echo(printable(f"{where}:{field} {problem.message}"))
     files = len({p.file for p in problems})
-    click.echo(
-        f"\n{root.as_posix()}: {_count(len(problems), 'problem')} in {_count(files, 'file')}.",
-        err=False,
-    )
+    total = f"{_count(len(problems), 'problem')} in {_count(files, 'file')}"
+    click.echo(f"\n{printable(root.as_posix())}: {total}.")
 
 
 def _summary(root: Path, spec_set: SpecSet) -> str:

@@ -113,6 +113,11 @@ class TargetPlan:
     content_hash: str | None = None
     client_token: str | None = None
     warnings: tuple[str, ...] = ()
+    # What the specs ask of the group, independent of the live state (`desired_state_digest`):
+    # a controller compares it between commits to tell a change in Git from one outside it.
+    desired_digest: bytes | None = None
+    # The `greengrass-reconciler/resets-sent` tag of the revision (see core/planning/resets.py).
+    resets_sent: str = ""
 
     @property
     def has_changes(self) -> bool:

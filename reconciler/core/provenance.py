@@ -14,17 +14,32 @@ MANAGED_BY = PREFIX + "managed-by"  # value: the reconciler instance name
 CONTENT_HASH = PREFIX + "content-hash"
 COMMIT = PREFIX + "commit"
 SPEC = PREFIX + "spec"
+# Digests of the spec's explicit resets already sent (see core/planning/resets.py).
+RESETS_SENT = PREFIX + "resets-sent"
 
 DEFAULT_INSTANCE = "greengrass-reconciler"
 _MAX_TAG_VALUE = 256
 
+OWN_TAG_KEYS = (MANAGED_BY, CONTENT_HASH, COMMIT, SPEC)
+"""Every tag `provenance_tags` may put on a deployment."""
+MAX_RESOURCE_TAGS = 200  # botocore greengrassv2 model: TagMap, max 200
+MAX_USER_TAGS = MAX_RESOURCE_TAGS - len(OWN_TAG_KEYS)
+"""How many tags a Deployment document may set: CreateDeployment counts ours too."""
+
 
 def provenance_tags(
-    *, instance: str, content_hash: str, commit: str | None, spec: str | None
+    *,
+    instance: str,
+    content_hash: str,
+    commit: str | None,
+    spec: str | None,
+    resets_sent: str = "",
 ) -> dict[str, str]:
     tags = {MANAGED_BY: instance, CONTENT_HASH: content_hash, COMMIT: commit or "uncommitted"}
     if spec:
         tags[SPEC] = spec[-_MAX_TAG_VALUE:]
+    if resets_sent:
+        tags[RESETS_SENT] = resets_sent[:_MAX_TAG_VALUE]
     return tags
 
 

@@ -12,9 +12,6 @@ from typing import Any
 
 Recipe = Mapping[str, Any]
 
-# Greengrass reads recipe keys case-insensitively; the docs write both `URI` and `Uri`.
-_URI_KEYS = ("URI", "Uri", "uri")
-
 
 @dataclass(frozen=True)
 class Dependency:
@@ -23,40 +20,60 @@ class Dependency:
     dependency_type: str = "HARD"
 
 
+def recipe_key(mapping: Mapping[str, Any], key: str) -> str:
+    """The spelling under which `mapping` holds the recipe key `key`, or `key` when it holds
+    none. Greengrass reads recipe keys case-insensitively (`Manifests`, `manifests`: the spec
+    loader checks them the same way), and the docs write both `URI` and `Uri`."""
+    if key in mapping:
+        return key
+    wanted = key.lower()
+    return next(
+        (found for found in mapping if isinstance(found, str) and found.lower() == wanted), key
+    )
+
+
+def recipe_field(mapping: object, key: str) -> Any:
+    """The value of the recipe key `key` in `mapping`, matched case-insensitively; None when
+    `mapping` is not a mapping or has no such key."""
+    if not isinstance(mapping, Mapping):
+        return None
+    return mapping.get(recipe_key(mapping, key))
+
+
 def default_configuration(recipe: Recipe) -> dict[str, Any]:
-    configuration = recipe.get("ComponentConfiguration") or {}
-    defaults = configuration.get("DefaultConfiguration") or {}
-    return copy.deepcopy(dict(defaults))
+    defaults = recipe_field(recipe_field(recipe, "ComponentConfiguration"), "DefaultConfiguration")
+    return copy.deepcopy(dict(defaults or {}))
 
 
 def dependencies(recipe: Recipe) -> dict[str, Dependency]:
-    declared = recipe.get("ComponentDependencies") or {}
-    return {
-        name: Dependency(
+    declared = recipe_field(recipe, "ComponentDependencies") or {}
+    found: dict[str, Dependency] = {}
+    for name, spec in sorted(declared.items()):
+        requirement = recipe_field(spec, "VersionRequirement")
+        kind = recipe_field(spec, "DependencyType")
+        found[name] = Dependency(
             name=name,
-            requirement=str(spec.get("VersionRequirement", "*")),
-            dependency_type=str(spec.get("DependencyType", "HARD")),
+            requirement=str("*" if requirement is None else requirement),
+            dependency_type=str("HARD" if kind is None else kind),
         )
-        for name, spec in sorted(declared.items())
-    }
+    return found
 
 
-def _artifacts(recipe: Recipe) -> Iterator[Mapping[str, Any]]:
-    for manifest in recipe.get("Manifests") or []:
-        yield from manifest.get("Artifacts") or []
+def manifest_artifacts(recipe: Recipe) -> Iterator[dict[str, Any]]:
+    """Every artifact entry of every manifest, in recipe order (the recipe's own objects)."""
+    for manifest in recipe_field(recipe, "Manifests") or []:
+        yield from recipe_field(manifest, "Artifacts") or []
 
 
 def artifact_uri(artifact: Mapping[str, Any]) -> str | None:
-    for key in _URI_KEYS:
-        if key in artifact:
-            return str(artifact[key])
-    return None
+    uri = recipe_field(artifact, "URI")
+    return None if uri is None else str(uri)
 
 
 def artifact_uris(recipe: Recipe) -> list[str]:
     """Every artifact URI of every manifest, in recipe order, without duplicates."""
     seen: dict[str, None] = {}
-    for artifact in _artifacts(recipe):
+    for artifact in manifest_artifacts(recipe):
         uri = artifact_uri(artifact)
         if uri is not None:
             seen.setdefault(uri, None)
@@ -70,11 +87,10 @@ def artifact_file_name(uri: str) -> str:
 def with_artifact_uris(recipe: Recipe, replace: Callable[[str], str]) -> dict[str, Any]:
     """A copy of `recipe` whose artifact URIs are `replace(uri)`."""
     result = copy.deepcopy(dict(recipe))
-    for manifest in result.get("Manifests") or []:
-        for artifact in manifest.get("Artifacts") or []:
-            for key in _URI_KEYS:
-                if key in artifact:
-                    artifact[key] = replace(str(artifact[key]))
+    for artifact in manifest_artifacts(result):
+        key = recipe_key(artifact, "URI")
+        if key in artifact:
+            artifact[key] = replace(str(artifact[key]))
     return result
 
 

@@ -39,6 +39,8 @@ class EmulatorAdmin:
         *,
         throttle_rate: float | None = None,
         error_rate: float | None = None,
+        in_progress_rate: float | None = None,
+        quota_exceeded_rate: float | None = None,
         latency_ms: float | None = None,
         operations: Sequence[str] | None = None,
         services: Sequence[str] | None = None,
@@ -49,6 +51,8 @@ class EmulatorAdmin:
         wanted = {
             "throttleRate": throttle_rate,
             "errorRate": error_rate,
+            "inProgressRate": in_progress_rate,
+            "quotaExceededRate": quota_exceeded_rate,
             "latencyMs": latency_ms,
             "operations": list(operations) if operations is not None else None,
             "services": list(services) if services is not None else None,
@@ -61,7 +65,15 @@ class EmulatorAdmin:
         return self._call(
             "PUT",
             "faults",
-            {"throttleRate": 0, "errorRate": 0, "latencyMs": 0, "operations": [], "seed": None},
+            {
+                "throttleRate": 0,
+                "errorRate": 0,
+                "inProgressRate": 0,
+                "quotaExceededRate": 0,
+                "latencyMs": 0,
+                "operations": [],
+                "seed": None,
+            },
         )
 
     def settings(self) -> dict[str, Any]:

@@ -1,25 +1,62 @@
 """The error responses an injected fault produces, in each service's own protocol.
 
-Greengrass v2 (rest-json, from its model): ThrottlingException 429 with `Retry-After`, and
-InternalServerException 500. IoT (rest-json) and S3 / STS (XML) get their services' usual codes,
-so that botocore parses and retries them exactly as it would against AWS.
+Greengrass v2 (rest-json, from its model): ThrottlingException 429 with `Retry-After`,
+InternalServerException 500, RequestAlreadyInProgressException 400 and
+ServiceQuotaExceededException 402 (the last two only on the operations whose model declares
+them, see `answers`). IoT (rest-json) and S3 / STS (XML) get their services' usual codes for
+throttles and errors, so that botocore parses and retries them exactly as it would against AWS.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from functools import cache
 
-from reconciler.emulator.faults import THROTTLE
+from reconciler.emulator.faults import IN_PROGRESS, QUOTA_EXCEEDED, THROTTLE
+from reconciler.emulator.greengrass import urls
 from reconciler.emulator.greengrass.app import error_reply
 from reconciler.emulator.replies import Reply
 
 _THROTTLE_MESSAGE = "Rate exceeded (injected by the emulator)"
 _ERROR_MESSAGE = "We encountered an internal error. Please try again. (injected by the emulator)"
+# The model's documentation of each error, which is all AWS says about their wording.
+_IN_PROGRESS_MESSAGE = (
+    "The request is already in progress: IoT Greengrass is still processing an earlier request "
+    "with the same client token. (injected by the emulator)"
+)
+_QUOTA_MESSAGE = "Your request exceeds a service quota. (injected by the emulator)"
+# Service Quotas names the service `greengrass`; no quota code of the service is documented
+# for this error, so the emulator names its own.
+_QUOTA_CODES = {"serviceCode": "greengrass", "quotaCode": "emulator-injected"}
+_ERROR_SHAPES = {
+    IN_PROGRESS: "RequestAlreadyInProgressException",
+    QUOTA_EXCEEDED: "ServiceQuotaExceededException",
+}
+
+
+def answers(service: str, operation: str, kind: str) -> bool:
+    """Whether `operation` of `service` can answer with a fault of `kind` (see `faults.py`)."""
+    shape = _ERROR_SHAPES.get(kind)
+    if shape is None:
+        return True  # throttles and server errors: any operation of any service
+    return service == "greengrassv2" and shape in _declared_errors(operation)
+
+
+@cache
+def _declared_errors(operation: str) -> frozenset[str]:
+    model = urls.service_model()
+    if operation not in model.operation_names:
+        return frozenset()
+    return frozenset(e.name for e in model.operation_model(operation).error_shapes)
 
 
 def fault_reply(service: str, kind: str, retry_after_seconds: int) -> Reply:
     throttled = kind == THROTTLE
+    if kind == IN_PROGRESS:
+        return error_reply(_ERROR_SHAPES[kind], {"message": _IN_PROGRESS_MESSAGE})
+    if kind == QUOTA_EXCEEDED:
+        return error_reply(_ERROR_SHAPES[kind], {"message": _QUOTA_MESSAGE, **_QUOTA_CODES})
     if service == "greengrassv2":
         if throttled:
             reply = error_reply(

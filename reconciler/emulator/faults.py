@@ -1,23 +1,34 @@
-"""Fault injection: throttling, server errors and latency at configurable rates.
+"""Fault injection: throttling, server errors, the service's other retryable-or-not answers,
+and latency, at configurable rates.
 
-One random draw per eligible request decides its fate (throttle if below `throttle_rate`, else
-error if below `throttle_rate + error_rate`), from a generator seeded with `seed` when given, so
-a seeded run injects the same faults into the same sequence of requests.
+One random draw per eligible request decides its fate: the rates are stacked in the order
+throttle, error, in-progress, quota-exceeded, and the draw falls into one of them or none. The
+generator is seeded with `seed` when given, so a seeded run injects the same faults into the
+same sequence of requests. In-progress and quota-exceeded exist only where the service's model
+declares them (`RequestAlreadyInProgressException` on CreateComponentVersion and
+CreateDeployment, `ServiceQuotaExceededException` on CreateComponentVersion): a request of any
+other operation that draws one gets no fault, so no client ever sees an error its operation
+cannot answer.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 THROTTLE = "throttle"
 ERROR = "error"
+IN_PROGRESS = "in-progress"  # RequestAlreadyInProgressException
+QUOTA_EXCEEDED = "quota-exceeded"  # ServiceQuotaExceededException
 
 _JSON_NAMES = {
     "throttle_rate": "throttleRate",
     "error_rate": "errorRate",
+    "in_progress_rate": "inProgressRate",
+    "quota_exceeded_rate": "quotaExceededRate",
     "latency_ms": "latencyMs",
     "operations": "operations",
     "services": "services",
@@ -32,6 +43,8 @@ class FaultSettings:
 
     throttle_rate: float = 0.0
     error_rate: float = 0.0
+    in_progress_rate: float = 0.0
+    quota_exceeded_rate: float = 0.0
     latency_ms: float = 0.0
     operations: tuple[str, ...] = ()
     services: tuple[str, ...] = ("greengrassv2",)
@@ -39,20 +52,31 @@ class FaultSettings:
     retry_after_seconds: int = 1
 
     def __post_init__(self) -> None:
-        for name in ("throttle_rate", "error_rate"):
+        for name, _ in self.rates():
             rate = getattr(self, name)
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"{_JSON_NAMES[name]} must be between 0 and 1, got {rate}")
-        if self.throttle_rate + self.error_rate > 1.0:
-            raise ValueError("throttleRate + errorRate must not exceed 1")
+        if sum(getattr(self, name) for name, _ in self.rates()) > 1.0:
+            names = " + ".join(_JSON_NAMES[name] for name, _ in self.rates())
+            raise ValueError(f"{names} must not exceed 1")
         if self.latency_ms < 0:
             raise ValueError(f"latencyMs must not be negative, got {self.latency_ms}")
         if self.retry_after_seconds < 0:
             raise ValueError("retryAfterSeconds must not be negative")
 
+    @staticmethod
+    def rates() -> tuple[tuple[str, str], ...]:
+        """(setting, fault kind) in the order the draw stacks them."""
+        return (
+            ("throttle_rate", THROTTLE),
+            ("error_rate", ERROR),
+            ("in_progress_rate", IN_PROGRESS),
+            ("quota_exceeded_rate", QUOTA_EXCEEDED),
+        )
+
     @property
     def active(self) -> bool:
-        return bool(self.throttle_rate or self.error_rate or self.latency_ms)
+        return bool(self.latency_ms or any(getattr(self, name) for name, _ in self.rates()))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -90,17 +114,28 @@ class FaultSettings:
 
 @dataclass(frozen=True)
 class FaultDecision:
-    kind: str | None  # THROTTLE, ERROR or None
+    kind: str | None  # THROTTLE, ERROR, IN_PROGRESS, QUOTA_EXCEEDED or None
     latency_seconds: float = 0.0
 
 
 NO_FAULT = FaultDecision(None)
 
 
+Answers = Callable[[str, str, str], bool]
+"""(service, operation, fault kind) -> whether that operation can answer with that fault."""
+
+
+def _answers_every_fault(service: str, operation: str, kind: str) -> bool:
+    return True
+
+
 class FaultInjector:
     """Decides, request by request, which fault to inject. Thread-safe."""
 
-    def __init__(self, settings: FaultSettings | None = None) -> None:
+    def __init__(
+        self, settings: FaultSettings | None = None, answers: Answers = _answers_every_fault
+    ) -> None:
+        self._answers = answers
         self._lock = threading.Lock()
         self._settings = FaultSettings()
         self._random = random.Random()
@@ -126,8 +161,10 @@ class FaultInjector:
         with self._lock:
             draw = self._random.random()
         kind = None
-        if draw < settings.throttle_rate:
-            kind = THROTTLE
-        elif draw < settings.throttle_rate + settings.error_rate:
-            kind = ERROR
+        bound = 0.0
+        for name, candidate in settings.rates():
+            bound += getattr(settings, name)
+            if draw < bound:
+                kind = candidate if self._answers(service, operation, candidate) else None
+                break
         return FaultDecision(kind, settings.latency_ms / 1000.0)

@@ -26,7 +26,7 @@ from reconciler.emulator.classify import (
     greengrass_mutating,
     signing_scope,
 )
-from reconciler.emulator.fault_responses import fault_reply
+from reconciler.emulator.fault_responses import answers, fault_reply
 from reconciler.emulator.faults import FaultInjector
 from reconciler.emulator.fleet.iot_api import IotJobsService
 from reconciler.emulator.greengrass.app import GreengrassService
@@ -53,7 +53,7 @@ class Gateway:
         )
         self.iot_jobs = IotJobsService(self.state.fleet)
         self.moto = DomainDispatcherApplication(create_backend_app)
-        self.faults = FaultInjector(options.faults)
+        self.faults = FaultInjector(options.faults, answers)
         self.requests = RequestLog(options.request_log_limit)
         self.started = time.time()
         self.admin = AdminApi(self)

@@ -15,7 +15,7 @@ DEFAULT_ACCOUNT = "123456789012"
 class EmulatorOptions:
     """Settings fixed when an emulator starts (faults and timing can change later via admin API).
 
-    component_ready_seconds        REQUESTED -> DEPLOYABLE/FAILED after this long
+    component_ready_seconds        REQUESTED -> DEPLOYABLE after this long
     fleet                          the simulated core devices (a parsed fleet file), if any
     strict_responses               check every Greengrass response against its output shape;
                                    a mismatch becomes a 500 naming the problem

@@ -244,6 +244,7 @@ class Applier:
                 content_hash=target.content_hash,
                 commit=options.commit,
                 spec=target.spec_file,
+                resets_sent=target.resets_sent,
             ),
         }
         request["clientToken"] = target.client_token

@@ -3,7 +3,11 @@
 A long-lived reader (the controller's) keeps its caches across cycles: deployments by id and
 recipes by name+version never change, and a private version's tags are ours. Version listings
 can change behind our back, so they expire after `listing_ttl` seconds; the reader's owner calls
-`invalidate_listings()` after it creates versions itself.
+`invalidate_listings()` after it creates versions itself. A new process starts from the gateway's
+persistent cache of immutable facts when it has one (see adapters/cache).
+
+A targeted read (`ReadScope`) lists only the named thing groups: one ListDeployments call per
+group scoped with `targetArn` when that is fewer calls than sweeping every page.
 """
 
 from __future__ import annotations
@@ -14,14 +18,32 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from reconciler.adapters.aws.greengrass import GreengrassGateway
+from reconciler.adapters.aws.greengrass import PAGE_SIZE, GreengrassGateway
 from reconciler.concurrency import bounded_map
 from reconciler.core.arns import thing_group_name
-from reconciler.core.live import ComponentVersionRef, LiveDeployment, LiveState, RecipeRecord
-from reconciler.core.planning import live_needs
-from reconciler.core.recipes import dependencies
+from reconciler.core.live import (
+    ComponentVersionRef,
+    DeploymentSummary,
+    LiveDeployment,
+    LiveState,
+    RecipeRecord,
+)
+from reconciler.core.planning import live_needs, unpinned_dependencies
 from reconciler.core.specs.resolved import SpecSet
 from reconciler.errors import AwsNotFoundError
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """Read only these thing groups (by ARN); `fleet_size` is how many groups the specs have in
+    all, a guess at how many pages a sweep of every latest deployment would take."""
+
+    thing_group_arns: frozenset[str]
+    fleet_size: int
+
+    def scoped_listing_is_cheaper(self) -> bool:
+        pages = max(1, -(-self.fleet_size // PAGE_SIZE))
+        return len(self.thing_group_arns) <= pages
 
 
 @dataclass
@@ -51,6 +73,7 @@ class LiveStateReader:
         self._clock = clock
         self._caches = ReaderCaches()
         self._lock = threading.Lock()
+        self._names_lock = threading.Lock()
 
     def invalidate_listings(self) -> None:
         with self._lock:
@@ -62,12 +85,14 @@ class LiveStateReader:
         return entry is not None and self._clock() - entry.at < self.listing_ttl
 
     def private_component_names(self) -> frozenset[str]:
-        with self._lock:
-            entry = self._caches.private_names
-        if entry is None or not self._fresh(entry):
-            entry = _Expiring(frozenset(self.gateway.private_component_names()), self._clock())
+        # One listing however many reading threads ask at once (they all wait for it).
+        with self._names_lock:
             with self._lock:
-                self._caches.private_names = entry
+                entry = self._caches.private_names
+            if entry is None or not self._fresh(entry):
+                entry = _Expiring(frozenset(self.gateway.private_component_names()), self._clock())
+                with self._lock:
+                    self._caches.private_names = entry
         names: frozenset[str] = entry.value
         return names
 
@@ -136,15 +161,34 @@ class LiveStateReader:
         return list(bounded_map(work, todo, workers=min(self.gateway.concurrency, len(todo))))
 
     # ------------------------------------------------------------------ the whole state
-    def read(self, spec_set: SpecSet) -> LiveState:
-        summaries = self.gateway.latest_deployments()
+    def latest_summaries(self, scope: ReadScope | None) -> dict[str, DeploymentSummary]:
+        """The latest deployment of every target, or of the scope's thing groups only."""
+        if scope is None:
+            return self.gateway.latest_deployments()
+        if not scope.scoped_listing_is_cheaper():
+            everything = self.gateway.latest_deployments()
+            return {arn: s for arn, s in everything.items() if arn in scope.thing_group_arns}
+        arns = sorted(scope.thing_group_arns)
+        summaries: dict[str, DeploymentSummary] = {}
+        for arn, listed in zip(
+            arns, self._concurrently(self.gateway.latest_deployments, arns), strict=True
+        ):
+            if arn in listed:
+                summaries[arn] = listed[arn]
+        return summaries
+
+    def read(self, spec_set: SpecSet, *, scope: ReadScope | None = None) -> LiveState:
+        summaries = self.latest_summaries(scope)
         group_ids = {
             arn: s.deployment_id
             for arn, s in summaries.items()
             if thing_group_name(arn) is not None
         }
-        fetched = self.gateway.deployments(group_ids.values())
-        self.gateway.forget_deployments_except(group_ids.values())
+        fetched = self.gateway.deployments(
+            group_ids.values(), listed={s.deployment_id: s for s in summaries.values()}
+        )
+        if scope is None:  # a scoped read saw only some groups: keep the others' documents
+            self.gateway.forget_deployments_except(group_ids.values())
         latest: dict[str, LiveDeployment] = {arn: fetched[i] for arn, i in group_ids.items()}
         # Status moves, and a deployment remembered at creation has no revision id yet: both
         # come from the fresh listing.
@@ -168,10 +212,13 @@ class LiveStateReader:
             if record is not None:
                 recipes[(name, version)] = record
 
-        listed_names = set(needs.version_lists)
-        for record in recipes.values():
-            listed_names.update(dependencies(record.recipe))
-        listed = sorted(listed_names)
+        # Versions of a dependency matter only where no Deployment pins it (see
+        # `unpinned_dependencies`): a fleet that pins its dependencies lists none of them.
+        def recipe_of(name: str, version: str) -> Any:
+            record = recipes.get((name, version))
+            return record.recipe if record is not None else None
+
+        listed = sorted(needs.version_lists | unpinned_dependencies(spec_set, recipe_of))
         component_versions = dict(
             zip(listed, self._concurrently(self.versions, listed), strict=True)
         )
@@ -189,6 +236,7 @@ class LiveStateReader:
             )
             if tags is not None
         }
+        self.gateway.trim_facts()
         return LiveState(
             latest=latest,
             recipes=recipes,

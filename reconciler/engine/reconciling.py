@@ -2,8 +2,16 @@
 
 The cycle never leaves things worse than it found them: a failed fetch keeps the last good
 revision; a commit whose specs do not validate is not applied (the fleet stays as it is) and the
-error names the commit; a target that fails is reported without blocking the others. Drift
-(a live revision changed outside Git) is only reverted where the spec says `selfHeal: true`.
+error names the commit; a target that fails is reported without blocking the others.
+
+Drift (a live revision changed outside Git) is reverted on its own only where the spec says
+`selfHeal: true`. Elsewhere a drifted group is left alone while Git asks the same of it, but a
+commit that changes what the specs ask of the group applies it, overwriting the drift (reported
+in the log and the plan), as Argo CD syncs a changed application: otherwise a change in Git
+(a rotated secret) would be skipped silently while `lastAppliedCommit` moved on. "Changed" is
+the group's resolved desired state (`TargetPlan.desired_digest`) compared with that of the last
+successful cycle; a process that has not completed one yet (just started, or just became the
+leader) knows no earlier state and leaves drifted groups alone.
 """
 
 from __future__ import annotations
@@ -19,30 +27,21 @@ import structlog
 from reconciler.adapters.sources.base import SourceRevision, SpecSource, changed_since
 from reconciler.adapters.spec_files import SpecDirectoryLoader
 from reconciler.core.events import EventPublisher, NoEventPublisher
-from reconciler.core.plan import Plan, TargetAction
+from reconciler.core.plan import Plan, TargetAction, TargetPlan
+from reconciler.core.provenance import COMMIT
+from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs import InvalidSpecsError, SpecSet
 from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
 from reconciler.engine.notices import CycleNotices
+from reconciler.engine.rollouts import AdoptedRevision, RolloutFollower
 from reconciler.engine.runtime import Runtime, build_runtime
-from reconciler.engine.status import (
-    ControllerStatus,
-    ErrorRecord,
-    RolloutState,
-    SyncState,
-    TargetStatus,
-)
+from reconciler.engine.status import ControllerStatus, ErrorRecord, SyncState, TargetStatus
 from reconciler.errors import ReconcilerError, SourceError, SpecError
 from reconciler.settings import ReconcilerSettings
 
 log = structlog.get_logger("reconciler.cycle")
 
 CycleResult = Literal["success", "error", "skipped"]
-_TERMINAL_ROLLOUTS = {
-    "COMPLETED": RolloutState.COMPLETED,
-    "FAILED": RolloutState.FAILED,
-    "CANCELED": RolloutState.CANCELED,
-    "INACTIVE": RolloutState.COMPLETED,
-}
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,7 @@ class Reconciler:
         runtime_factory: Callable[[ReconcilerSettings, str, str], Runtime] | None = None,
         on_cycle: Callable[[CycleOutcome], None] | None = None,
         events: EventPublisher | None = None,
+        rollouts: RolloutFollower | None = None,
     ) -> None:
         self.source = source
         self.settings = settings
@@ -100,7 +100,11 @@ class Reconciler:
         self._verified: set[tuple[str, str]] = set()
         self._last_synced: SourceRevision | None = None
         self._last_cycle_failed = False
-        self._rollouts: dict[str, tuple[str, Runtime]] = {}
+        # Follows every revision created or found to the devices (engine/rollouts.py).
+        self.rollouts = rollouts or RolloutFollower(status)
+        # Per thing group, what the specs asked of it at the last successful cycle (None: no
+        # successful cycle yet as the writer, so a change in Git cannot be told from none).
+        self._synced_desired: dict[str, bytes] | None = None
         # Parses only the Deployments that changed since the last specs that loaded.
         self._specs = SpecDirectoryLoader()
         self._lock = threading.Lock()
@@ -192,6 +196,7 @@ class Reconciler:
                 )
             )
         if not self._is_leader():
+            self._synced_desired = None  # another replica applies meanwhile
             self.status.update(leader=False)
             return self._done(
                 CycleOutcome(
@@ -223,6 +228,7 @@ class Reconciler:
                 keep_going=True,
             )
             self._notices.drift(plan, spec_set, runtime.events, revision.revision)
+            self._adopt_rollouts(plan, spec_set, runtime)
             report = self._apply(plan, spec_set, runtime, revision)
         except ReconcilerError as error:
             # No group could be checked against this commit (AWS unreachable, the account
@@ -260,6 +266,9 @@ class Reconciler:
                 failed_groups=tuple(failed_groups),
             )
         self._last_synced = revision
+        self._synced_desired = {
+            t.thing_group: t.desired_digest for t in plan.targets if t.desired_digest is not None
+        }
         self._last_cycle_failed = False
         self._notices.cycle_succeeded()
         now = time.time()
@@ -297,12 +306,20 @@ class Reconciler:
         self, plan: Plan, spec_set: SpecSet, runtime: Runtime, revision: SourceRevision
     ) -> ApplyReport | None:
         heal = {d.thing_group for d in spec_set.deployments if d.sync_policy.self_heal}
+        changed_in_git = {t.thing_group for t in plan.targets if self._changed_in_git(t)}
         groups = frozenset(
             t.thing_group
             for t in plan.targets
             if t.action in (TargetAction.CREATE, TargetAction.UPDATE)
-            and (not t.drift or t.thing_group in heal)
+            and (not t.drift or t.thing_group in heal or t.thing_group in changed_in_git)
         ) | frozenset(t.thing_group for t in plan.targets if t.action is TargetAction.PRUNE)
+        for target in plan.targets:
+            if target.drift and target.thing_group in changed_in_git - heal:
+                log.warning(
+                    "drift overwritten: the commit changes what the specs ask of the group",
+                    group=target.thing_group,
+                    commit=_short(revision.revision),
+                )
         if not groups:
             return None
         options = ApplyOptions(
@@ -322,25 +339,61 @@ class Reconciler:
         runtime.memo.forget(applied)
         for result in report.targets:
             if result.outcome is Outcome.APPLIED and result.deployment_id:
-                self._rollouts[result.deployment_id] = (result.thing_group, runtime)
+                spec = spec_set.deployment_for(result.thing_group)
+                created = runtime.gateway.cached_deployment(result.deployment_id)
+                self.rollouts.track(
+                    runtime.rollouts,
+                    thing_group=result.thing_group,
+                    deployment_id=result.deployment_id,
+                    policy=spec.rollout_policy if spec else RolloutPolicy(),
+                    commit=revision.revision,
+                    job_id=created.iot_job_id if created else None,
+                    events=runtime.events,
+                )
         self._notices.applied(report, runtime.events, revision.revision)
         return report
+
+    def _adopt_rollouts(self, plan: Plan, spec_set: SpecSet, runtime: Runtime) -> None:
+        """Follow the managed revisions live in the planned groups (after a restart, this is how
+        their rollouts come back); forget groups no longer planned."""
+        found: list[AdoptedRevision] = []
+        for target in plan.targets:
+            spec = spec_set.deployment_for(target.thing_group)
+            if spec is None or not target.live_managed or not target.live_deployment_id:
+                continue
+            live = runtime.gateway.cached_deployment(target.live_deployment_id)
+            found.append(
+                AdoptedRevision(
+                    thing_group=target.thing_group,
+                    deployment_id=target.live_deployment_id,
+                    revision_id=target.live_revision_id,
+                    job_id=live.iot_job_id if live else None,
+                    commit=live.tags.get(COMMIT) if live else None,
+                    policy=spec.rollout_policy,
+                )
+            )
+        # A group that could not be planned keeps its rollout: its live revision is unchanged.
+        self.rollouts.forget_except(
+            [t.thing_group for t in plan.targets] + [f.thing_group for f in plan.failures]
+        )
+        self.rollouts.adopt(runtime.rollouts, found, events=runtime.events)
+
+    def _changed_in_git(self, target: TargetPlan) -> bool:
+        """Whether the specs ask something else of the group than at the last successful cycle
+        (a group new to the specs counts as changed)."""
+        if self._synced_desired is None or target.desired_digest is None:
+            return False
+        return self._synced_desired.get(target.thing_group) != target.desired_digest
 
     def _record_targets(self, plan: Plan, spec_set: SpecSet, report: ApplyReport | None) -> None:
         results = {r.thing_group: r for r in report.targets} if report else {}
         statuses: list[TargetStatus] = []
         for target in plan.targets:
-            previous = self.status.target(target.thing_group)
             result = results.get(target.thing_group)
-            rollout = previous.rollout if previous else None
             deployment_id = target.live_deployment_id
             error = None
             if result is not None and result.outcome is Outcome.APPLIED:
-                sync, deployment_id, rollout = (
-                    SyncState.SYNCED,
-                    result.deployment_id,
-                    RolloutState.IN_PROGRESS,
-                )
+                sync, deployment_id = SyncState.SYNCED, result.deployment_id
             elif result is not None and result.outcome is Outcome.FAILED:
                 sync, error = SyncState.FAILED, result.reason
             elif result is not None and result.outcome is Outcome.PRUNED:
@@ -358,7 +411,6 @@ class Reconciler:
                     spec_file=target.spec_file,
                     deployment_id=deployment_id,
                     revision_id=target.live_revision_id,
-                    rollout=rollout,
                     last_error=error,
                 )
             )
@@ -378,37 +430,7 @@ class Reconciler:
                     spec_file=previous.spec_file if previous else None,
                     deployment_id=previous.deployment_id if previous else None,
                     revision_id=previous.revision_id if previous else None,
-                    rollout=previous.rollout if previous else None,
                     last_error=f"cannot be planned: {failure.reason}",
                 )
             )
         return statuses
-
-    # ------------------------------------------------------------------ rollouts
-    def follow_rollouts(self) -> list[RolloutState]:
-        """Poll the status of revisions this controller created until they settle; the states
-        of those that settled now and are still their group's revision."""
-        settled_now: list[RolloutState] = []
-        for deployment_id, (group, runtime) in list(self._rollouts.items()):
-            try:
-                state = runtime.gateway.deployment_status(deployment_id)
-            except ReconcilerError as error:
-                log.warning("rollout status unavailable", group=group, error=str(error))
-                continue
-            settled = _TERMINAL_ROLLOUTS.get(state)
-            if settled is None:
-                continue
-            del self._rollouts[deployment_id]
-            current = self.status.target(group)
-            if current is not None and current.deployment_id == deployment_id:
-                current.rollout = settled
-                if settled is RolloutState.FAILED:
-                    current.last_error = f"deployment {deployment_id} FAILED on devices"
-                self.status.set_target(current)
-                settled_now.append(settled)
-            log.info("rollout settled", group=group, deployment=deployment_id, state=state)
-        return settled_now
-
-    @property
-    def rollouts_in_progress(self) -> int:
-        return len(self._rollouts)

@@ -9,14 +9,17 @@ from reconciler.adapters.aws.artifacts import ArtifactStore
 from reconciler.adapters.aws.calling import AwsCaller, CallStats
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.aws.greengrass import GreengrassGateway
-from reconciler.adapters.aws.ratelimit import TokenBucket
+from reconciler.adapters.aws.ratelimit import SharedBudget, TokenBucket
+from reconciler.adapters.aws.rollouts import RolloutReader
+from reconciler.adapters.cache import FactCache
 from reconciler.core.events import EventPublisher, NoEventPublisher
 from reconciler.core.plan import Plan
 from reconciler.core.planning import plan_deployments
+from reconciler.core.rollouts import follow_up_rate
 from reconciler.core.specs.resolved import SpecSet
 from reconciler.engine.applying import Applier
 from reconciler.engine.memo import CompactPlanMemo
-from reconciler.engine.reading import LiveStateReader
+from reconciler.engine.reading import LiveStateReader, ReadScope
 from reconciler.errors import PlanError
 from reconciler.settings import ReconcilerSettings
 
@@ -31,6 +34,8 @@ class Runtime:
     gateway: GreengrassGateway
     reader: LiveStateReader
     artifacts: ArtifactStore
+    # Reads of rollouts (DescribeJob...) drawing from the follow-up share of the rate limit.
+    rollouts: RolloutReader
     # Plans of earlier cycles (see engine/memo.py): the controller re-plans only what moved.
     memo: CompactPlanMemo = field(default_factory=CompactPlanMemo)
     # Where applied/rollout/drift/failure events go (notification sinks, Git feedback).
@@ -64,13 +69,16 @@ class Runtime:
         commit: str | None,
         specs_path: str | None,
         compact: bool = False,
+        scope: ReadScope | None = None,
         keep_going: bool = False,
     ) -> Plan:
         """Read the live state and plan. The controller, which renders no diff, asks for a
         `compact` plan (see `plan_target`), except for drifted targets, planned in full so
         that their drift can be reported field by field (drift is rare); and to `keep_going`
-        past groups that cannot be planned (see `plan_deployments`)."""
-        live = self.reader.read(spec_set)
+        past groups that cannot be planned (see `plan_deployments`). A `scope` reads (and so
+        plans, prune included) only the thing groups it names: `spec_set` then holds only the
+        Deployments of those."""
+        live = self.reader.read(spec_set, scope=scope)
         plan = plan_deployments(
             spec_set,
             live,
@@ -107,15 +115,27 @@ def build_runtime(
         ClientSettings(
             region=region,
             endpoint_url=settings.endpoint_url,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
             max_pool_connections=max(10, settings.concurrency * 2),
         )
     )
-    caller = AwsCaller(
-        rate_limit=TokenBucket(settings.rate_limit, settings.rate_burst),
+    budget = TokenBucket(settings.rate_limit, settings.rate_burst)
+    caller = AwsCaller(rate_limit=budget, retry=settings.retry_policy(), stats=stats)
+    share = follow_up_rate(settings.rate_limit, settings.rollout_budget_share)
+    follow_up_caller = AwsCaller(
+        rate_limit=SharedBudget([TokenBucket(share, max(1, int(share))), budget]),
         retry=settings.retry_policy(),
-        stats=stats,
+        stats=caller.stats,
     )
-    gateway = GreengrassGateway(clients, caller, account=account, concurrency=settings.concurrency)
+    facts = (
+        FactCache(settings.cache_dir / "facts", max_bytes=settings.cache_max_mb * 1024 * 1024)
+        if settings.fact_cache
+        else None
+    )
+    gateway = GreengrassGateway(
+        clients, caller, account=account, concurrency=settings.concurrency, facts=facts
+    )
     return Runtime(
         settings=settings,
         region=region,
@@ -125,5 +145,6 @@ def build_runtime(
         gateway=gateway,
         reader=LiveStateReader(gateway, listing_ttl=settings.listing_ttl),
         artifacts=ArtifactStore(clients, caller),
+        rollouts=RolloutReader(clients, follow_up_caller, account=account),
         events=events or NoEventPublisher(),
     )

@@ -83,6 +83,40 @@ def test_plan_workflow_runs_on_spec_changes_with_least_permissions() -> None:
     assert comment["env"]["PR_NUMBER"] == "${{ github.event.number }}"
 
 
+def _cache_step(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    (found,) = [s for s in steps if s.get("uses", "").startswith("actions/cache@")]
+    return found
+
+
+def test_pull_requests_plan_what_they_change_and_the_schedule_plans_everything() -> None:
+    pull_request = load(EXAMPLES / "plan-on-pr.yml")["jobs"]["plan"]["steps"]
+    assert pull_request[0]["with"]["fetch-depth"] == 0  # the base commit is read
+    plan = step_named(pull_request, "Plan")
+    assert '--changed-since "$BASE_SHA"' in plan["run"]
+    assert plan["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+
+    nightly = load(EXAMPLES / "plan-scheduled.yml")
+    assert "schedule" in triggers(nightly)
+    steps = nightly["jobs"]["plan"]["steps"]
+    full = step_named(steps, "Plan")["run"]
+    assert "--changed-since" not in full and "--target" not in full
+    assert nightly["permissions"] == {"contents": "read", "id-token": "write"}
+
+    # Pull requests restore the newest fact cache by prefix (an actions/cache entry is immutable:
+    # each run saves a new one) before they plan; the nightly plan restores none, reads every
+    # fact from AWS and saves a cache under that prefix after planning.
+    restore = _cache_step(pull_request)
+    assert restore["with"]["path"] == "~/.cache/greengrass-reconciler/facts"
+    prefix = restore["with"]["restore-keys"]
+    assert restore["with"]["key"].startswith(prefix) and "GREENGRASS_REGION" in prefix
+    assert pull_request.index(restore) < pull_request.index(plan)
+    assert not [s for s in steps if s.get("uses", "").startswith("actions/cache@")]
+    (save,) = [s for s in steps if s.get("uses", "").startswith("actions/cache/save@")]
+    assert save["with"]["path"] == restore["with"]["path"]
+    assert save["with"]["key"].startswith(prefix)
+    assert steps.index(save) > steps.index(step_named(steps, "Plan"))
+
+
 def test_apply_workflow_waits_for_reviewers_and_never_runs_twice() -> None:
     workflow = load(EXAMPLES / "apply-on-merge.yml")
     assert triggers(workflow)["push"] == {"branches": ["main"], "paths": ["deploy-specs/**"]}
@@ -155,6 +189,8 @@ def run_step(
         "CALLS": str(calls),
         "FAKE_EXIT": str(exit_code),
         "HEAD_SHA": "a" * 40,
+        "BASE_SHA": "b" * 40,
+        "COMMIT": "c" * 40,
         **{name: value for name, value in step.get("env", {}).items() if "${{" not in value},
         **env,
     }
@@ -175,6 +211,9 @@ PLAN_STEPS = {
     "workflow": lambda: step_named(
         load(EXAMPLES / "plan-on-pr.yml")["jobs"]["plan"]["steps"], "Plan"
     ),
+    "nightly": lambda: step_named(
+        load(EXAMPLES / "plan-scheduled.yml")["jobs"]["plan"]["steps"], "Plan"
+    ),
     "action": lambda: step_named(load(ACTION)["runs"]["steps"], "Plan"),
 }
 
@@ -193,12 +232,21 @@ def test_plan_step_treats_exit_2_as_changes_not_failure(
 ) -> None:
     step = PLAN_STEPS[where]()
     result, outputs, calls = run_step(
-        step, fake_reconciler, tmp_path, exit_code, SPECS="deploy-specs", KEY="default"
+        step,
+        fake_reconciler,
+        tmp_path,
+        exit_code,
+        SPECS="deploy-specs",
+        KEY="default",
+        CHANGED_SINCE="b" * 40,
     )
     assert (result.returncode == 0) is succeeds, result.stderr
     assert outputs.get("changes") == changes
     assert "plan --specs deploy-specs --format markdown --out" in calls
-    assert f"--commit {'a' * 40}" in calls
+    commit = "c" * 40 if where == "nightly" else "a" * 40  # main's commit, or the PR head
+    assert f"--commit {commit}" in calls
+    # Pull requests plan what changed since their base; the nightly plan covers every group.
+    assert (f"--changed-since {'b' * 40}" in calls) is (where != "nightly")
     if not succeeds:
         assert "::error::reconciler plan failed (exit 1)" in result.stdout
 

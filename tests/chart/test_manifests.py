@@ -138,3 +138,23 @@ def test_the_validation_would_catch_a_misspelt_field(default_release: RenderedRe
     container["securityContext"]["readOnlyRootFileSystem"] = True
     with pytest.raises(kubernetes_validate.ValidationError):
         kubernetes_validate.validate(deployment, KUBERNETES_VERSIONS[-1], strict=True)
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_the_fact_cache_can_outlive_the_pod_on_a_claim(chart: Chart, version: str) -> None:
+    release = render_chart(
+        chart,
+        merge_values(REQUIRED_VALUES, {"cache": {"facts": {"persistentVolumeClaim": "facts"}}}),
+    )
+    _validate_all(release, version)
+    pod = release.one("Deployment")["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["facts"]["persistentVolumeClaim"] == {"claimName": "facts"}
+    mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+    cache_dir = release.one("ConfigMap")["data"]["RECONCILER_CACHE_DIR"]
+    # The settings put the fact cache in <cache dir>/facts: the claim is mounted exactly there,
+    # inside the emptyDir that keeps the Git cache.
+    assert mounts["facts"] == f"{cache_dir}/facts" and mounts["cache"] == cache_dir
+    # Without a claim the fact cache lives in the emptyDir: no second volume.
+    default = render_chart(chart, REQUIRED_VALUES).one("Deployment")["spec"]["template"]["spec"]
+    assert "facts" not in {v["name"] for v in default["volumes"]}

@@ -15,7 +15,7 @@ import pytest
 
 from reconciler.adapters.sources import credentials
 from reconciler.settings import ReconcilerSettings
-from tests.chart.conftest import ROOT
+from tests.chart.conftest import REQUIRED_VALUES, ROOT
 from tests.chart.helmlite import Chart, RenderedRelease, render_chart
 
 SETTINGS_VARIABLES = {f"RECONCILER_{name.upper()}" for name in ReconcilerSettings.model_fields}
@@ -96,6 +96,13 @@ def test_default_values_load_into_the_settings(
     }
     assert {name: getattr(settings, name) for name in expected} == expected
     assert str(settings.cache_dir) == "/var/cache/reconciler"
+    assert (settings.fact_cache, settings.cache_max_mb) == (True, 256)
+
+
+def test_the_fact_cache_can_be_turned_off(chart: Chart, monkeypatch: pytest.MonkeyPatch) -> None:
+    values = {**REQUIRED_VALUES, "cache": {"facts": {"enabled": False, "maxMB": 64}}}
+    settings = _settings(render_chart(chart, values), monkeypatch)
+    assert (settings.fact_cache, settings.cache_max_mb) == (False, 64)
 
 
 def test_ha_values_load_into_the_settings(

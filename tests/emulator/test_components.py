@@ -114,7 +114,8 @@ def test_artifacts_in_s3_make_the_version_deployable_with_a_digest(aws: AwsTestC
     assert artifact["Digest"] == expected
 
 
-def test_unreadable_artifacts_fail_the_version_naming_each_uri(aws: AwsTestContext) -> None:
+def test_unreadable_artifacts_refuse_the_version_at_once(aws: AwsTestContext) -> None:
+    """The service's answer, word for word as aws/aws-cli#6261 quotes it; nothing is created."""
     s3, gg = aws.client("s3"), aws.client("greengrassv2")
     s3.create_bucket(Bucket="here")
     s3.create_bucket(
@@ -122,18 +123,46 @@ def test_unreadable_artifacts_fail_the_version_naming_each_uri(aws: AwsTestConte
     )
     s3.put_object(Bucket="elsewhere", Key="model.tar.gz", Body=b"m")
     missing, other_region = "s3://here/missing.tar.gz", "s3://elsewhere/model.tar.gz"
-    created = gg.create_component_version(
-        inlineRecipe=recipe_bytes(artifacts=[missing, other_region, "s3://no-such-bucket/x"])
+    no_bucket = "s3://no-such-bucket/x"
+    with pytest.raises(ClientError) as raised:
+        gg.create_component_version(
+            inlineRecipe=recipe_bytes(artifacts=[missing, other_region, no_bucket])
+        )
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error_of(raised)["Code"] == "ValidationException"
+    assert error_of(raised)["Message"] == (
+        "Invalid Input: Encountered following errors in Artifacts: "
+        f"{{{missing} = Specified artifact resource cannot be accessed, "
+        f"{other_region} = Specified artifact resource cannot be accessed, "
+        f"{no_bucket} = Specified artifact resource cannot be accessed}}"
     )
-    status = gg.describe_component(arn=created["arn"])["status"]
-    assert status["componentState"] == "FAILED"
-    assert set(status["errors"]) == {missing, other_region, "s3://no-such-bucket/x"}
-    assert "does not exist" in status["errors"][missing]
-    assert "eu-west-1" in status["errors"][other_region]
-    assert all(
-        m.startswith("Specified artifact resource cannot be accessed")
-        for m in status["errors"].values()
+    why = {f["name"]: f["message"] for f in raised.value.response["fields"]}
+    assert set(why) == {missing, other_region, no_bucket}
+    assert "does not exist" in why[missing]
+    assert "eu-west-1" in why[other_region]
+    assert gg.list_components()["components"] == []
+
+
+def test_a_refused_version_can_be_created_once_its_artifact_exists(aws: AwsTestContext) -> None:
+    s3, gg = aws.client("s3"), aws.client("greengrassv2")
+    s3.create_bucket(Bucket="artifacts")
+    document = recipe_bytes(artifacts=["s3://artifacts/hello/run.sh"])
+    with pytest.raises(ClientError) as raised:
+        gg.create_component_version(inlineRecipe=document, clientToken="first-try")
+    assert error_of(raised)["Code"] == "ValidationException"
+    arn = (
+        f"arn:aws:greengrass:{aws.region}:{aws.account_id}:components:com.example.Hello"
+        ":versions:1.0.0"
     )
+    with pytest.raises(ClientError) as missing:
+        gg.describe_component(arn=arn)
+    assert error_of(missing)["Code"] == "ResourceNotFoundException"
+
+    s3.put_object(Bucket="artifacts", Key="hello/run.sh", Body=b"echo hello")
+    # The same request and token again: not blocked, neither by the name nor by the token.
+    created = gg.create_component_version(inlineRecipe=document, clientToken="first-try")
+    assert created["arn"] == arn
+    assert gg.describe_component(arn=arn)["status"]["componentState"] == "DEPLOYABLE"
 
 
 def test_get_component_returns_json_or_yaml(aws: AwsTestContext) -> None:
@@ -175,6 +204,33 @@ def test_public_versions_and_dependency_ranges(aws: AwsTestContext) -> None:
     assert dependencies["variant.TensorFlowLite"]["VersionRequirement"] == ">=2.5.0 <2.6.0"
     configuration = document["ComponentConfiguration"]["DefaultConfiguration"]
     assert configuration["PublishResultsOnTopic"] == "ml/tflite/image-classification"
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "topic"),
+    [
+        ("aws.greengrass.DLRImageClassification", "2.1.10", "ml/dlr/image-classification"),
+        ("aws.greengrass.DLRObjectDetection", "2.1.10", "ml/dlr/object-detection"),
+        (
+            "aws.greengrass.TensorFlowLiteImageClassification",
+            "2.1.8",
+            "ml/tflite/image-classification",
+        ),
+    ],
+)
+def test_public_ipc_policy_ids_are_those_of_the_component_documentation(
+    aws: AwsTestContext, name: str, version: str, topic: str
+) -> None:
+    """The `accessControl` default of each page of the developer guide (e.g. "DLR image
+    classification": `aws.greengrass.DLRImageClassification:mqttproxy:1`): a deployment that
+    overrides the policy by its id replaces the default one instead of adding a second."""
+    gg = aws.client("greengrassv2")
+    answer = gg.get_component(arn=public_version_arn(name, version, aws.region))
+    configuration = json.loads(answer["recipe"])["ComponentConfiguration"]["DefaultConfiguration"]
+    policies = configuration["accessControl"]["aws.greengrass.ipc.mqttproxy"]
+    assert list(policies) == [f"{name}:mqttproxy:1"]
+    assert policies[f"{name}:mqttproxy:1"]["resources"] == [topic]
+    assert configuration["PublishResultsOnTopic"] == topic
 
 
 def test_list_paginators_walk_every_page(aws: AwsTestContext) -> None:

@@ -58,12 +58,26 @@ def test_create_and_get_a_thing_group_deployment(aws: AwsTestContext, fleet: str
     assert deployment["iotJobConfiguration"] == {
         "timeoutConfig": {"inProgressTimeoutInMinutes": 10}
     }
-    assert deployment["deploymentPolicies"] == {
-        "failureHandlingPolicy": "DO_NOTHING",
-        "componentUpdatePolicy": {"timeoutInSeconds": 60, "action": "NOTIFY_COMPONENTS"},
-        "configurationValidationPolicy": {"timeoutInSeconds": 30},
-    }
+    # What the request gave, as it gave it: the service fills in no policy of its own.
+    assert deployment["deploymentPolicies"] == {"failureHandlingPolicy": "DO_NOTHING"}
     assert deployment["creationTimestamp"].year >= 2024
+
+
+def test_what_the_request_left_out_get_deployment_leaves_out(
+    aws: AwsTestContext, fleet: str
+) -> None:
+    """aws/aws-cli#6185: a deployment created without name and policies answers
+    `"deploymentName": null, "deploymentPolicies": null`, and components without a
+    configuration update `"configurationUpdate": null` (botocore drops nulls: absent)."""
+    gg = aws.client("greengrassv2")
+    created = gg.create_deployment(targetArn=fleet, components=DLR)
+    deployment = gg.get_deployment(deploymentId=created["deploymentId"])
+    for absent in ("deploymentName", "deploymentPolicies", "iotJobConfiguration", "tags"):
+        assert absent not in deployment, absent
+    assert deployment["components"] == DLR
+    listed = gg.list_deployments(targetArn=fleet)["deployments"]
+    assert [d["deploymentId"] for d in listed] == [created["deploymentId"]]
+    assert "deploymentName" not in listed[0]
 
 
 def test_a_missing_thing_group_is_not_found(aws: AwsTestContext) -> None:
@@ -99,14 +113,15 @@ def test_unknown_components_are_named_in_the_error(aws: AwsTestContext, fleet: s
     )
 
 
-def test_failed_components_cannot_be_deployed(aws: AwsTestContext, fleet: str) -> None:
+def test_components_still_requested_cannot_be_deployed(aws: AwsTestContext, fleet: str) -> None:
     gg = aws.client("greengrassv2")
-    gg.create_component_version(inlineRecipe=recipe_bytes(artifacts=["s3://nobucket/a.zip"]))
+    aws.admin.set_settings(component_ready_seconds=3600)
+    gg.create_component_version(inlineRecipe=recipe_bytes())
     with pytest.raises(ClientError) as raised:
         gg.create_deployment(
             targetArn=fleet, components={"com.example.Hello": {"componentVersion": "1.0.0"}}
         )
-    assert "is FAILED and cannot be deployed" in raised.value.response["Error"]["Message"]
+    assert "is REQUESTED and cannot be deployed" in raised.value.response["Error"]["Message"]
 
 
 def test_invalid_configuration_merge_is_rejected(aws: AwsTestContext, fleet: str) -> None:
@@ -148,7 +163,6 @@ def test_latest_only_is_the_default_history_filter(aws: AwsTestContext, fleet: s
         "targetArn",
         "revisionId",
         "deploymentId",
-        "deploymentName",
         "creationTimestamp",
         "deploymentStatus",
         "isLatestForTarget",
@@ -219,7 +233,8 @@ def test_cancel_then_delete(aws: AwsTestContext, fleet: str) -> None:
     with pytest.raises(ClientError) as raised:
         gg.delete_deployment(deploymentId=deployment_id)
     assert code_of(raised) == "ConflictException"  # ACTIVE must be canceled first
-    assert "canceled" in gg.cancel_deployment(deploymentId=deployment_id)["message"]
+    # The service's answer, as in the AWS CLI's cancel-deployment example.
+    assert gg.cancel_deployment(deploymentId=deployment_id)["message"] == "SUCCESS"
     assert gg.get_deployment(deploymentId=deployment_id)["deploymentStatus"] == "CANCELED"
     with pytest.raises(ClientError) as raised:
         gg.cancel_deployment(deploymentId=deployment_id)

@@ -87,6 +87,45 @@ def test_platforms_that_no_manifest_supports_are_skipped(aws: AwsTestContext) ->
     assert chosen["com.example.Hello"]["componentVersion"] == "1.0.0"
 
 
+LINUX_ARM = {"attributes": {"os": "linux", "architecture": "arm"}}
+WINDOWS_ARM = {"attributes": {"os": "windows", "architecture": "arm"}}
+
+
+@pytest.mark.parametrize(
+    ("platform", "devices"),
+    [
+        ({"os": "all"}, [LINUX_X86, WINDOWS_ARM]),
+        ({"os": "any"}, [LINUX_X86, WINDOWS_ARM]),
+        ({"os": "linux", "architecture": "all"}, [LINUX_X86, LINUX_ARM]),
+        ({"os": "any", "architecture": "any"}, [LINUX_X86, WINDOWS_ARM]),
+    ],
+)
+def test_all_and_any_are_wildcards_for_os_and_architecture(
+    aws: AwsTestContext, platform: dict[str, str], devices: list[dict[str, object]]
+) -> None:
+    """As the nucleus's PlatformHelper treats them (recipes like aws/aws-cli#6185's
+    `"os": "all"`): the manifest serves every value of that attribute."""
+    gg = aws.client("greengrassv2")
+    gg.create_component_version(inlineRecipe=recipe_bytes(version="3.0.0", platform=platform))
+    for device in devices:
+        chosen = resolve(aws, {"componentName": "com.example.Hello"}, platform=device)
+        assert chosen["com.example.Hello"]["componentVersion"] == "3.0.0"
+    if platform.get("os") == "linux":
+        with pytest.raises(ClientError):
+            resolve(aws, {"componentName": "com.example.Hello"}, platform=WINDOWS_ARM)
+
+
+def test_all_is_a_wildcard_only_for_os_and_architecture(aws: AwsTestContext) -> None:
+    gg = aws.client("greengrassv2")
+    gg.create_component_version(
+        inlineRecipe=recipe_bytes(platform={"os": "linux", "com.example.board": "all"})
+    )
+    device = {"attributes": {"os": "linux", "architecture": "amd64", "com.example.board": "pi"}}
+    with pytest.raises(ClientError) as raised:
+        resolve(aws, {"componentName": "com.example.Hello"}, platform=device)
+    assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
 def test_conflicting_requirements_name_the_component_and_ranges(aws: AwsTestContext) -> None:
     gg = aws.client("greengrassv2")
     gg.create_component_version(

@@ -74,17 +74,20 @@ def test_a_custom_model_store_becomes_deployable_and_wins(aws: AwsTestContext) -
     )
 
 
-def test_a_missing_model_object_fails_the_version_naming_it(aws: AwsTestContext) -> None:
+def test_a_missing_model_object_refuses_the_version_naming_it(aws: AwsTestContext) -> None:
     s3, gg = aws.client("s3"), aws.client("greengrassv2")
     s3.create_bucket(Bucket="my-models")
     uri = f"s3://my-models/{MODEL_KEY}"
-    created = gg.create_component_version(inlineRecipe=customized_model_store(aws, uri))
-    status = gg.describe_component(arn=created["arn"])["status"]
-    assert status["componentState"] == "FAILED"
-    assert list(status["errors"]) == [uri]
+    with pytest.raises(ClientError) as refused:
+        gg.create_component_version(inlineRecipe=customized_model_store(aws, uri))
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert f"{{{uri} = Specified artifact resource cannot be accessed}}" in str(
+        refused.value.response["Error"]["Message"]
+    )
     with pytest.raises(ClientError) as raised:
         gg.create_deployment(
             targetArn=f"arn:aws:iot:{aws.region}:{aws.account_id}:thing/camera-1",
             components={MODEL_STORE: {"componentVersion": "2.1.10"}},
         )
     assert raised.value.response["Error"]["Code"] == "ValidationException"
+    assert "does not exist" in raised.value.response["Error"]["Message"]

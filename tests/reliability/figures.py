@@ -27,9 +27,18 @@ FIGURES = (
     Figure("throttles_injected", "Throttling answers injected (Greengrass, S3, STS)", ""),
     Figure("server_errors_injected", "Server errors injected (5xx)", ""),
     Figure("responses_lost", "Writes that took effect but whose answer was lost", ""),
+    Figure("connections_dropped", "Connections reset mid-response (reads and writes)", ""),
+    Figure("responses_stalled", "Answers stalled past the client's read timeout", ""),
     Figure("kill_points", "Crash points survived (kill -9, then apply again)", ""),
     Figure("inputs_tried", "Malformed or hostile spec trees tried with plan", ""),
     Figure("inputs_damages", "... holding this many damaged files (specs, recipes, artifacts)", ""),
+    Figure(
+        "hostile_peak_mb",
+        "Peak memory of validate, plan or a controller load of a "
+        "hostile spec tree of at most 1 MiB (MB)",
+        "< 300",
+        "max",
+    ),
     Figure("inputs_clean_errors", "... answered by a clear error (exit 1, files named)", ""),
     Figure("git_scenarios", "Git source scenarios (unreachable, force-push, invalid, empty)", ""),
     Figure("duplicates_found", "Duplicates found (revisions, component versions)", "0"),
@@ -38,6 +47,13 @@ FIGURES = (
     Figure("dry_run_mutations", "Mutating calls made by dry runs (plan)", "0"),
     Figure("dry_runs", "Dry runs observed", ""),
     Figure("unsigned_webhooks_accepted", "Unsigned or wrongly signed webhooks accepted", "0"),
+    Figure(
+        "injections_tried", "Plans, comments and validations of hostile keys and file names", ""
+    ),
+    Figure("injections_through", "... where a string escaped its line, block or cell", "0"),
+    Figure("foreign_comments_edited", "PR comments of other authors edited by `comment`", "0"),
+    Figure("slow_clients", "Slow connections held open against the controller", "", "max"),
+    Figure("late_answers", "... probe or webhook answers slower than 1 s meanwhile", "0"),
     Figure("writers_file_lock", "Writers among two controllers, lock=file", "1", "max"),
     Figure("writers_s3_lock", "Writers among two controllers, lock=s3", "1", "max"),
 )

@@ -13,13 +13,24 @@ processed, so latency alone cannot stop a process *between* two writes. This pro
 
 Writes are requests that change state in this product's flow: POST/PUT/PATCH/DELETE, except
 STS (which POSTs its queries to `/`). They are numbered from 1 in arrival order.
+
+It can also break the connection of *any* request, read or write, the way networks do, after
+the emulator processed it (a fault policy, see `drop_and_stall`):
+
+- `DROP`: send the status line, the headers and half the body, then reset the connection (RST):
+  the client sees the connection closed mid-response (botocore's `ConnectionClosedError`);
+- `STALL`: send nothing, and close the connection only `stall_seconds` later: the client's read
+  timeout fires first (botocore's `ReadTimeoutError`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import http.client
+import socket
+import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -36,6 +47,8 @@ class Action(Enum):
     FORWARD = "forward"
     HOLD = "hold"
     LOSE = "lose"
+    DROP = "drop"
+    STALL = "stall"
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,41 @@ class Write:
 
 
 Policy = Callable[[Write], Action]
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One attempt of any request (reads too), for a fault policy."""
+
+    method: str
+    path: str
+    body_sha256: str
+    attempt: int  # 1 the first time the proxy saw this method and path, 2 the next...
+
+
+FaultPolicy = Callable[[Exchange], Action]
+
+
+def no_faults(_exchange: Exchange) -> Action:
+    return Action.FORWARD
+
+
+def drop_and_stall(seed: int, drop_rate: float, stall_rate: float) -> FaultPolicy:
+    """Drop or stall a share of all attempts, decided by a hash of (seed, method, path, attempt):
+    the n-th request to a URL meets the same fault whatever order concurrent calls arrive in
+    (bodies are left out: S3 uploads are framed differently from run to run), and a retry draws
+    again. URLs that hold ids the emulator chose at random still draw differently each run."""
+
+    def policy(exchange: Exchange) -> Action:
+        key = f"{seed}|{exchange.method}|{exchange.path}|{exchange.attempt}"
+        draw = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2**64
+        if draw < drop_rate:
+            return Action.DROP
+        if draw < drop_rate + stall_rate:
+            return Action.STALL
+        return Action.FORWARD
+
+    return policy
 
 
 def forward_everything(_write: Write) -> Action:
@@ -79,10 +127,22 @@ def hold_write(number: int) -> Policy:
 class InterceptingProxy:
     """A threaded HTTP/1.1 proxy on a free loopback port, forwarding to `upstream_url`."""
 
-    def __init__(self, upstream_url: str, policy: Policy = forward_everything) -> None:
+    def __init__(
+        self,
+        upstream_url: str,
+        policy: Policy = forward_everything,
+        *,
+        faults: FaultPolicy = no_faults,
+        stall_seconds: float = 2.0,
+    ) -> None:
         parts = urlsplit(upstream_url)
         self._upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.policy = policy
+        self.faults = faults
+        self.stall_seconds = stall_seconds
+        self.dropped: list[Exchange] = []
+        self.stalled: list[Exchange] = []
+        self._attempts: dict[tuple[str, str], int] = {}
         self.deliver_held = False
         self.writes: list[Write] = []
         self.lost: list[Write] = []
@@ -91,8 +151,7 @@ class InterceptingProxy:
         self.settled = threading.Event()  # set once the held write was dropped or delivered
         self._release = threading.Event()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
+        self._server = _ResettingServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -127,6 +186,18 @@ class InterceptingProxy:
             write = Write(len(self.writes) + 1, method, path, hashlib.sha256(body).hexdigest())
             self.writes.append(write)
         return write, self.policy(write)
+
+    def _fault(self, method: str, path: str, body: bytes) -> Action:
+        digest = hashlib.sha256(body).hexdigest()
+        with self._lock:
+            attempt = self._attempts.get((method, path), 0) + 1
+            self._attempts[(method, path)] = attempt
+        exchange = Exchange(method, path, digest, attempt)
+        action = self.faults(exchange)
+        if action in (Action.DROP, Action.STALL):
+            with self._lock:
+                (self.dropped if action is Action.DROP else self.stalled).append(exchange)
+        return action
 
     def _forward(
         self, method: str, path: str, headers: list[tuple[str, str]], body: bytes
@@ -170,6 +241,8 @@ class InterceptingProxy:
             def _serve(self) -> None:
                 body = self._body()
                 write, action = proxy._classify(self.command, self.path, body)
+                if action is Action.FORWARD:
+                    action = proxy._fault(self.command, self.path, body)
                 headers = list(self.headers.items())
                 if action is Action.HOLD:
                     proxy.held_write = write
@@ -185,6 +258,10 @@ class InterceptingProxy:
                 status, reason, upstream_headers, payload = proxy._forward(
                     self.command, self.path, headers, body
                 )
+                if action is Action.STALL:
+                    time.sleep(proxy.stall_seconds)  # the client gives up on its read timeout
+                    self.close_connection = True
+                    return
                 if action is Action.LOSE and write is not None:
                     with proxy._lock:
                         proxy.lost.append(write)
@@ -204,9 +281,39 @@ class InterceptingProxy:
                     length = str(len(payload))
                 self.send_header("Content-Length", length)
                 self.end_headers()
-                if self.command != "HEAD":
+                if action is Action.DROP:
+                    self.wfile.write(payload[: len(payload) // 2])
+                    self.close_connection = True
+                    proxy._server.reset_on_close(self.connection)
+                elif self.command != "HEAD":
                     self.wfile.write(payload)
 
             do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815
 
         return Handler
+
+
+class _ResettingServer(ThreadingHTTPServer):
+    """Closes the connections marked with `reset_on_close` with a TCP reset, not a FIN."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._resets: set[int] = set()
+        self._resets_lock = threading.Lock()
+
+    def reset_on_close(self, connection: socket.socket) -> None:
+        with self._resets_lock:
+            self._resets.add(id(connection))
+
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
+        with self._resets_lock:
+            reset = id(request) in self._resets
+            self._resets.discard(id(request))
+        if not reset:
+            super().shutdown_request(request)
+            return
+        # SO_LINGER with a zero timeout: close() sends RST and drops what is unsent.
+        request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        request.close()

@@ -61,8 +61,10 @@ def _last_seq(aws: AwsTestContext) -> int:
     return records[-1].seq if records else 0
 
 
-def _apply_in_process(specs: Path) -> tuple[int, str]:
-    result = CliRunner().invoke(main, [*APPLY, "--specs", str(specs)], catch_exceptions=False)
+def _apply_in_process(specs: Path, *extra: str) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        main, [*APPLY, "--specs", str(specs), *extra], catch_exceptions=False
+    )
     return result.exit_code, result.output
 
 
@@ -91,7 +93,12 @@ def _assert_recovered(
     """Apply again; return what the killed run had written."""
     before_kill = _writes(aws)
     since = _last_seq(aws)
+    # The killed apply still holds the writer lease (it would expire in 30 s): apply refuses,
+    # naming it, until the operator who killed it says --force.
     code, output = _apply_in_process(specs)
+    assert code == 1 and "--force" in output and "is held by" in output, output
+    assert _last_seq(aws) == since
+    code, output = _apply_in_process(specs, "--force")
     assert code == 0, output
     # The re-run did exactly what the killed run had left to do: nothing twice.
     assert _writes(aws, since) == reference.writes - before_kill

@@ -1,9 +1,12 @@
-"""Throttling, server errors, latency and lost answers: apply and a controller cycle still
-converge on exactly what a fault-free run produces, and create nothing twice.
+"""Throttling, server errors, latency, lost answers, dropped and stalled connections: apply and a
+controller cycle still converge on exactly what a fault-free run produces, and create nothing
+twice.
 
 Faults come from the emulator (`set_faults`, seeded, on Greengrass, S3 and STS alike) and from
-a proxy that lets a write take effect and then loses its answer. The product runs with its own
-retry policy (RECONCILER_MAX_ATTEMPTS and the backoffs, made small for the test).
+a proxy that lets a write take effect and then loses its answer, resets the connection in the
+middle of an answer, or stalls it past the client's read timeout (reads and writes alike). The
+product runs with its own retry policy (RECONCILER_MAX_ATTEMPTS and the backoffs, made small for
+the test).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from tests.reliability.conftest import seed
 from tests.reliability.figures import Figures
 from tests.reliability.fleet import FleetSnapshot, mutating, snapshot
 from tests.reliability.gitrepo import FleetRepo, follow
-from tests.reliability.proxy import InterceptingProxy, lose_first_attempts
+from tests.reliability.proxy import InterceptingProxy, drop_and_stall, lose_first_attempts
 
 GROUPS = {"CameraFleetProd", "CameraFleetStaging"}
 WRITES = {"greengrassv2:CreateDeployment", "greengrassv2:CreateComponentVersion", "s3:PutObject"}
@@ -163,4 +166,72 @@ def test_controller_cycle_whose_write_answers_are_lost_creates_nothing_twice(
     assert outcome.result == "success", outcome.message
     assert len(proxy.lost) == 7
     figures.add("responses_lost", len(proxy.lost))
+    _assert_converged(snapshot(seeded), reference, figures)
+
+
+# A stalled answer costs one read timeout: kept short so the test stays quick.
+SHORT_TIMEOUTS = {"RECONCILER_READ_TIMEOUT": "0.5", "RECONCILER_CONNECT_TIMEOUT": "1"}
+
+
+@pytest.fixture
+def short_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in SHORT_TIMEOUTS.items():
+        monkeypatch.setenv(name, value)
+
+
+def _record_network_faults(figures: Figures, proxy: InterceptingProxy) -> None:
+    figures.add("connections_dropped", len(proxy.dropped))
+    figures.add("responses_stalled", len(proxy.stalled))
+    # Both kinds met, and on writes as well as reads (a write whose answer broke took effect).
+    assert proxy.dropped and proxy.stalled
+    assert any(
+        e.method in ("POST", "PUT") and e.path != "/" for e in proxy.dropped + proxy.stalled
+    ), [(e.method, e.path, e.attempt) for e in proxy.dropped + proxy.stalled]
+
+
+@pytest.mark.parametrize("seed_value", [1, 3])
+def test_apply_through_dropped_and_stalled_connections_converges_without_duplicates(
+    seeded: AwsTestContext, specs: Path, fast_retries: dict[str, str], short_timeouts: None,
+    figures: Figures, seed_value: int,
+) -> None:  # fmt: skip
+    assert _apply(specs)[0] == 0
+    reference = snapshot(seeded)
+
+    seed(seeded, specs)
+    with InterceptingProxy(
+        seeded.endpoint_url,
+        faults=drop_and_stall(seed_value, drop_rate=0.15, stall_rate=0.05),
+        stall_seconds=1.0,
+    ) as proxy:
+        code, output = _apply(specs, "--endpoint-url", proxy.url)
+    assert code == 0, output
+    _record_network_faults(figures, proxy)
+    _assert_converged(snapshot(seeded), reference, figures)
+
+
+def test_controller_cycle_through_dropped_and_stalled_connections_converges(
+    seeded: AwsTestContext, specs: Path, tmp_path: Path, fast_retries: dict[str, str],
+    short_timeouts: None, figures: Figures,
+) -> None:  # fmt: skip
+    repo = FleetRepo.create(tmp_path / "fleet", specs)
+    assert follow(repo, tmp_path / "reference").reconcile("startup", full=True).result == (
+        "success"
+    )
+    reference = snapshot(seeded)
+
+    seed(seeded, specs)
+    with InterceptingProxy(
+        seeded.endpoint_url,
+        faults=drop_and_stall(9, drop_rate=0.15, stall_rate=0.05),
+        stall_seconds=1.0,
+    ) as proxy:
+        reconciler = follow(repo, tmp_path / "cache", proxy.url)
+        outcome = reconciler.reconcile("startup", full=True)
+        assert outcome.result == "success", outcome.message
+        # A resync through the same faults finds nothing to do.
+        since = seeded.admin.requests()[-1].seq
+        resync = reconciler.reconcile("resync", full=True)
+        assert resync.result == "success", resync.message
+        assert mutating(seeded, since) == []
+    _record_network_faults(figures, proxy)
     _assert_converged(snapshot(seeded), reference, figures)

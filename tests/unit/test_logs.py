@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from reconciler.logs import configure_logging
+from reconciler.logs import LogFormat, configure_logging
 
 
 @pytest.fixture
@@ -34,3 +34,23 @@ def test_json_lines_for_our_logs_and_the_libraries(capsys: pytest.CaptureFixture
     assert records[0]["commit"] == "abc123"
     assert {r["level"] for r in records} == {"info", "warning"}
     assert all("timestamp" in r and "logger" in r for r in records)
+
+
+@pytest.mark.usefixtures("restored_logging")
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_names_from_the_specs_cannot_act_on_the_terminal(
+    log_format: LogFormat, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging(log_format, "INFO")
+    hostile = "Group\x1b[1A\x1b[2K\rfake line\x9b2K\u202e"
+    structlog.get_logger("reconciler.cycle").info("applied", group=hostile)
+    logging.getLogger("reconciler.engine").warning("cannot plan %s", hostile)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 2  # one line per record
+    assert not any(c in err for c in "\x1b\r\x9b\u202e")
+    # printable (or repr, for values on the console), or JSON's own escapes.
+    shown = {
+        "text": "Group\\x1b[1A\\x1b[2K\\rfake line\\x9b2K\\u202e",
+        "json": "Group\\u001b[1A\\u001b[2K\\rfake line\\u009b2K\\u202e",
+    }[log_format]
+    assert err.count(shown) == 2

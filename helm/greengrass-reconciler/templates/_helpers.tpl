@@ -88,6 +88,8 @@ RECONCILER_CONCURRENCY: {{ .Values.reconciler.concurrency | quote }}
 RECONCILER_HTTP_HOST: "0.0.0.0"
 RECONCILER_HTTP_PORT: "8080"
 RECONCILER_CACHE_DIR: "/var/cache/reconciler"
+RECONCILER_FACT_CACHE: {{ .Values.cache.facts.enabled | quote }}
+RECONCILER_CACHE_MAX_MB: {{ .Values.cache.facts.maxMB | quote }}
 RECONCILER_LOCK: {{ $lock | quote }}
 RECONCILER_LEASE_DURATION: {{ .Values.lock.leaseDurationSeconds | quote }}
 {{- if eq $lock "kubernetes" }}

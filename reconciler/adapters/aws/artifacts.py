@@ -13,7 +13,9 @@ from typing import Any
 
 from reconciler.adapters.aws.calling import AwsCaller
 from reconciler.adapters.aws.clients import AwsClients
+from reconciler.adapters.spec_files import LocalSpecTree
 from reconciler.core.plan import ArtifactUpload
+from reconciler.core.specs.local_files import ESCAPING_SYMLINK
 from reconciler.errors import AwsNotFoundError, ReconcilerError
 
 DIGEST_METADATA = "sha256"
@@ -45,6 +47,10 @@ class ArtifactStore:
         """Put the artifact unless the same digest is there; return whether it was uploaded."""
         if self.existing_digest(artifact.bucket, artifact.key) == artifact.sha256:
             return False
+        # The loader refused such a file already; checked again where the bytes leave the
+        # machine, since a plan may be applied from a tree that changed after it was made.
+        if not LocalSpecTree(specs_root).resolves_inside(artifact.local_path):
+            raise ArtifactUploadError(f"{artifact.local_path} {ESCAPING_SYMLINK}: not uploaded")
         data = (specs_root / artifact.local_path).read_bytes()
         actual = hashlib.sha256(data).hexdigest()
         if actual != artifact.sha256:

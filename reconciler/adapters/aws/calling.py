@@ -1,8 +1,9 @@
 """Every AWS call goes through `AwsCaller.call`: rate limit, retry, error mapping and accounting.
 
-botocore's own retries are turned off (see `clients.py`) so that one policy, visible here, decides:
-throttling waits at least the `retryAfterSeconds` the service asked for; 5xx, timeouts and
-connection errors back off exponentially with full jitter; anything permanent fails at once.
+botocore's own retry *loop* is turned off (see `clients.py`) so that one policy, visible here,
+decides when and how often: throttling waits at least the `retryAfterSeconds` the service asked
+for; other temporary failures back off exponentially with full jitter; anything permanent fails
+at once. *What* is temporary is botocore's own classification (see `errors.py`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.model import OperationModel
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -22,7 +24,7 @@ from tenacity import (
 )
 
 from reconciler.adapters.aws.errors import translate
-from reconciler.adapters.aws.ratelimit import TokenBucket
+from reconciler.adapters.aws.ratelimit import RateLimit
 from reconciler.errors import AwsApiError, AwsThrottledError
 
 
@@ -74,7 +76,7 @@ class AwsCaller:
     def __init__(
         self,
         *,
-        rate_limit: TokenBucket | None = None,
+        rate_limit: RateLimit | None = None,
         retry: RetryPolicy | None = None,
         stats: CallStats | None = None,
         sleep: Callable[[float], None] | None = None,
@@ -97,6 +99,9 @@ class AwsCaller:
         """Call `client.<operation>(**params)` (operation in snake_case) and return its response."""
         service = client.meta.service_model.service_name
         method = getattr(client, operation)
+        model = client.meta.service_model.operation_model(
+            client.meta.method_to_api_mapping[operation]
+        )
         extra: dict[str, Any] = {"sleep": self._sleep} if self._sleep else {}
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.max_attempts),
@@ -107,18 +112,23 @@ class AwsCaller:
         )
         for attempt in retrying:
             with attempt:
-                return self._attempt(service, operation, method, params)
+                return self._attempt(service, operation, model, method, params)
         raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
 
     def _attempt(
-        self, service: str, operation: str, method: Callable[..., Any], params: Mapping[str, Any]
+        self,
+        service: str,
+        operation: str,
+        model: OperationModel,
+        method: Callable[..., Any],
+        params: Mapping[str, Any],
     ) -> dict[str, Any]:
         if self.rate_limit is not None:
             self.rate_limit.acquire()
         try:
             response: dict[str, Any] = method(**params)
         except Exception as raw:
-            error = translate(raw, operation)
+            error = translate(raw, operation, model)
             self.stats.record(service, operation, error)
             raise error from raw
         self.stats.record(service, operation, None)

@@ -33,8 +33,9 @@ class AwsClients:
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             max_pool_connections=settings.max_pool_connections,
-            # One retry policy for the whole product lives in AwsCaller; botocore's would hide
-            # attempts from it and ignore the service's Retry-After.
+            # One retry loop for the whole product lives in AwsCaller (botocore's would hide
+            # attempts from it and ignore the service's Retry-After); it asks botocore's own
+            # standard-mode checkers which failures are transient (errors.py).
             retries={"mode": "standard", "total_max_attempts": 1},
             user_agent_extra="greengrass-reconciler",
         )

@@ -49,6 +49,10 @@ def decode_body(body: bytes, content_type: str | None, *, optional: bool = False
         return json.loads(text)
     except ValueError as error:
         raise PayloadError(f"the webhook body is not valid JSON: {error}") from error
+    except RecursionError as error:
+        # A correctly signed body is still not trusted: `[[[[…` a few thousand levels deep
+        # exhausts the parser's stack. No push is nested more than a few levels.
+        raise PayloadError("the webhook body nests JSON too deeply to be a push event") from error
 
 
 def push_from_document(

@@ -4,6 +4,11 @@
 clear message, and `port` is known at once (port 0 picks a free one, as tests do). `stop()`
 closes every socket from inside waitress' own loop thread (its socket map is not thread-safe),
 waits for the loop to end and then for the worker threads.
+
+The server is waitress' own TCP server with the bounds of `connections.py` (read deadlines,
+shedding slow connections at the connection limit), so that probes keep answering however many
+slow clients are connected. A host name that resolves to several addresses is served on the
+first one.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ import logging
 import threading
 from typing import Any
 
-from waitress import server as waitress_server
 from waitress import wasyncore
+from waitress.adjustments import Adjustments
+from waitress.task import ThreadedTaskDispatcher
 
 from reconciler.adapters.http.app import ControllerApp
+from reconciler.adapters.http.connections import ConnectionLimits, GuardedWSGIServer
 from reconciler.adapters.http.probes import Probes
 from reconciler.adapters.http.webhook import WebhookHandler
 from reconciler.adapters.metrics import ControllerMetrics
@@ -43,8 +50,10 @@ class ControllerHttpServer:
         probes: Probes,
         webhook: WebhookHandler | None,
         metrics: ControllerMetrics,
+        limits: ConnectionLimits | None = None,
     ) -> None:
         self.host = host
+        self.limits = limits or ConnectionLimits()
         self._requested_port = port
         self.app = ControllerApp(probes=probes, webhook=webhook, metrics=metrics)
         # Waitress buffers a whole body before the application sees it, so the webhook's cap
@@ -72,22 +81,31 @@ class ControllerHttpServer:
         if self._server is not None:
             raise RuntimeError("the HTTP server was started already")
         try:
-            self._server = waitress_server.create_server(
-                self.app,
-                map=self._socket_map,
+            adjustments = Adjustments(
                 host=self.host,
                 port=self._requested_port,
                 threads=_WORKER_THREADS,
                 ident="greengrass-reconciler",
                 max_request_body_size=self._max_body,
                 expose_tracebacks=False,
-                channel_timeout=30,
+                **self.limits.waitress_settings(),
+            )
+            dispatcher = ThreadedTaskDispatcher()
+            self._server = GuardedWSGIServer(
+                self.app,
+                map=self._socket_map,
+                dispatcher=dispatcher,
+                adj=adjustments,
+                sockinfo=adjustments.listen[0],
+                limits=self.limits,
             )
         except OSError as error:
+            wasyncore.close_all(self._socket_map)  # the socket and trigger made before the bind
             raise HttpServerError(
                 f"cannot serve the controller endpoints on {self.host}:{self._requested_port}: "
                 f"{error.strerror or error}; choose another port (RECONCILER_HTTP_PORT)"
             ) from error
+        dispatcher.set_thread_count(_WORKER_THREADS)  # only now: a failed bind leaves no threads
         self._thread = threading.Thread(
             target=self._server.run, name="controller-http", daemon=True
         )

@@ -63,6 +63,21 @@ class LeaderElector:
         with self._state_lock:
             return self._leading and time.monotonic() < self._valid_until
 
+    def try_lead(self) -> bool:
+        """One attempt to take the lease, on the caller's thread, before `start()`; whether we
+        lead now. A one-off writer (`reconciler apply`) asks this first, to refuse at once when
+        another replica holds the lease, and then `start()`s the renewals. Raises what the lease
+        raises (`LeaseError`, ...) when the store cannot be read or written."""
+        if self._thread is not None:
+            raise RuntimeError("try_lead() comes before start()")
+        started = time.monotonic()
+        held = self.lease.try_acquire()  # a store error propagates: the caller reports it
+        if held:
+            with self._state_lock:
+                self._valid_until = started + self.lease.duration - self.retry_period
+        self._set_leading(held)
+        return held
+
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("the elector was started already")

@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from botocore.model import OperationModel
+
 from reconciler.adapters.aws.calling import AwsCaller
 from reconciler.adapters.aws.clients import AwsClients
 from reconciler.adapters.aws.errors import translate
@@ -122,7 +124,9 @@ class S3Lease:
             return None, None
         except AwsClientError as error:
             raise self._explained(error) from error
-        body = _read_body(response)
+        body = _read_body(
+            response, self._clients.s3.meta.service_model.operation_model("GetObject")
+        )
         try:
             document: object = json.loads(body)
         except ValueError:
@@ -172,13 +176,13 @@ class S3Lease:
         self._etag = None
 
 
-def _read_body(response: dict[str, Any]) -> bytes:
+def _read_body(response: dict[str, Any], model: OperationModel) -> bytes:
     # The body streams after the call returned: its failures need translating here too.
     stream = response["Body"]
     try:
         data: bytes = stream.read()
     except Exception as raw:
-        raise translate(raw, "get_object") from raw
+        raise translate(raw, "get_object", model) from raw
     finally:
         stream.close()
     return data

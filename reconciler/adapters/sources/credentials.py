@@ -25,6 +25,8 @@ ENV_SSH_KEY_FILE = "RECONCILER_GIT_SSH_KEY_FILE"
 REDACTED = "***"
 # `scheme://user:secret@host` (and `scheme://secret@host`) as Git and curl print them.
 _URL_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s'\"]+@")
+# The query of a URL (`?access_token=...`): services put tokens there; none of it is shown.
+_URL_QUERY = re.compile(r"(?P<before>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?#'\"]*)\?[^\s#'\"]*")
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,8 @@ class GitCredentials:
 
 
 class Redactor:
-    """Removes secrets from text that leaves the source: error messages and log lines."""
+    """Removes secrets from text that leaves the source: error messages, log lines, and the
+    remote's URL wherever it is shown (its user info and its query are hidden whole)."""
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         self._secrets: set[str] = set()
@@ -109,4 +112,5 @@ class Redactor:
     def __call__(self, text: str) -> str:
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, REDACTED)
-        return _URL_USERINFO.sub(rf"\g<scheme>{REDACTED}@", text)
+        text = _URL_USERINFO.sub(rf"\g<scheme>{REDACTED}@", text)
+        return _URL_QUERY.sub(rf"\g<before>?{REDACTED}", text)

@@ -30,7 +30,7 @@ from pathlib import Path
 from reconciler.adapters.sources.base import SourceRevision, normalize_specs_path
 from reconciler.adapters.sources.credentials import GitCredentials, Redactor
 from reconciler.adapters.sources.git_cache import CacheLayout, remove_tree
-from reconciler.adapters.sources.git_commands import GitRunError, GitRunner
+from reconciler.adapters.sources.git_commands import GitRunError, GitRunner, require_git
 from reconciler.adapters.sources.git_environment import git_access
 from reconciler.adapters.sources.locations import git_dir_of, parse_remote
 from reconciler.adapters.sources.watching import ChangeWatcher, WatchedDirectory
@@ -78,6 +78,8 @@ class GitSource:
         timeout: float = DEFAULT_TIMEOUT,
         quiet_period: float = 0.3,
     ) -> None:
+        """Raises `GitNotFoundError` when Git is not installed: better now than at each fetch."""
+        require_git()
         self.remote = parse_remote(url)
         self.branch = check_branch_name(branch)
         self.path = normalize_specs_path(path)
@@ -90,8 +92,10 @@ class GitSource:
         self._lock = threading.Lock()
         self._last_good: SourceRevision | None = None
         self._watcher: ChangeWatcher | None = None
-        # parse_remote() took any password out of the URL, so the URL is safe to show.
-        self.display = f"{self.remote.url} (branch '{branch}')"
+        # parse_remote() took any password out of the URL; a query (which may hold a token) is
+        # hidden here. Every message about the source names it by this.
+        self.display_url = self._redact(self.remote.url)
+        self.display = f"{self.display_url} (branch '{branch}')"
 
     @property
     def checkout_dir(self) -> Path:
@@ -246,7 +250,7 @@ class GitSource:
             return self._fetch_error(failure)
         if ref not in heads.split():
             return SourceError(
-                f"branch '{self.branch}' does not exist in {self.remote.url} (deleted or renamed?)"
+                f"branch '{self.branch}' does not exist in {self.display_url} (deleted or renamed?)"
             )
         return None
 

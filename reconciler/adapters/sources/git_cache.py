@@ -35,7 +35,9 @@ class CacheLayout:
         self.cache_dir = cache_dir.expanduser().resolve()
         identity = f"{url}\n{branch}\n{'shallow' if shallow else 'full'}"
         key = hashlib.sha256(identity.encode()).hexdigest()[:16]
-        name = url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git")
+        # The name is shown in messages: from the URL's path only, never its query.
+        path = url.split("?", 1)[0].split("#", 1)[0]
+        name = path.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1].removesuffix(".git")
         slug = _SLUG_CHARS.sub("-", name).strip(".-")[:40] or "repo"
         self.checkout = self.cache_dir / f"{slug}-{key}"
         self.partial = self.cache_dir / f"{slug}-{key}.partial"

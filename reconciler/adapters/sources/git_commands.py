@@ -6,6 +6,10 @@ its repository explicitly through `GIT_DIR`/`GIT_WORK_TREE`/`GIT_INDEX_FILE`/
 `GIT_OBJECT_DIRECTORY`: these override whatever the parent process inherited (a Git hook that
 runs `reconciler plan` exports `GIT_DIR` and `GIT_INDEX_FILE` of *its* repository, which would
 otherwise redirect our fetches and resets there).
+
+GitPython is imported when a command first runs, not with this module: it refuses to be imported
+at all when the `git` program is missing, and commands that never run Git (`--help`, `validate`)
+must not need it.
 """
 
 from __future__ import annotations
@@ -13,11 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from git.cmd import Git
-from git.exc import GitCommandNotFound
-
 from reconciler.adapters.sources.credentials import Redactor
-from reconciler.errors import SourceError
+from reconciler.errors import GitNotFoundError
 
 _TIMEOUT_MARKERS = ("Timeout: the command", "process killed because it timed out")
 # What the person reading a failure should do about it, by what Git said.
@@ -47,6 +48,14 @@ _HINTS = (
     ),
 )
 _MAX_DETAIL_CHARS = 2000
+
+
+def require_git() -> None:
+    """Raise `GitNotFoundError` (a clear message, no traceback) when Git is not installed."""
+    try:
+        import git.cmd  # noqa: F401  (GitPython looks for the program when it is imported)
+    except ImportError:
+        raise GitNotFoundError() from None
 
 
 class GitRunError(Exception):
@@ -79,8 +88,12 @@ class GitRunner:
         """Run `git <args>` on the repository checked out at `repo_dir`; return its stdout.
 
         Raises `GitRunError` (naming `action`, e.g. "fetch main") when Git fails or times out,
-        and `SourceError` when Git is not installed.
+        and `GitNotFoundError` when Git is not installed.
         """
+        require_git()
+        from git.cmd import Git
+        from git.exc import GitCommandNotFound
+
         git_dir = repo_dir / ".git"
         command_env = {
             **(env or {}),
@@ -99,9 +112,7 @@ class GitRunner:
                 env=command_env,
             )
         except GitCommandNotFound:
-            raise SourceError(
-                "the `git` program was not found; install Git (2.31 or later) and put it on PATH"
-            ) from None
+            raise GitNotFoundError() from None
         if status == 0:
             return stdout
         timed_out = any(marker in stderr for marker in _TIMEOUT_MARKERS)

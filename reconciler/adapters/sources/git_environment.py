@@ -9,6 +9,18 @@ the token from the environment when Git asks for it and ignores Git's "store"/"e
 and the empty `credential.helper` before it switches off every helper of the user's or system's
 Git configuration, so a `credential.helper=store` can never write the token to
 `~/.git-credentials`.
+
+The token belongs to the configured remote's scheme, host and port, and to nothing else. Git
+follows an HTTP redirect of its first request and then asks for credentials for wherever the
+redirect pointed, so the helper is configured for that origin only
+(`credential.<scheme>://<host:port>.helper`, matched by Git), and the helper itself answers only
+when the `protocol` and `host` Git asks about are the remote's (a second lock on the same door).
+
+Git also runs programs that a repository's own `.git/config` names: the `core.fsmonitor` command
+(run by `status`, `diff`, `reset`, ...), hooks, and the clean/smudge filters `.gitattributes`
+selects. Every command runs with `READING_SAFETY_CONFIG`, and commands that read a repository
+the reconciler did not create (`commit_info.py`) also with `neutralized_filters`: configuration
+from the environment wins over the repository's own.
 """
 
 from __future__ import annotations
@@ -17,7 +29,7 @@ import ipaddress
 import logging
 import os
 import shlex
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,12 +39,25 @@ from reconciler.adapters.sources.locations import Remote, is_http_url, is_ssh_ur
 
 _USERNAME_VAR = "RECONCILER_GIT_HELPER_USERNAME"
 _PASSWORD_VAR = "RECONCILER_GIT_HELPER_PASSWORD"
-# `!` makes Git run the helper through the shell; Git appends the action (get/store/erase).
-_CREDENTIAL_HELPER = (
-    '!f() { test "$1" = get || return 0; '
+_PROTOCOL_VAR = "RECONCILER_GIT_HELPER_PROTOCOL"
+_HOST_VAR = "RECONCILER_GIT_HELPER_HOST"
+# `!` makes Git run the helper through the shell; Git appends the action (get/store/erase) and
+# writes what it asks about on stdin (`protocol=https`, `host=example.com:8443`, ...). The
+# helper answers a `get` for the remote's own protocol and host only.
+CREDENTIAL_HELPER = (
+    '!f() { test "$1" = get || return 0; p=; h=; '
+    'while IFS= read -r line; do case "$line" in '
+    'protocol=*) p="${line#protocol=}";; host=*) h="${line#host=}";; esac; done; '
+    f'test "$p" = "${_PROTOCOL_VAR}" && test "$h" = "${_HOST_VAR}" || return 0; '
     f'printf \'username=%s\\npassword=%s\\n\' "${_USERNAME_VAR}" "${_PASSWORD_VAR}"; }}; f'
 )
 _LOW_SPEED_LIMIT = 1000  # bytes per second; slower than this for too long aborts the transfer
+
+# Off in every Git command: a repository's own configuration must not make Git run a program.
+READING_SAFETY_CONFIG: tuple[tuple[str, str], ...] = (
+    ("core.fsmonitor", "false"),
+    ("core.hooksPath", "/dev/null"),
+)
 
 _log = logging.getLogger(__name__)
 _warned_cleartext_hosts: set[str] = set()
@@ -67,27 +92,53 @@ def git_access(
         "GIT_HTTP_LOW_SPEED_LIMIT": str(_LOW_SPEED_LIMIT),
         "GIT_HTTP_LOW_SPEED_TIME": str(max(1, int(min(timeout, 30)))),
     }
-    config: list[tuple[str, str]] = [("credential.helper", "")]
+    config: list[tuple[str, str]] = [*READING_SAFETY_CONFIG, ("credential.helper", "")]
     secret: str | None = None
     if is_http_url(remote.url):
         token = credentials.read_token() if credentials is not None else None
         secret = token or remote.password
         if secret is not None:
             username = remote.username or (credentials.username if credentials else None)
+            parts = urlsplit(remote.url)
+            host = parts.netloc.rpartition("@")[2]
             env[_USERNAME_VAR] = username or "x-access-token"
             env[_PASSWORD_VAR] = secret
-            config.append(("credential.helper", _CREDENTIAL_HELPER))
+            env[_PROTOCOL_VAR] = parts.scheme
+            env[_HOST_VAR] = host
+            # A URL without a path: Git matches the helper for every path of this origin only.
+            config.append((f"credential.{parts.scheme}://{host}.helper", CREDENTIAL_HELPER))
             _warn_if_cleartext(remote.url)
     elif is_ssh_url(remote.url):
         ssh_command = _ssh_command(credentials, known_hosts, timeout, parent)
         if ssh_command is not None:
             env["GIT_SSH_COMMAND"] = ssh_command
             env["GIT_SSH_VARIANT"] = "ssh"
-    env["GIT_CONFIG_COUNT"] = str(len(config))
+    env.update(config_environment(config))
+    return GitAccess(env=env, secret=secret)
+
+
+def config_environment(config: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Environment variables that give Git these settings, above every configuration file."""
+    env = {"GIT_CONFIG_COUNT": str(len(config))}
     for index, (key, value) in enumerate(config):
         env[f"GIT_CONFIG_KEY_{index}"] = key
         env[f"GIT_CONFIG_VALUE_{index}"] = value
-    return GitAccess(env=env, secret=secret)
+    return env
+
+
+def neutralized_filters(drivers: Iterable[str]) -> list[tuple[str, str]]:
+    """Settings that switch off the named filter drivers: an empty command is no command, and a
+    filter that is not `required` may be skipped."""
+    return [
+        (f"filter.{driver}.{variable}", value)
+        for driver in sorted(set(drivers))
+        for variable, value in (
+            ("clean", ""),
+            ("smudge", ""),
+            ("process", ""),
+            ("required", "false"),
+        )
+    ]
 
 
 def _ssh_command(

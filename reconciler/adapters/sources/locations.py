@@ -36,7 +36,11 @@ def is_http_url(url: str) -> bool:
 
 @dataclass(frozen=True)
 class Remote:
-    """A remote as Git is given it: `url` holds no password; `local_dir` is set for local repos."""
+    """A remote as Git is given it: `url` holds no password; `local_dir` is set for local repos.
+
+    `url` may still hold a query (`?access_token=...`): Git needs it as given, so it is shown
+    only through a `Redactor` (which hides every URL's query whole).
+    """
 
     url: str
     username: str | None = None
@@ -58,8 +62,12 @@ def parse_remote(location: str) -> Remote:
         return Remote(url=location)
     parts = urlsplit(location)
     if parts.scheme.lower() == "file":
-        local = Path(unquote(parts.path))
-        return Remote(url=location, local_dir=local)
+        # A file URL has no use for user info; any given is dropped (and kept from messages).
+        userinfo, _, host = parts.netloc.rpartition("@")
+        password = unquote(userinfo.partition(":")[2]) or None
+        # Not urlunsplit: it would turn `file:///x` into `file:/x`.
+        clean = location.replace(f"//{parts.netloc}", f"//{host}", 1)
+        return Remote(url=clean, password=password, local_dir=Path(unquote(parts.path)))
     if "@" not in parts.netloc:
         return Remote(url=location)
     userinfo, _, hostport = parts.netloc.rpartition("@")

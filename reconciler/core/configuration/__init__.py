@@ -8,6 +8,8 @@ from __future__ import annotations
 from reconciler.core.configuration.device import (
     apply_configuration_update,
     deep_merge,
+    desired_configuration,
+    device_defaults,
     effective_configuration,
 )
 from reconciler.core.configuration.documents import JsonObject, JsonValue, canonical_json
@@ -15,10 +17,12 @@ from reconciler.core.configuration.errors import (
     ConfigurationError,
     ConfigurationLimitError,
     ConflictingResetError,
+    IndexSegmentResetError,
     InvalidConfigurationError,
     InvalidPointerError,
     PointerIntoListError,
 )
+from reconciler.core.configuration.keys import KeyProblem, key_problems, reads_as_index
 from reconciler.core.configuration.model import (
     ConfigurationChange,
     ConfigurationUpdate,
@@ -31,7 +35,13 @@ from reconciler.core.configuration.planning import (
     plan_configuration_update,
     preview_configuration_update,
 )
-from reconciler.core.configuration.redaction import REDACTED, redact, redact_update
+from reconciler.core.configuration.redaction import (
+    REDACTED,
+    redact,
+    redact_change,
+    redact_pointers,
+    redact_update,
+)
 
 __all__ = [
     "REDACTED",
@@ -43,18 +53,26 @@ __all__ = [
     "ConfigurationUpdate",
     "ConfigurationUpdateApi",
     "ConflictingResetError",
+    "IndexSegmentResetError",
     "InvalidConfigurationError",
     "InvalidPointerError",
     "JsonObject",
     "JsonValue",
+    "KeyProblem",
     "PointerIntoListError",
     "ResetPolicy",
     "apply_configuration_update",
     "canonical_json",
     "deep_merge",
+    "desired_configuration",
+    "device_defaults",
     "effective_configuration",
+    "key_problems",
     "plan_configuration_update",
     "preview_configuration_update",
+    "reads_as_index",
     "redact",
+    "redact_change",
+    "redact_pointers",
     "redact_update",
 ]

@@ -1,17 +1,28 @@
 """What a Greengrass core device does with a `configurationUpdate`, simulated.
 
-The device keeps a component's configuration across deployment revisions and applies each
-revision's update to it: first every `reset` pointer, against the recipe's DefaultConfiguration
-of the component version being deployed, then the `merge` document.
+The device keeps a component's configuration across deployment revisions. For each revision,
+aws-greengrass-nucleus (`KernelConfigResolver.resolveConfigurationToApply`) builds the new
+configuration from the one it holds, in this order:
 
-- reset "" restores the whole default configuration;
-- reset of a path with a default restores that default (creating the objects above it);
-  of a path without one removes it; a path that does not exist stays absent;
-- a reset pointer never leads into a list (lists are reset whole): `PointerIntoListError`;
-- merge adds keys recursively into objects; any other value (a list, a scalar, an object
-  arriving where a scalar was) replaces what was there. Lists are never appended to.
+1. **reset**: every pointer of `reset` removes the value it names
+   (`removeKeysFromConfigWhichAreReset`); `""` empties the whole configuration. A pointer with a
+   segment that reads as an array index (`/portMap/8443`) is skipped, and a pointer that passes
+   through a non-object (a list, a string) finds nothing and does nothing;
+2. **defaults**: the DefaultConfiguration of the component version being deployed is merged
+   *under* what is left (`mergeMap` with timestamp 1): a missing key gets its default, an
+   existing value keeps its value, and only where one side is an object and the other is not
+   does the default replace what was there (`Topics.updateChild`). So a reset key returns to
+   its default, and a key without a default disappears;
+3. **merge**: the `merge` document is merged *over* it: objects key by key, recursively; any
+   other value (a list, a scalar, an object arriving where a scalar was) replaces what was
+   there. Lists are never appended to;
+4. the result is read back as JSON (`Topics.toPOJO`), which drops every key beginning with `_`.
 
-The planner predicts devices with these functions and the emulator plays a device with them.
+Keys match case-insensitively at every step (`CaseInsensitiveString`); a key keeps the spelling
+it was created with, so merging `{"port": 2}` into `{"Port": 1}` gives `{"Port": 2}`.
+
+The planner predicts devices with these functions; `desired_configuration` is what a plan says
+every device of the group holds once the revision is applied.
 """
 
 from __future__ import annotations
@@ -20,75 +31,85 @@ import copy
 from collections.abc import Mapping
 
 from reconciler.core.configuration.documents import JsonObject, JsonValue, json_object
-from reconciler.core.configuration.errors import PointerIntoListError
+from reconciler.core.configuration.keys import DROPPED_PREFIX, reads_as_index, spelling_in
 from reconciler.core.configuration.model import ConfigurationUpdate
-from reconciler.core.configuration.pointers import Path, find, format_pointer, parse_pointer
+from reconciler.core.configuration.pointers import Path, parse_pointer
 
 
 def deep_merge(base: Mapping[str, JsonValue], patch: Mapping[str, JsonValue]) -> JsonObject:
-    """`base` with `patch` merged in the way Greengrass merges (see the module docstring)."""
+    """`base` with `patch` merged over it the way the device merges a `merge` document (step 3
+    of the module docstring: case-insensitive keys, existing spellings kept)."""
     merged = json_object(base, what="the configuration")
-    _merge_into(merged, json_object(patch, what="the merge document"))
+    _merge_over(merged, json_object(patch, what="the merge document"))
     return merged
 
 
-def _merge_into(target: JsonObject, patch: JsonObject) -> None:
+def _merge_over(target: JsonObject, patch: JsonObject) -> None:
     for key, value in patch.items():
-        if isinstance(value, dict):
-            existing = target.get(key)
-            if not isinstance(existing, dict):
-                # An object arriving where a scalar or a list was replaces it.
-                existing = target[key] = {}
-            _merge_into(existing, value)
+        spelling = spelling_in(target, key)
+        existing = None if spelling is None else target[spelling]
+        if isinstance(value, dict) and isinstance(existing, dict):
+            _merge_over(existing, value)  # the object stays, with its spelling
+        elif (
+            spelling is not None and not isinstance(value, dict) and not isinstance(existing, dict)
+        ):
+            target[spelling] = copy.deepcopy(value)  # a value replaces a value, spelling kept
         else:
+            # Absent, or an object meets a non-object: a new node, spelled as the merge spells it.
+            if spelling is not None:
+                del target[spelling]
+            merged: JsonObject = {}
+            if isinstance(value, dict):
+                _merge_over(merged, value)
+                target[key] = merged
+            else:
+                target[key] = copy.deepcopy(value)
+
+
+def _merge_under(target: JsonObject, defaults: JsonObject) -> None:
+    """Merge `defaults` under `target`: step 2 of the module docstring."""
+    for key, value in defaults.items():
+        spelling = spelling_in(target, key)
+        if spelling is None:
             target[key] = copy.deepcopy(value)
+            continue
+        existing = target[spelling]
+        if isinstance(value, dict) and isinstance(existing, dict):
+            _merge_under(existing, value)
+        elif isinstance(value, dict) or isinstance(existing, dict):
+            del target[spelling]
+            target[key] = copy.deepcopy(value)
+        # Two non-objects: the device's value is newer than the default's timestamp 1; it stays.
 
 
-def reset_paths(
-    current: Mapping[str, JsonValue], pointers: tuple[str, ...], defaults: Mapping[str, JsonValue]
-) -> JsonObject:
-    """`current` with every pointer reset against `defaults` (see the module docstring)."""
-    result = json_object(current, what="the configuration")
-    default_config = json_object(defaults, what="the default configuration")
-    for pointer in pointers:
-        path = parse_pointer(pointer)
-        _reject_list_entry(path, result, "the device's configuration")
-        _reject_list_entry(path, default_config, "the default configuration")
-        result = _reset_one(result, path, default_config)
-    return result
+def _without_dropped_keys(document: JsonObject) -> JsonObject:
+    return {
+        key: _without_dropped_keys(value) if isinstance(value, dict) else value
+        for key, value in document.items()
+        if not key.startswith(DROPPED_PREFIX)
+    }
 
 
-def _reset_one(config: JsonObject, path: Path, defaults: JsonObject) -> JsonObject:
-    if not path:
-        return copy.deepcopy(defaults)
-    has_default, default = find(defaults, path)
-    if has_default:
-        container = config
-        for key in path[:-1]:
-            child = container.get(key)
-            if not isinstance(child, dict):
-                # The default's shape is restored; a missing object above it is created.
-                child = container[key] = {}
-            container = child
-        container[path[-1]] = copy.deepcopy(default)
-    else:
-        found, parent = find(config, path[:-1])
-        if found and isinstance(parent, dict):
-            parent.pop(path[-1], None)
-    return config
-
-
-def _reject_list_entry(path: Path, document: JsonObject, what: str) -> None:
-    node: JsonValue = document
-    for depth, key in enumerate(path):
-        if isinstance(node, list):
-            raise PointerIntoListError(
-                f"the reset pointer {format_pointer(path)!r} leads into the list at "
-                f"{format_pointer(path[:depth])!r} of {what}: reset the whole list instead"
-            )
-        if not isinstance(node, dict) or key not in node:
+def _remove(config: JsonObject, path: Path) -> None:
+    """Remove the value at `path`, walking objects case-insensitively; nothing if none."""
+    node = config
+    for key in path[:-1]:
+        spelling = spelling_in(node, key)
+        child = None if spelling is None else node[spelling]
+        if not isinstance(child, dict):
             return
-        node = node[key]
+        node = child
+    spelling = spelling_in(node, path[-1])
+    if spelling is not None:
+        del node[spelling]
+
+
+def device_defaults(defaults: Mapping[str, JsonValue]) -> JsonObject:
+    """The DefaultConfiguration as a device holds it: keys that differ only by case collapsed
+    (the later value wins, the first spelling stays) and keys beginning with `_` dropped."""
+    collapsed: JsonObject = {}
+    _merge_over(collapsed, json_object(defaults, what="the default configuration"))
+    return _without_dropped_keys(collapsed)
 
 
 def apply_configuration_update(
@@ -96,20 +117,43 @@ def apply_configuration_update(
     update: ConfigurationUpdate | None,
     defaults: Mapping[str, JsonValue],
 ) -> JsonObject:
-    """The configuration a device holding `current` ends with after `update`, resetting
-    against `defaults` (the DefaultConfiguration of the deployed component version).
+    """The configuration a device holding `current` ends with after a revision that deploys the
+    component version whose DefaultConfiguration is `defaults` with `update` (None: the revision
+    has no configuration update; the defaults are still merged under what the device holds).
 
     None of the arguments is modified.
     """
-    if update is None:
-        return json_object(current, what="the configuration")
-    reset = reset_paths(current, update.reset, defaults)
-    return deep_merge(reset, update.merge or {})
+    config = json_object(current, what="the configuration")
+    update = update or ConfigurationUpdate()
+    for pointer in update.reset:
+        path = parse_pointer(pointer)
+        if not path:
+            config = {}
+            continue
+        if any(reads_as_index(key) for key in path):
+            continue  # the nucleus logs an error and skips the pointer
+        _remove(config, path)
+    _merge_under(config, device_defaults(defaults))
+    _merge_over(config, update.merge_document)
+    return _without_dropped_keys(config)
 
 
 def effective_configuration(
     defaults: Mapping[str, JsonValue], update: ConfigurationUpdate | None
 ) -> JsonObject:
-    """The configuration a device ends with when it installs the component fresh (it starts
-    from `defaults`) and receives only `update`: what a plan previews."""
-    return apply_configuration_update(defaults, update, defaults)
+    """The configuration a device ends with when it installs the component fresh and receives
+    only `update`."""
+    return apply_configuration_update({}, update, defaults)
+
+
+def desired_configuration(
+    defaults: Mapping[str, JsonValue], overlay: Mapping[str, JsonValue]
+) -> JsonObject:
+    """What a plan says every device of the group holds once its revision is applied: the
+    DefaultConfiguration of the desired version with the spec's overlay merged over it, as a
+    device merges them (the desired configuration D of docs/configuration-updates.md).
+
+    The planner's update brings any device there, whatever earlier revisions it applied or
+    missed; `ConfigurationPreview.desired` is this value.
+    """
+    return effective_configuration(defaults, ConfigurationUpdate(merge=overlay))

@@ -25,6 +25,11 @@ class PointerIntoListError(ConfigurationError):
     """A reset pointer leads into a list: Greengrass resets lists only as a whole."""
 
 
+class IndexSegmentResetError(ConfigurationError):
+    """A reset pointer has a segment that reads as a number ("/portMap/8443"): the nucleus takes
+    it for an array index and skips the pointer (KernelConfigResolver), so no device resets it."""
+
+
 class ConflictingResetError(ConfigurationError):
     """An explicit reset points below a value that the overlay replaces as a whole."""
 

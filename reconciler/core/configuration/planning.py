@@ -35,13 +35,26 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from reconciler.core.configuration.device import apply_configuration_update, deep_merge
+from reconciler.core.configuration.device import (
+    deep_merge,
+    desired_configuration,
+    device_defaults,
+    effective_configuration,
+)
 from reconciler.core.configuration.diffing import difference_points, summarize_change
 from reconciler.core.configuration.documents import JsonObject, JsonValue, json_equal, json_object
 from reconciler.core.configuration.errors import (
     ConfigurationError,
     ConflictingResetError,
+    IndexSegmentResetError,
+    InvalidConfigurationError,
     PointerIntoListError,
+)
+from reconciler.core.configuration.keys import (
+    index_segment_problem,
+    key_problems,
+    resettable,
+    resettable_depth,
 )
 from reconciler.core.configuration.model import ConfigurationChange, ConfigurationUpdate
 from reconciler.core.configuration.pointers import (
@@ -49,13 +62,11 @@ from reconciler.core.configuration.pointers import (
     find,
     format_pointer,
     leaf_depth,
-    lift_out_of_lists,
-    list_depth,
     nodes,
     outermost,
     parse_pointer,
 )
-from reconciler.core.configuration.redaction import REDACTED, redact, redact_update
+from reconciler.core.configuration.redaction import REDACTED, redact, redact_change, redact_update
 
 ResetPolicy = Literal["minimal", "replace"]
 RESET_POLICIES: tuple[str, ...] = get_args(ResetPolicy)
@@ -74,11 +85,12 @@ class ConfigurationPreview:
     def redacted(
         self, secret_paths: Iterable[str], placeholder: str = REDACTED
     ) -> ConfigurationPreview:
-        """A copy safe to print: the values at `secret_paths` replaced by `placeholder`."""
+        """A copy safe to print: the values at `secret_paths` replaced by `placeholder`, and the
+        names below them too."""
         paths = tuple(secret_paths)
         return ConfigurationPreview(
             update=redact_update(self.update, paths, placeholder),
-            change=self.change,
+            change=redact_change(self.change, paths, placeholder),
             live=redact(self.live, paths, placeholder),
             desired=redact(self.desired, paths, placeholder),
         )
@@ -127,11 +139,14 @@ def preview_configuration_update(
         raise ConfigurationError(
             f"explicit_reset must be a sequence of JSON pointers, not the string {explicit_reset!r}"
         )
-    defaults = json_object(desired_defaults, what="the desired version's DefaultConfiguration")
+    defaults = device_defaults(
+        json_object(desired_defaults, what="the desired version's DefaultConfiguration")
+    )
     overlay_doc = json_object(overlay, what="the configuration overlay", allow_null=False)
+    _check_overlay_keys(overlay_doc)
     live, live_config = _live_configuration(live_defaults, live_update, defaults)
     # Explicit resets applied to a fresh default configuration change nothing: D is the merge.
-    desired = deep_merge(defaults, overlay_doc)
+    desired = desired_configuration(defaults, overlay_doc)
     explicit = [parse_pointer(pointer) for pointer in explicit_reset]
     _check_explicit_resets(explicit, overlay_doc, (live_config, desired, defaults))
 
@@ -146,40 +161,48 @@ def preview_configuration_update(
     return ConfigurationPreview(update=update, change=change, live=live_config, desired=desired)
 
 
+def _check_overlay_keys(overlay: JsonObject) -> None:
+    problems = key_problems(overlay)
+    if problems:
+        raise InvalidConfigurationError(
+            f"the configuration overlay has a key a device cannot hold at "
+            f"{format_pointer(problems[0].path)!r}: {problems[0].message}"
+        )
+
+
 def _live_configuration(
     live_defaults: Mapping[str, JsonValue] | None,
     live_update: ConfigurationUpdate | None,
     desired_defaults: JsonObject,
 ) -> tuple[ConfigurationUpdate, JsonObject]:
-    """The live update (its reset pointers lifted out of lists) and L."""
+    """The live update and L, the configuration a device that received only it holds."""
     if live_update is None:
         # New to the group: devices install the desired version and start from its defaults.
-        return ConfigurationUpdate(), json_object(desired_defaults, what="the defaults")
+        return ConfigurationUpdate(), effective_configuration(desired_defaults, None)
     if live_defaults is None:
         raise ConfigurationError(
             "live_defaults (the DefaultConfiguration of the live component version) is "
             "required when the component has a live configuration update"
         )
     defaults = json_object(live_defaults, what="the live version's DefaultConfiguration")
-    # A hand-made revision may point into a list; Greengrass resets lists only as a whole.
-    reset = tuple(
-        format_pointer(lift_out_of_lists(parse_pointer(pointer), (defaults,)))
-        for pointer in live_update.reset
-    )
-    live = ConfigurationUpdate(merge=live_update.merge, reset=reset)
-    return live, apply_configuration_update(defaults, live, defaults)
+    # As devices apply it: a hand-made pointer into a list, or with a segment that reads as an
+    # index, does nothing there (rule 3 below carries it lifted to what a device can reset).
+    return live_update, effective_configuration(defaults, live_update)
 
 
 def _check_explicit_resets(
     explicit: list[Path], overlay: JsonObject, documents: tuple[JsonObject, ...]
 ) -> None:
     for path in explicit:
-        depth = list_depth(path, documents)
-        if depth is not None:
+        problem = index_segment_problem(path)
+        if problem is not None:
+            raise IndexSegmentResetError(f"the explicit reset {problem}")
+        cut = resettable_depth(path, documents)
+        if cut < len(path):
             raise PointerIntoListError(
                 f"the explicit reset {format_pointer(path)!r} leads into the list at "
-                f"{format_pointer(path[:depth])!r}: Greengrass resets lists only as a whole, "
-                f"so reset {format_pointer(path[:depth])!r} instead"
+                f"{format_pointer(path[:cut])!r}: Greengrass resets lists only as a whole, "
+                f"so reset {format_pointer(path[:cut])!r} instead"
             )
         depth = leaf_depth(overlay, path)
         if depth is not None and depth < len(path):
@@ -211,15 +234,18 @@ def _minimal_reset(
     )
     # 3. Carried resets, except where the merge replaces a whole value above them.
     for pointer in live_update.reset:
-        path = lift_out_of_lists(parse_pointer(pointer), documents)
+        path = resettable(parse_pointer(pointer), documents)
         depth = leaf_depth(overlay, path)
         if depth is None or depth == len(path):
             candidates.append(path)
     # 4. Explicit resets.
     candidates.extend(explicit)
     # A path into a list of any configuration involved, the defaults included (a device resets
-    # against them), becomes the list's own path: lists are reset whole.
-    lifted = (lift_out_of_lists(path, documents) for path in candidates)
+    # against them), becomes the list's own path: lists are reset whole. A path with a segment
+    # that reads as an index (`/portMap/8443`) becomes its nearest ancestor without one, which
+    # the nucleus does reset: the defaults and the whole overlay then restore everything D holds
+    # below it.
+    lifted = (resettable(path, documents) for path in candidates)
     return tuple(format_pointer(path) for path in outermost(lifted))
 
 

@@ -16,7 +16,7 @@ from reconciler.core.live import LiveState
 from reconciler.core.plan import Plan, TargetAction, TargetFailure, TargetPlan
 from reconciler.core.planning.components import resolve_repository_components
 from reconciler.core.planning.dependencies import dependency_problems
-from reconciler.core.planning.needs import LiveNeeds, live_needs
+from reconciler.core.planning.needs import LiveNeeds, live_needs, unpinned_dependencies
 from reconciler.core.planning.targets import (
     RecipeLookup,
     TargetPlanningError,
@@ -29,7 +29,7 @@ from reconciler.core.specs.resolved import SpecSet
 from reconciler.core.specs.sharing import SharedValues
 from reconciler.errors import PlanError
 
-__all__ = ["LiveNeeds", "PlanMemo", "live_needs", "plan_deployments"]
+__all__ = ["LiveNeeds", "PlanMemo", "live_needs", "plan_deployments", "unpinned_dependencies"]
 
 
 def _override_warnings(

@@ -20,6 +20,8 @@ from reconciler.core.recipes import (
     artifact_uris,
     content_hash,
     dependencies,
+    manifest_artifacts,
+    recipe_key,
     with_artifact_uris,
 )
 from reconciler.core.specs.resolved import (
@@ -164,13 +166,13 @@ def _override_recipe(
     base: Mapping[str, Any], override: ComponentOverride, version: str, new_uris: Mapping[str, str]
 ) -> dict[str, Any]:
     recipe = with_artifact_uris(base, lambda uri: new_uris.get(uri, uri))
-    recipe["ComponentVersion"] = version
+    # Written under the spelling the base recipe uses: a second spelling would be a second key.
+    recipe[recipe_key(recipe, "ComponentVersion")] = version
     if override.publisher:
-        recipe["ComponentPublisher"] = override.publisher
-    for manifest in recipe.get("Manifests") or []:
-        for artifact in manifest.get("Artifacts") or []:
-            for key in _DIGEST_KEYS:
-                artifact.pop(key, None)
+        recipe[recipe_key(recipe, "ComponentPublisher")] = override.publisher
+    for artifact in manifest_artifacts(recipe):
+        for key in _DIGEST_KEYS:
+            artifact.pop(recipe_key(artifact, key), None)
     return recipe
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from reconciler.core.live import LiveDeployment
+from reconciler.core.recipes import dependencies
 from reconciler.core.specs.resolved import SpecSet
 
 
@@ -39,3 +41,27 @@ def live_needs(spec_set: SpecSet, latest: Mapping[str, LiveDeployment]) -> LiveN
         version_lists=frozenset(o.name for o in spec_set.overrides),
         private_versions=frozenset(custom),
     )
+
+
+def unpinned_dependencies(
+    spec_set: SpecSet, recipe_of: Callable[[str, str], Mapping[str, Any] | None]
+) -> frozenset[str]:
+    """Names a Deployment's components depend on without the Deployment pinning them itself.
+
+    Only these need their versions listed for the dependency check (`dependency_problems`): a
+    pinned dependency is checked against its pin. A fleet that pins every dependency lists none.
+    An override without a version is looked up by its base version (the same dependencies).
+    """
+    bases = {o.name: o.base_version for o in spec_set.overrides}
+    needed: dict[tuple[str, str], frozenset[str]] = {}
+    names: set[str] = set()
+    for deployment in spec_set.deployments:
+        for component in deployment.components.values():
+            version = component.version or bases.get(component.name)
+            if version is None:
+                continue
+            key = (component.name, version)
+            if key not in needed:
+                needed[key] = frozenset(dependencies(recipe_of(*key) or {}))
+            names.update(needed[key].difference(deployment.components))
+    return frozenset(names)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -11,6 +13,7 @@ from reconciler.core.configuration import (
     ConfigurationPreview,
     ConfigurationUpdate,
     redact,
+    redact_pointers,
 )
 from reconciler.core.configuration.planning import preview_configuration_update
 from reconciler.core.configuration.pointers import find, format_pointer, nodes
@@ -29,6 +32,14 @@ from reconciler.core.planning.content import (
     live_content,
     parse_update,
     request_hash,
+)
+from reconciler.core.planning.resets import (
+    NOTHING_SENT,
+    recorded_resets,
+    resets_sent_tag,
+    sent_resets,
+    unsent,
+    without_sent,
 )
 from reconciler.core.provenance import CONTENT_HASH, is_managed
 from reconciler.core.specs.resolved import DeploymentComponent, DeploymentSpec
@@ -67,7 +78,10 @@ def _desired_component(
     live: LiveComponent | None,
     defaults_of: DefaultsLookup,
     previews: bool,
-) -> tuple[ComponentPlan, dict[str, Any], list[str]]:
+    sent: frozenset[str] = NOTHING_SENT,
+) -> tuple[ComponentPlan, dict[str, Any], list[str], list[str]]:
+    """The component's plan, request entry, warnings, and the digests of its one-off resets to
+    record (see resets.py; `sent`: those the live revision records)."""
     where = f"{desired.source}: {spec.thing_group}: {desired.name}"
     warnings: list[str] = []
     desired_defaults = defaults_of(desired.name, version)
@@ -85,15 +99,28 @@ def _desired_component(
                 "defaults are taken to be those of the desired version"
             )
             live_defaults = desired_defaults
-    try:
-        preview = preview_configuration_update(
+    recorded: list[str] = []
+    carried = without_sent(desired.name, live_update, sent)
+    explicit = unsent(desired.name, desired.reset, sent)
+
+    def preview_with(resets: tuple[str, ...]) -> ConfigurationPreview:
+        return preview_configuration_update(
             live_defaults=live_defaults,
-            live_update=live_update,
+            live_update=carried,
             desired_defaults=desired_defaults,
             overlay=desired.configuration,
-            explicit_reset=desired.reset,
+            explicit_reset=resets,
             policy=desired.configuration_policy,
         )
+
+    try:
+        if len(explicit) != len(desired.reset):
+            # Checked as listed, sent already or not: a bad pointer is an error every time.
+            preview_with(desired.reset)
+        preview = preview_with(explicit)
+        if desired.reset:
+            computed = preview_with(()).update.reset
+            recorded = recorded_resets(desired.name, desired.reset, computed)
     except ConfigurationError as error:
         raise TargetPlanningError(f"{where}: {error}") from error
     run_with = desired.run_with_api()
@@ -112,14 +139,16 @@ def _desired_component(
         action=action,
         live_version=live.version if live else None,
         desired_version=version,
-        reset=preview.update.reset,
+        # What renderers print of the reset: names below a secret path are hidden (the request
+        # keeps the real pointers).
+        reset=redact_pointers(preview.update.reset, desired.secret_paths),
         run_with_before=live.run_with if live and live.run_with else None,
         run_with_after=run_with,
         secret_paths=desired.secret_paths,
     )
     if previews:
         plan = _with_previews(plan, preview, live_update, desired)
-    return plan, entry, warnings
+    return plan, entry, warnings, recorded
 
 
 def _with_previews(
@@ -135,7 +164,7 @@ def _with_previews(
     dropped = _dropped_values(live_update, desired.configuration)
     return replace(
         plan,
-        configuration_change=preview.change,
+        configuration_change=shown.change,
         merge_preview=shown.update.merge_document or None,
         effective_configuration=shown.desired,
         # For a component new to the group, "live" is its defaults: what a device starts from.
@@ -163,6 +192,32 @@ def _field_changes(live: Mapping[str, Any], desired: Mapping[str, Any]) -> tuple
     )
 
 
+def desired_state_digest(spec: DeploymentSpec, versions: Mapping[str, str]) -> bytes:
+    """A 128-bit digest of what the specs ask of one thing group, whatever the live state:
+    two commits with equal digests ask the same of it. `versions` are the resolved component
+    versions. Where it is written (files, lines, key order) and `syncPolicy` (how the
+    controller acts, not what the group gets) are left out."""
+    document = {
+        "deploymentName": spec.deployment_name,
+        "components": {
+            name: {
+                "version": versions.get(name),
+                "configuration": component.configuration,
+                "configurationPolicy": component.configuration_policy,
+                "reset": list(component.reset),
+                "runWith": component.run_with_api(),
+                "secretPaths": list(component.secret_paths),
+            }
+            for name, component in spec.components.items()
+        },
+        "deploymentPolicies": spec.deployment_policies.to_api(),
+        "iotJobConfiguration": spec.iot_job_configuration.to_api(),
+        "tags": dict(spec.tags),
+    }
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
 def plan_target(
     spec: DeploymentSpec,
     *,
@@ -180,10 +235,46 @@ def plan_target(
     A `compact` plan is `TargetPlan.compact()` of the full one, built without the parts it
     leaves out (the configuration documents and change summaries only renderers show: most of
     a plan's memory). `share` lets the groups of one plan hold one copy of equal request parts
-    (component entries, job configuration, tags)."""
+    (component entries, job configuration, tags).
+
+    Explicit resets the live revision sent already are neither sent nor carried again (see
+    resets.py); but a revision is never made only to drop them: when the group would be
+    unchanged with them kept, the live revision stays (planned as before, a no-op)."""
+    arguments: dict[str, Any] = {
+        "target_arn": target_arn,
+        "live": live,
+        "versions": versions,
+        "defaults_of": defaults_of,
+        "instance": instance,
+        "compact": compact,
+        "share": share,
+    }
+    sent = sent_resets(live, instance)
+    target = _plan_target(spec, sent=sent, **arguments)
+    if sent and target.action is TargetAction.UPDATE:
+        unchanged = _plan_target(spec, sent=NOTHING_SENT, **arguments)
+        if unchanged.action is TargetAction.NOOP:
+            return unchanged
+    return target
+
+
+def _plan_target(
+    spec: DeploymentSpec,
+    *,
+    target_arn: str,
+    live: LiveDeployment | None,
+    versions: Mapping[str, str],
+    defaults_of: DefaultsLookup,
+    instance: str,
+    compact: bool,
+    share: Share,
+    sent: frozenset[str],
+) -> TargetPlan:
     components: list[ComponentPlan] = []
     entries: dict[str, dict[str, Any]] = {}
     warnings: list[str] = []
+    resolved: dict[str, str] = {}
+    recorded: list[str] = []
     live_components = dict(live.components) if live else {}
     for name, desired in spec.components.items():
         version = desired.version or versions.get(name)
@@ -195,9 +286,11 @@ def plan_target(
                 f"{desired.source}: {spec.thing_group}: {name} has no version because its "
                 "ComponentOverride could not be planned (see that error)"
             )
-        plan, entry, notes = _desired_component(
-            spec, desired, version, live_components.get(name), defaults_of, not compact
+        resolved[name] = version
+        plan, entry, notes, one_off = _desired_component(
+            spec, desired, version, live_components.get(name), defaults_of, not compact, sent
         )
+        recorded.extend(one_off)
         components.append(plan)
         entries[name] = entry
         warnings.extend(notes)
@@ -270,4 +363,6 @@ def plan_target(
         content_hash=digest,
         client_token=client_token(target_arn, digest, live.deployment_id if live else None),
         warnings=tuple(warnings),
+        desired_digest=desired_state_digest(spec, resolved),
+        resets_sent=resets_sent_tag(recorded),
     )

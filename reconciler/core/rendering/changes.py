@@ -76,22 +76,29 @@ def summary_line(plan: Plan) -> str:
     )
 
 
-def version_entry(version: ComponentVersionPlan) -> Entry:
+def version_note(version: ComponentVersionPlan) -> str:
+    """What a version to create is made of: "(custom recipe, 2 artifacts)"."""
     if version.origin is ComponentOrigin.OVERRIDE:
         how = f"override of public {version.base_version}"
     else:
         how = "custom recipe"
     count = len(version.artifacts)
-    return Entry(
-        Sign.ADD,
-        f"{version.name} {version.version} ({how}, {count} artifact{'s' if count != 1 else ''})",
-    )
+    return f"({how}, {count} artifact{'s' if count != 1 else ''})"
+
+
+def version_entry(version: ComponentVersionPlan) -> Entry:
+    return Entry(Sign.ADD, f"{version.name} {version.version} {version_note(version)}")
+
+
+def target_action_note(target: TargetPlan) -> str:
+    """What happens to a thing group: "(create)", "(update: new revision after 3)"."""
+    if target.action is TargetAction.UPDATE and target.live_revision_id:
+        return f"(update: new revision after {target.live_revision_id})"
+    return f"({target.action.value})"
 
 
 def target_heading(target: TargetPlan) -> str:
-    if target.action is TargetAction.UPDATE and target.live_revision_id:
-        return f"{target.thing_group} (update: new revision after {target.live_revision_id})"
-    return f"{target.thing_group} ({target.action.value})"
+    return f"{target.thing_group} {target_action_note(target)}"
 
 
 def target_entries(target: TargetPlan) -> Iterator[Entry]:

@@ -16,6 +16,7 @@ from reconciler.core.plan import (
     TargetAction,
     TargetPlan,
 )
+from reconciler.core.printable import printable_json
 
 SCHEMA_VERSION = 1
 
@@ -92,4 +93,5 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan_document(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    text = json.dumps(plan_document(plan), indent=2, sort_keys=True, ensure_ascii=False)
+    return printable_json(text) + "\n"

@@ -3,6 +3,10 @@
 GitHub rejects comments over 65,536 characters. The summary and totals are always complete;
 sections are added while they fit, a section that does not fit is cut with a note, and the
 thing groups left out are named (as far as space allows) at the end.
+
+Names, keys, file names and warnings come from the specs (a pull request's author chooses
+them): each is escaped for where it stands (`markdown_text`), so no string can leave its diff
+line, table cell or summary and add Markdown of its own.
 """
 
 from __future__ import annotations
@@ -11,14 +15,16 @@ from collections.abc import Callable
 
 from reconciler.core.markers import marker_line
 from reconciler.core.plan import Plan, TargetAction, TargetPlan
+from reconciler.core.printable import printable
 from reconciler.core.rendering.changes import (
     Entry,
     Sign,
     summary_line,
+    target_action_note,
     target_entries,
-    target_heading,
-    version_entry,
+    version_note,
 )
+from reconciler.core.rendering.markdown_text import code_span, html_text, inline_text
 
 MAX_COMMENT_CHARS = 65_536
 # Room kept for the notes on what was left out, and for a publisher's own footer.
@@ -34,6 +40,11 @@ _SECTION_CUT_NOTE = (
 
 
 def _diff_lines(entry: Entry) -> list[str]:
+    """The lines of `entry` in a fenced diff block: each one line, whatever its label holds."""
+    return [printable(line) for line in _raw_diff_lines(entry)]
+
+
+def _raw_diff_lines(entry: Entry) -> list[str]:
     indent = "  " * entry.depth
     if entry.sign is Sign.ADD:
         value = f": {entry.after}" if entry.after is not None else ""
@@ -56,11 +67,14 @@ def _diff_lines(entry: Entry) -> list[str]:
 
 def _section_parts(target: TargetPlan) -> tuple[list[str], list[str], list[str]]:
     """(opening lines, diff lines, closing lines) of a thing group's `<details>` section."""
-    where = f" — `{target.spec_file}`" if target.spec_file else ""
-    summary = f"<summary><b>{target_heading(target)}</b>{where}</summary>"
+    where = f" — <code>{html_text(target.spec_file)}</code>" if target.spec_file else ""
+    heading = (
+        f"<code>{html_text(target.thing_group)}</code> {html_text(target_action_note(target))}"
+    )
+    summary = f"<summary><b>{heading}</b>{where}</summary>"
     head = ["<details>", summary, "", "```diff"]
     diff = [line for entry in target_entries(target) for line in _diff_lines(entry)]
-    tail = ["```", *(f"> ⚠️ {w}" for w in target.warnings), "", "</details>", ""]
+    tail = ["```", *(f"> ⚠️ {inline_text(w)}" for w in target.warnings), "", "</details>", ""]
     return head, diff, tail
 
 
@@ -91,8 +105,8 @@ def _cut_section(target: TargetPlan, room: int) -> str | None:
 def _changes_cell(target: TargetPlan) -> str:
     if target.action is TargetAction.PRUNE:
         return "the deployment (cancelled when prune is enabled)"
-    names = [f"`{c.name}`" for c in target.changed_components]
-    names += [f"`{c.field}`" for c in target.field_changes]
+    names = [code_span(c.name, in_table=True) for c in target.changed_components]
+    names += [code_span(c.field, in_table=True) for c in target.field_changes]
     return ", ".join(names) or "redeploy"
 
 
@@ -114,12 +128,12 @@ def _bounded(lines: list[str], room: int, more: Callable[[int], str]) -> list[st
 def _header(plan: Plan, key: str, title: str, room: int) -> list[str]:
     lines = [marker_line(key), f"### {title}", "", f"**{summary_line(plan)}**", ""]
     if plan.commit:
-        lines += [f"Specs at commit `{plan.commit}`.", ""]
+        lines += [f"Specs at commit {code_span(plan.commit)}.", ""]
     room -= len(_join(lines))
     table: list[str] = []
     if plan.has_changes:
         rows = [
-            f"| `{t.thing_group}` | {t.action.value} | {_changes_cell(t)} |"
+            f"| {code_span(t.thing_group, in_table=True)} | {t.action.value} | {_changes_cell(t)} |"
             for t in plan.changed_targets
         ]
         table = ["| Thing group | Action | Changes |", "|---|---|---|"]
@@ -129,13 +143,21 @@ def _header(plan: Plan, key: str, title: str, room: int) -> list[str]:
     rest: list[str] = []
     if plan.versions_to_create:
         rest.append("**Component versions to create**")
-        rest += [f"- {version_entry(v).label}" for v in plan.versions_to_create]
+        rest += [
+            f"- {code_span(v.name)} {code_span(v.version)} {inline_text(version_note(v))}"
+            for v in plan.versions_to_create
+        ]
         rest.append("")
     # Unchanged groups get no section, but what they warn about (a FAILED latest revision)
     # is exactly what a reviewer must not miss.
     warnings = [
-        *plan.warnings,
-        *(f"`{t.thing_group}`: {w}" for t in plan.targets if not t.has_changes for w in t.warnings),
+        *(inline_text(w) for w in plan.warnings),
+        *(
+            f"{code_span(t.thing_group)}: {inline_text(w)}"
+            for t in plan.targets
+            if not t.has_changes
+            for w in t.warnings
+        ),
     ]
     if warnings:
         rest += [*(f"> ⚠️ {w}" for w in warnings), ""]
@@ -152,7 +174,7 @@ def _left_out_note(left_out: list[TargetPlan], room: int) -> str:
     names: list[str] = []
     for index, target in enumerate(left_out):
         others = count - index
-        name = f"`{target.thing_group}`"
+        name = code_span(target.thing_group)
         ending = "*\n" if others == 1 else f" and {others - 1} more*\n"
         if len(start) + len(", ".join([*names, name])) + len(ending) > room:
             return start + ", ".join(names) + f" and {others} more*\n"

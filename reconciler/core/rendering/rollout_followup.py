@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from reconciler.core.configuration import JsonValue
+from reconciler.core.rendering.markdown_text import inline_text
 
 SECTION_START = "<!-- greengrass-reconciler:rollout-follow-up -->"
 SECTION_END = "<!-- /greengrass-reconciler:rollout-follow-up -->"
@@ -71,9 +72,9 @@ class RolloutRow:
 
 
 def _cell(text: str) -> str:
-    """`text` safe in a Markdown table cell: one line, no pipes, no HTML."""
-    text = " ".join(text.split()).replace("|", "\\|")
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    """`text` (from devices, or names the specs chose) safe in a table cell: one line, no
+    Markdown, HTML or @mention of its own (`markdown_text.inline_text`)."""
+    return inline_text(" ".join(text.split()))
 
 
 def _devices(row: RolloutRow) -> str:

@@ -1,10 +1,15 @@
-"""The plan for a terminal: summary first, then what each thing group gets, coloured when asked."""
+"""The plan for a terminal: summary first, then what each thing group gets, coloured when asked.
+
+Every line goes through `printable` before it is coloured: names, keys and values come from the
+specs, and a control character in them must show, not act on the terminal.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from reconciler.core.plan import Plan, TargetAction
+from reconciler.core.printable import printable
 from reconciler.core.rendering.changes import (
     Entry,
     Sign,
@@ -34,7 +39,9 @@ def _entry_text(entry: Entry) -> str:
 
 def render_text(plan: Plan, *, color: bool = False, show_unchanged: bool = False) -> str:
     paint: Callable[[str, str], str] = (
-        (lambda text, code: f"{code}{text}{_RESET}") if color else (lambda text, _code: text)
+        (lambda text, code: f"{code}{printable(text)}{_RESET}")
+        if color
+        else (lambda text, _code: printable(text))
     )
     lines = [paint(summary_line(plan), _BOLD)]
     if plan.versions_to_create:

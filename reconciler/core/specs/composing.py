@@ -2,8 +2,11 @@
 
 PyYAML's own composer recurses once per nesting level and expands nothing itself, so hostile
 input (10^5 nested brackets, "billion laughs" aliases) would crash or exhaust whatever walks the
-result. This composer keeps a stack of its own, caps the nesting depth and the number of values
-(counting every expansion of an alias), and keeps the line of every key and value.
+result. This composer keeps a stack of its own, caps the nesting depth, the number of values and
+the characters of keys and strings (counting every expansion of an alias, before anything is
+expanded), charges what aliases add to the load's `ExpansionBudget`, and keeps the line of every
+key and value. Every key and string must be sendable: no lone surrogates, no control characters
+(`scalars.unsendable_character`).
 
 Only JSON-compatible data comes out: mapping keys must be strings, tags other than the standard
 ones are rejected, timestamps stay strings, floats must be finite. Duplicate keys are errors
@@ -19,6 +22,7 @@ from typing import NoReturn
 import yaml
 from yaml import events
 
+from reconciler.core.specs.budget import ExpansionBudget, ExpansionLimitError
 from reconciler.core.specs.located import FieldPath, Node, SourceLocation
 from reconciler.core.specs.problems import InvalidSpecsError, SpecProblem, quoted
 from reconciler.core.specs.scalars import (
@@ -28,6 +32,7 @@ from reconciler.core.specs.scalars import (
     UnreadableScalarError,
     resolved_tag,
     scalar_value,
+    unsendable_character,
 )
 from reconciler.core.specs.tree import SpecLimits
 
@@ -54,6 +59,7 @@ class _Frame:
     path: FieldPath
     is_mapping: bool
     first_node: int
+    first_character: int
     items: list[Node] = field(default_factory=list)
     entries: dict[str, Node] = field(default_factory=dict)
     merged: list[Node] = field(default_factory=list)
@@ -74,6 +80,7 @@ class _Anchor:
     node: Node | None  # None while the anchored collection is still being composed
     size: int
     height: int
+    characters: int  # of its keys and strings, every alias in it expanded
 
 
 class Composer:
@@ -87,7 +94,9 @@ class Composer:
         loader_class: type[yaml.SafeLoader],
         *,
         json_scalars: bool,
+        budget: ExpansionBudget | None = None,
     ) -> None:
+        """`budget` is charged with what aliases add (None: a file parsed again, charged once)."""
         self.file = file
         self.loader_class = loader_class
         self.text = text
@@ -97,6 +106,8 @@ class Composer:
         self.stack: list[_Frame] = []
         self.anchors: dict[str, _Anchor] = {}
         self.nodes = 0
+        self.characters = 0
+        self.budget = budget
         self.root: Node | None = None
         self.documents = 0
         self.problems: list[SpecProblem] = []
@@ -172,10 +183,10 @@ class Composer:
         if len(self.stack) >= self.limits.max_depth:
             raise InvalidSpecsError([*self.problems, too_deep(self.file, line, self.limits)])
         if event.anchor is not None:
-            self.anchors[event.anchor] = _Anchor(None, 0, 0)
+            self.anchors[event.anchor] = _Anchor(None, 0, 0, 0)
         path = self.stack[-1].next_path() if self.stack else ()
-        self._count(1, line)
-        self.stack.append(_Frame(event, path, is_mapping, self.nodes))
+        self._count(1, 0, line)
+        self.stack.append(_Frame(event, path, is_mapping, self.nodes, self.characters))
 
     def _end_collection(self) -> None:
         frame = self.stack.pop()
@@ -189,7 +200,8 @@ class Composer:
         node = Node(value, location, frame.path)
         if frame.start.anchor is not None:
             size = self.nodes - frame.first_node + 1
-            self.anchors[frame.start.anchor] = _Anchor(node, size, frame.height + 1)
+            characters = self.characters - frame.first_character
+            self.anchors[frame.start.anchor] = _Anchor(node, size, frame.height + 1, characters)
         self._attach(node, frame.height + 1)
 
     def _with_merged_entries(self, frame: _Frame) -> dict[str, Node]:
@@ -249,13 +261,16 @@ class Composer:
         if parent is not None and parent.is_mapping and parent.key is None:
             self._key(parent, event, line)
             return
-        self._count(1, line)
+        characters = len(event.value)
+        self._count(1, characters, line)
         path = parent.next_path() if parent is not None else ()
         location = self._location_in_parent(line)
         value = self._scalar_value(event, location, path)
+        if isinstance(value, str):
+            self._check_text(value, location, path)
         node = Node(value, location, path, raw=event.value)
         if event.anchor is not None:
-            self.anchors[event.anchor] = _Anchor(node, 1, 0)
+            self.anchors[event.anchor] = _Anchor(node, 1, 0, characters)
         self._attach(node, 0)
 
     def _key(self, frame: _Frame, event: events.ScalarEvent, line: int) -> None:
@@ -266,6 +281,8 @@ class Composer:
         location = SourceLocation(self.file, line)
         value = self._scalar_value(event, location, frame.path)
         if isinstance(value, str):
+            self._count(0, len(value), line)
+            self._check_text(value, location, frame.path, prefix="the key ")
             # Keys repeat in every document of a fleet (`configuration`, `version`, ...): one
             # string each, not one per file, in the parsed trees and in the resolved specs.
             frame.key = (sys.intern(value), line, "entry")
@@ -294,17 +311,38 @@ class Composer:
             self._fail(line, "a mapping key must be a string, not an alias")
         if len(self.stack) + anchor.height > self.limits.max_depth:
             raise InvalidSpecsError([*self.problems, too_deep(self.file, line, self.limits)])
-        self._count(anchor.size, line)
+        self._count(anchor.size, anchor.characters, line)
+        if self.budget is not None:
+            try:
+                self.budget.charge_alias(anchor.size, anchor.characters)
+            except ExpansionLimitError as error:
+                self._fail(line, str(error))
         self._attach(anchor.node, anchor.height)
 
-    def _count(self, nodes: int, line: int) -> None:
+    def _count(self, nodes: int, characters: int, line: int) -> None:
+        """Count values and characters as they would be expanded, before expanding anything."""
         self.nodes += nodes
+        self.characters += characters
         if self.nodes > self.limits.max_nodes:
             message = (
                 f"more than {self.limits.max_nodes} values (counting every expansion of YAML "
                 "aliases): the file is too large or an alias bomb"
             )
             raise InvalidSpecsError([*self.problems, SpecProblem(self.file, line, "", message)])
+        if self.characters > self.limits.max_characters:
+            message = (
+                f"more than {self.limits.max_characters:,} characters of keys and strings "
+                "(counting every expansion of YAML aliases): the file is an alias bomb or holds "
+                "data that belongs in an artifact"
+            )
+            raise InvalidSpecsError([*self.problems, SpecProblem(self.file, line, "", message)])
+
+    def _check_text(
+        self, text: str, location: SourceLocation, path: FieldPath, prefix: str = ""
+    ) -> None:
+        problem = unsendable_character(text)
+        if problem is not None:
+            self.problems.append(SpecProblem.at(location, path, prefix + problem))
 
     def _resolved_tag(self, event: events.ScalarEvent) -> str:
         assert self.loader is not None

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, JsonValue
+from pydantic import AfterValidator, Field, JsonValue
 
+from reconciler.core.provenance import (
+    MAX_RESOURCE_TAGS,
+    MAX_USER_TAGS,
+    OWN_TAG_KEYS,
+    PREFIX,
+)
 from reconciler.core.specs.fields import (
     ComponentName,
     JsonPointer,
     SecretPointer,
     SemVer,
+    SingleLine,
     SpecModel,
     TagKey,
     TagValue,
 )
+from reconciler.core.specs.problems import quoted
 
 
 class ApiShape(SpecModel):
@@ -136,8 +144,8 @@ class SystemResourceLimits(ApiShape):
 class ComponentRunWith(ApiShape):
     """CreateDeployment's `components.*.runWith`."""
 
-    posix_user: Annotated[str, Field(min_length=1)] | None = None
-    windows_user: Annotated[str, Field(min_length=1)] | None = None
+    posix_user: Annotated[SingleLine, Field(min_length=1)] | None = None
+    windows_user: Annotated[SingleLine, Field(min_length=1)] | None = None
     system_resource_limits: SystemResourceLimits | None = None
 
 
@@ -157,7 +165,27 @@ class DeploymentComponentSpec(SpecModel):
     run_with: ComponentRunWith | None = None
 
 
-Tags = Annotated[dict[TagKey, TagValue], Field(max_length=200)]
+def _room_for_own_tags(tags: dict[str, str]) -> dict[str, str]:
+    reserved = sorted(key for key in tags if key.startswith(PREFIX))
+    if reserved:
+        raise ValueError(
+            f"tag key {quoted(reserved[0])} begins with {PREFIX!r}, which the reconciler reserves "
+            "for the tags it sets itself (who made a revision, from which commit): rename it"
+        )
+    if len(tags) > MAX_USER_TAGS:
+        raise ValueError(
+            f"{len(tags)} tags (after extends): CreateDeployment accepts at most "
+            f"{MAX_RESOURCE_TAGS}, and the reconciler adds its own {len(OWN_TAG_KEYS)} "
+            f"({', '.join(OWN_TAG_KEYS)}), so keep at most {MAX_USER_TAGS}"
+        )
+    return tags
+
+
+Tags = Annotated[
+    dict[TagKey, TagValue],
+    AfterValidator(_room_for_own_tags),
+    Field(json_schema_extra={"maxProperties": MAX_USER_TAGS}),
+]
 
 
 class SyncPolicy(SpecModel):
@@ -167,6 +195,17 @@ class SyncPolicy(SpecModel):
     """Cancel the deployment of a thing group whose Deployment document was removed."""
     self_heal: bool | None = None
     """Revert changes made outside Git (console, CLI) without waiting for a new commit."""
+
+
+class RolloutPolicySpec(SpecModel):
+    """When the controller calls a rollout good or bad, and how long it follows it."""
+
+    failure_threshold_percentage: Annotated[float, Field(ge=0, le=100)] | None = None
+    """Share of the targeted devices that may fail before the rollout is `Failed` (at or below
+    it, with failures, it ends `Degraded`). Default 10."""
+    rollout_timeout_minutes: Annotated[int, Field(ge=1, le=525_600)] | None = None
+    """Stop following a revision this long after it was created, devices still pending or not
+    (offline devices are pending, not failures). Default 1440 (24 hours)."""
 
 
 class DeploymentFields(SpecModel):
@@ -180,3 +219,4 @@ class DeploymentFields(SpecModel):
     iot_job_configuration: DeploymentIoTJobConfiguration | None = None
     tags: Tags | None = None
     sync_policy: SyncPolicy | None = None
+    rollout_policy: RolloutPolicySpec | None = None

@@ -11,21 +11,31 @@ name the file, line and field exactly as before.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from reconciler.core.rollouts import RolloutPolicy
+from reconciler.core.specs.budget import ExpansionBudget, ExpansionLimitError, oversized
 from reconciler.core.specs.deployment_models import (
     DeploymentComponentSpec,
     DeploymentIoTJobConfiguration,
     DeploymentPolicies,
+    RolloutPolicySpec,
+)
+from reconciler.core.specs.device_keys import (
+    configuration_key_findings,
+    located_problems,
+    reset_findings,
 )
 from reconciler.core.specs.documents import DeploymentBaseSpec, DeploymentDocumentSpec
 from reconciler.core.specs.envelope import ParsedDocument
-from reconciler.core.specs.located import JsonValue, Node, SourceLocation
+from reconciler.core.specs.located import FieldPath, JsonValue, Node, SourceLocation
 from reconciler.core.specs.merging import Layered, base_chain, effective_spec, merge_plain
 from reconciler.core.specs.problems import SpecProblem
+from reconciler.core.specs.reset_limits import unremovable_keys
 from reconciler.core.specs.resolved import DeploymentComponent, DeploymentSpec, SyncPolicySettings
 from reconciler.core.specs.sharing import SharedValues
+from reconciler.core.specs.tree import SpecLimits
 from reconciler.core.specs.validation import validate_node
 
 _NOT_DECLARED = "not declared"
@@ -98,7 +108,11 @@ class DeploymentResolver:
         other_kinds: Mapping[str, str],
         *,
         located: bool = False,
+        budget: ExpansionBudget | None = None,
     ) -> None:
+        """`budget` is charged with what the resolved Deployments hold (see `SharedValues`)."""
+        self.budget = budget or ExpansionBudget(SpecLimits())
+        self.limits = self.budget.limits
         self.defaults = defaults
         self.bases = {doc.name: _layered(doc) for doc in reversed(bases)}  # the first one wins
         self.base_documents = bases
@@ -106,7 +120,7 @@ class DeploymentResolver:
         self.declared = declared
         self.other_kinds = other_kinds
         self.problems: list[SpecProblem] = []
-        self.shared = SharedValues()
+        self.shared = SharedValues(self.budget)
         # Resolve every Deployment with locations: slower and larger, the reference the plain
         # path is tested against.
         self.located = located
@@ -148,7 +162,13 @@ class DeploymentResolver:
         def locate(name: str) -> Node | None:
             return component_nodes.child(name) if component_nodes is not None else None
 
-        return self._deployment(document.name, document.location, spec, locate)
+        try:
+            return self._deployment(document.name, document.location, spec, locate)
+        except ExpansionLimitError as error:
+            self.problems.append(
+                SpecProblem.on(document.spec.child("extends") or document.spec, str(error))
+            )
+            return None
 
     def _plain(self, deferred: DeferredDeployment, targets: TargetOwners) -> DeploymentSpec | None:
         """The resolved spec, or None when anything is wrong: the located path then finds it
@@ -156,19 +176,25 @@ class DeploymentResolver:
         chain = self._plain_chain(deferred)
         if chain is None:
             return None
+        merged = merge_plain(self._plain_bases(chain), deferred.spec)
+        if oversized(merged, self.limits) is not None:
+            return None
         try:
-            spec = DeploymentDocumentSpec.model_validate(
-                merge_plain(self._plain_bases(chain), deferred.spec)
-            )
+            spec = DeploymentDocumentSpec.model_validate(merged)
         except ValueError:  # pydantic's ValidationError
             return None
-        if spec.thing_group in targets:
+        if spec.thing_group in targets or any(_unremovable_keys(spec)):
             return None
 
         def locate(name: str) -> SourceLocation | None:
             return _component_location(name, deferred, chain, self.defaults)
 
-        deployment = self._deployment(deferred.name, deferred.location, spec, locate, report=False)
+        try:
+            deployment = self._deployment(
+                deferred.name, deferred.location, spec, locate, report=False
+            )
+        except ExpansionLimitError:
+            return None
         if deployment is not None:
             targets[spec.thing_group] = TargetOwner(deferred.name, deferred.location)
         return deployment
@@ -176,14 +202,14 @@ class DeploymentResolver:
     def _plain_chain(self, deferred: DeferredDeployment) -> list[Layered] | None:
         """`base_chain` on plain values: the bases, nearest first, or None on a problem."""
         chain: list[Layered] = []
-        seen = [deferred.name]
+        seen = {deferred.name}
         name: object = deferred.spec.get("extends")
         while isinstance(name, str):  # not a string: the model check reports it
             base = self.bases.get(name)
-            if base is None or name in seen:
+            if base is None or name in seen or len(chain) == self.limits.max_extends_depth:
                 return None
             chain.append(base)
-            seen.append(name)
+            seen.add(name)
             name = base.extends.value if base.extends is not None else None
         return chain
 
@@ -202,7 +228,9 @@ class DeploymentResolver:
     def _effective(
         self, document: Layered, model: type[DeploymentBaseSpec]
     ) -> tuple[DeploymentBaseSpec, Node] | None:
-        chain, problem = base_chain(document, self.bases, self.other_kinds)
+        chain, problem = base_chain(
+            document, self.bases, self.other_kinds, self.limits.max_extends_depth
+        )
         if problem is not None:
             self.problems.append(problem)
             # Still check the document on its own, to report its other problems in this run.
@@ -210,9 +238,27 @@ class DeploymentResolver:
             self.problems.extend(problems)
             return None
         effective = effective_spec(self.defaults, chain, document.spec)
+        too_large = oversized(effective.plain(), self.limits)
+        if too_large is not None:
+            what = "with what it extends, this" if chain else "this"
+            self.problems.append(
+                SpecProblem.on(
+                    document.extends or document.spec,
+                    f"{what} {'base' if model is DeploymentBaseSpec else 'deployment'} comes to "
+                    f"{too_large} (counting every expansion): move large data into artifacts",
+                )
+            )
+            return None
         spec, problems = validate_node(model, effective)
         self.problems.extend(problems)
-        return (spec, effective) if spec is not None else None
+        if spec is None:
+            return None
+        unremovable = [
+            SpecProblem.on(_follow(effective, path), message)
+            for path, message in _unremovable_keys(spec)
+        ]
+        self.problems.extend(unremovable)
+        return (spec, effective) if not unremovable else None
 
     def _unique_target(
         self,
@@ -270,6 +316,15 @@ class DeploymentResolver:
                         )
                     )
                 continue
+            findings = [
+                *configuration_key_findings(entry.configuration or {}, ("configuration",)),
+                *reset_findings(entry.reset or [], ("reset",)),
+            ]
+            if findings:
+                if report:
+                    assert isinstance(where, Node)
+                    self.problems.extend(located_problems(where, iter(findings)))
+                continue
             location = where.location if isinstance(where, Node) else where
             components[component_name] = self._component(component_name, version, entry, location)
         if len(components) != len(spec.components or {}):
@@ -291,6 +346,7 @@ class DeploymentResolver:
                 prune=bool(sync and sync.prune), self_heal=bool(sync and sync.self_heal)
             ),
             source=source,
+            rollout_policy=_rollout_policy(spec.rollout_policy),
         )
 
     def _component(
@@ -329,6 +385,43 @@ def _component_location(
         if entry is not None:
             return entry.location if entry.value is not None else None
     return None
+
+
+def _rollout_policy(spec: RolloutPolicySpec | None) -> RolloutPolicy:
+    defaults = RolloutPolicy()
+    if spec is None:
+        return defaults
+    return RolloutPolicy(
+        failure_threshold_percentage=(
+            defaults.failure_threshold_percentage
+            if spec.failure_threshold_percentage is None
+            else float(spec.failure_threshold_percentage)
+        ),
+        rollout_timeout_minutes=(
+            defaults.rollout_timeout_minutes
+            if spec.rollout_timeout_minutes is None
+            else spec.rollout_timeout_minutes
+        ),
+    )
+
+
+def _unremovable_keys(spec: DeploymentBaseSpec) -> Iterator[tuple[FieldPath, str]]:
+    """`reset_limits.unremovable_keys` of every component's configuration, with their paths
+    below the spec."""
+    for name, entry in (spec.components or {}).items():
+        if entry is not None and entry.configuration:
+            for path, message in unremovable_keys(entry.configuration):
+                yield ("components", name, "configuration", *path), message
+
+
+def _follow(node: Node, path: FieldPath) -> Node:
+    """The node `path` leads to below `node` (the deepest one there is)."""
+    for part in path:
+        child = node.child(part)
+        if child is None:
+            break
+        node = child
+    return node
 
 
 def _layered(document: ParsedDocument) -> Layered:

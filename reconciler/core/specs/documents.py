@@ -27,6 +27,7 @@ from reconciler.core.specs.fields import (
     Region,
     S3Uri,
     SemVer,
+    SingleLine,
     SpecModel,
     ThingGroupName,
 )
@@ -100,7 +101,7 @@ class DeploymentDocumentSpec(DeploymentBaseSpec):
     misplaced_fields: ClassVar[dict[str, str]] = {}
 
     thing_group: ThingGroupName
-    deployment_name: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    deployment_name: Annotated[SingleLine, Field(min_length=1, max_length=256)] | None = None
 
 
 # --- Component and ComponentOverride --------------------------------------------------------
@@ -137,7 +138,7 @@ class ComponentOverrideSpec(SpecModel):
     satisfies every dependant's version requirement."""
     version: SemVer | None = None
     """An explicit version instead of `bump`."""
-    publisher: Annotated[str, Field(min_length=1)] | None = None
+    publisher: Annotated[SingleLine, Field(min_length=1)] | None = None
     """ComponentPublisher of the new recipe (default: the public recipe's)."""
     artifacts: list[ArtifactReplacement] | None = None
 

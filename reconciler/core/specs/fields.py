@@ -39,14 +39,27 @@ _THING_GROUP = re.compile(r"^[A-Za-z0-9:_-]{1,128}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$")
 _ACCOUNT = re.compile(r"^[0-9]{12}$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_SEMVER = re.compile(
+    r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
+)
+# What an artifact URI's path may hold as it is: RFC 3986 `pchar` without percent-escapes, and
+# '/'. The nucleus parses artifact URIs (java.net.URI): '#' starts a fragment, '?' a query,
+# '%xx' is decoded, and a space or '<>"{}|\^`[]' is no URI at all; each published recipe with
+# one would name an object nobody can download.
+_URI_PATH = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=:@/-]*")
+_URI_PATH_CHARACTERS = "letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @"
 _S3_URI = re.compile(r"^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(.+)$")
+_MAX_S3_KEY_LENGTH = 1024
+# Characters that no single-line value sent to AWS may hold: C0 controls (tab and line breaks
+# too), DEL and C1 controls.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _MAX_VERSION_PART = 999_999  # Greengrass rejects larger major/minor/patch numbers
 _MAX_VERSION_LENGTH = 64
 _MAX_POINTER_LENGTH = 256  # ComponentConfigurationPath in the API
 
 
 def _name(value: str) -> str:
-    if not _NAME.match(value):
+    if not _NAME.fullmatch(value):
         raise ValueError(
             f"{quoted(value)} is not a valid name (expected 1-128 letters, digits, '.', '_' "
             "or '-', as in com.example.Camera or camera-prod)"
@@ -75,6 +88,11 @@ def check_semver(value: str) -> str:
             f"{quoted(value)} is not a valid semantic version "
             "(expected MAJOR.MINOR.PATCH, e.g. 2.1.0)"
         ) from None
+    if not _SEMVER.fullmatch(value):  # the library accepts a trailing line break
+        raise ValueError(
+            f"{quoted(value)} is not a valid semantic version (expected MAJOR.MINOR.PATCH, e.g. "
+            "2.1.0, and nothing after it)"
+        )
     if len(value) > _MAX_VERSION_LENGTH:
         raise ValueError(f"{quoted(value)} is longer than {_MAX_VERSION_LENGTH} characters")
     if max(version.major, version.minor, version.patch) > _MAX_VERSION_PART:
@@ -107,7 +125,7 @@ def _secret_pointer(value: str) -> str:
 
 
 def _thing_group(value: str) -> str:
-    if not _THING_GROUP.match(value):
+    if not _THING_GROUP.fullmatch(value):
         raise ValueError(
             f"{quoted(value)} is not a valid thing group name (expected 1-128 letters, digits, "
             "':', '_' or '-'; give the name, not the ARN)"
@@ -116,13 +134,13 @@ def _thing_group(value: str) -> str:
 
 
 def _region(value: str) -> str:
-    if not _REGION.match(value):
+    if not _REGION.fullmatch(value):
         raise ValueError(f"{quoted(value)} is not an AWS region (expected e.g. us-east-1)")
     return value
 
 
 def _account(value: str) -> str:
-    if not _ACCOUNT.match(value):
+    if not _ACCOUNT.fullmatch(value):
         raise ValueError(f"{quoted(value)} is not an AWS account id (expected 12 digits, quoted)")
     return value
 
@@ -136,7 +154,7 @@ def _account_as_text(value: Any) -> Any:
 
 
 def _bucket(value: str) -> str:
-    if not _BUCKET.match(value) or ".." in value:
+    if not _BUCKET.fullmatch(value) or ".." in value:
         raise ValueError(
             f"{quoted(value)} is not a valid S3 bucket name (3-63 lowercase letters, digits, '.' "
             "or '-', starting and ending with a letter or digit)"
@@ -150,12 +168,47 @@ def _prefix(value: str) -> str:
             f"{quoted(value)}: a key prefix must not start with '/' and must end with '/' "
             "(or be empty)"
         )
+    if not _URI_PATH.fullmatch(value):
+        raise ValueError(
+            f"{quoted(value)}: a key prefix becomes part of artifact URIs; use only "
+            f"{_URI_PATH_CHARACTERS} and '/'"
+        )
     return value
 
 
 def check_s3_uri(value: str) -> str:
-    if not _S3_URI.match(value):
+    match = _S3_URI.fullmatch(value)
+    if match is None:
         raise ValueError(f"{quoted(value)} is not an S3 URI (expected s3://bucket/key)")
+    key = match.group(2)
+    if not _URI_PATH.fullmatch(key):
+        raise ValueError(
+            f"{quoted(value)}: devices could not download this object (an artifact URI's key "
+            f"may hold only {_URI_PATH_CHARACTERS} and '/')"
+        )
+    if len(key) > _MAX_S3_KEY_LENGTH:
+        raise ValueError(f"{quoted(value)}: an S3 key is at most {_MAX_S3_KEY_LENGTH} characters")
+    return value
+
+
+def check_artifact_file_name(value: str) -> str:
+    """A local artifact's file name, which `apply` makes the last part of its S3 URI."""
+    if not value or "/" in value or not _URI_PATH.fullmatch(value):
+        raise ValueError(
+            f"the file name {quoted(value)} would make an artifact URI devices cannot download; "
+            f"rename the file using only {_URI_PATH_CHARACTERS}"
+        )
+    return value
+
+
+def check_single_line(value: str) -> str:
+    """`value` unless it holds a line break, a tab or another control character."""
+    found = _CONTROL.search(value)
+    if found is not None:
+        raise ValueError(
+            f"{quoted(value)} holds the control character U+{ord(found.group()):04X} "
+            "(a line break, tab or the like); AWS takes a single line of text here"
+        )
     return value
 
 
@@ -169,6 +222,7 @@ def _file_glob(value: str) -> str:
 
 
 def _tag_key(value: str) -> str:
+    check_single_line(value)
     if not 1 <= len(value) <= 128:
         raise ValueError(f"tag key {quoted(value)} must be 1-128 characters long")
     if value.lower().startswith("aws:"):
@@ -177,6 +231,7 @@ def _tag_key(value: str) -> str:
 
 
 def _tag_value(value: str) -> str:
+    check_single_line(value)
     if len(value) > 256:
         raise ValueError(f"tag value {quoted(value)} is longer than 256 characters")
     return value
@@ -205,10 +260,7 @@ SemVer = Annotated[
     str,
     BeforeValidator(_number_as_text),
     AfterValidator(check_semver),
-    _string(
-        r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$",
-        "A semantic version MAJOR.MINOR.PATCH",
-    ),
+    _string(_SEMVER.pattern, "A semantic version MAJOR.MINOR.PATCH"),
 ]
 JsonPointer = Annotated[
     str, AfterValidator(check_json_pointer), _string(r"^(/([^~]|~[01])*)*$", maxLength=256)
@@ -229,6 +281,7 @@ S3Uri = Annotated[str, AfterValidator(check_s3_uri), _string(r"^s3://[^/]+/.+$")
 FileGlob = Annotated[str, AfterValidator(_file_glob), _string(r"^[^/]+$")]
 TagKey = Annotated[str, AfterValidator(_tag_key), _string(minLength=1, maxLength=128)]
 TagValue = Annotated[str, AfterValidator(_tag_value), _string(maxLength=256)]
+SingleLine = Annotated[str, AfterValidator(check_single_line)]
 LocalPath = Annotated[
     str,
     AfterValidator(_local_path),

@@ -10,11 +10,17 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 
+from reconciler.core.specs.budget import ExpansionBudget
 from reconciler.core.specs.components import ComponentDocuments
 from reconciler.core.specs.deployments import DeferredDeployment, DeploymentResolver, TargetOwner
 from reconciler.core.specs.documents import KINDS, SettingsSpec
 from reconciler.core.specs.envelope import ParsedDocument, read_envelope
-from reconciler.core.specs.local_files import LocalFiles, describe_size, is_hidden
+from reconciler.core.specs.local_files import (
+    ESCAPING_SYMLINK,
+    LocalFiles,
+    describe_size,
+    is_hidden,
+)
 from reconciler.core.specs.located import Node
 from reconciler.core.specs.merging import merge_patch
 from reconciler.core.specs.parsing import parse_file
@@ -71,6 +77,7 @@ class _Loader:
         self.parsed: dict[str, Node | InvalidSpecsError | None] = {}
         self.contents: dict[str, bytes] = {}  # what each file held when it was parsed
         self.digests: dict[str, str] = {}  # the SHA-256 of each file parsed
+        self.budget = ExpansionBudget(limits)
 
     def read(self, path: str) -> Node | None:
         """The parsed content of `path` (None when empty); raises `InvalidSpecsError`. Cached."""
@@ -86,7 +93,7 @@ class _Loader:
 
     def _parse(self, path: str) -> Node | None:
         if not self.tree.resolves_inside(path):
-            raise _file_problem(path, "is a symlink that leads outside the specs root")
+            raise _file_problem(path, ESCAPING_SYMLINK)
         try:
             size = self.tree.size(path)
             if size > self.limits.max_document_bytes:
@@ -100,7 +107,7 @@ class _Loader:
             raise _file_problem(path, f"cannot be read: {error.strerror or error}") from None
         self.contents[path] = data
         self.digests[path] = hashlib.sha256(data).hexdigest()
-        return parse_file(path, data, self.limits)
+        return parse_file(path, data, self.limits, budget=self.budget)
 
     def candidates(self) -> list[str]:
         """The files that may be spec documents, in the order they are read."""
@@ -154,6 +161,7 @@ class _Loader:
                 for d in (deployments if kind == "Deployment" else by_kind[kind])
             },
             located=self.located,
+            budget=self.budget,
         )
         resolved = resolver.resolve()
         self.log.extend(resolver.problems)
@@ -182,6 +190,7 @@ class _Loader:
             bases=tuple(by_kind["DeploymentBase"]),
             declared=resolver.declared,
             other_kinds=resolver.other_kinds,
+            resolved_characters=self.budget.resolved_characters,
         )
 
     def document(

@@ -1,7 +1,8 @@
 """Files that documents and recipes reference by a path relative to themselves.
 
 A reference must stay inside the specs root: no absolute path, no `..` that climbs out, no symlink
-that leads out (a pull request must not be able to make `apply` upload the CI runner's secrets).
+that leads out or into a hidden path or Git directory in it (a pull request must not be able to
+make `apply` upload the CI runner's secrets, such as the token in a checkout's `.git/config`).
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ import posixpath
 import re
 from typing import NoReturn
 
+from reconciler.core.specs.fields import check_artifact_file_name
 from reconciler.core.specs.located import Node
 from reconciler.core.specs.problems import SpecProblem, quoted
 from reconciler.core.specs.resolved import LocalArtifact
 from reconciler.core.specs.tree import MIB, SpecTree
 
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
+# Why a file that `SpecTree.resolves_inside` refuses is not read (after its quoted path).
+ESCAPING_SYMLINK = "is a symlink that leads outside the specs root, or to a hidden or Git file"
 
 
 class LocalFileError(Exception):
@@ -59,7 +63,7 @@ class LocalFiles:
             why = " (hidden files are ignored)" if is_hidden(path) else ""
             self._fail(node, f"file {path!r} not found in the specs root{why}")
         if not self.tree.resolves_inside(path):
-            self._fail(node, f"{path!r} is a symlink that leads outside the specs root")
+            self._fail(node, f"{path!r} {ESCAPING_SYMLINK}")
         try:
             size = self.tree.size(path)
         except OSError as error:
@@ -77,6 +81,10 @@ class LocalFiles:
     ) -> LocalArtifact:
         """A checked, hashed local artifact; `label` is what names it (URI or match glob)."""
         path = self.resolve(node, base_dir, reference, max_bytes=max_bytes)
+        try:
+            check_artifact_file_name(posixpath.basename(path))
+        except ValueError as error:
+            self._fail(node, str(error))
         try:
             return LocalArtifact(label, path, self.tree.size(path), self.tree.sha256(path))
         except OSError as error:

@@ -102,8 +102,9 @@ def render_field_path(path: FieldPath) -> str:
     for part in path:
         if isinstance(part, int):
             rendered += f"[{part}]"
-        elif _IDENTIFIER.match(part):
+        elif _IDENTIFIER.fullmatch(part):
             rendered += f".{part}" if rendered else part
         else:
-            rendered += f"[{json.dumps(part, ensure_ascii=False)}]"
+            # Escaped when it holds what a terminal cannot show (a message must print).
+            rendered += f"[{json.dumps(part, ensure_ascii=not part.isprintable())}]"
     return rendered

@@ -63,15 +63,20 @@ class Layered:
 
 
 def base_chain(
-    start: Layered, bases: Mapping[str, Layered], other_kinds: Mapping[str, str]
+    start: Layered,
+    bases: Mapping[str, Layered],
+    other_kinds: Mapping[str, str],
+    max_depth: int,
 ) -> tuple[Sequence[Layered], SpecProblem | None]:
-    """The bases `start` extends, nearest first, or a problem (missing base or cycle).
+    """The bases `start` extends, nearest first, or a problem (missing base, cycle, or more than
+    `max_depth` bases: each document checks its own chain, so depth d costs d² over a tree).
 
     `other_kinds` maps names of documents of other kinds to their kind, for a better message when
     someone `extends` a Deployment.
     """
     chain: list[Layered] = []
     seen = [start.name]
+    seen_names = {start.name}
     current = start
     while current.extends is not None:
         name = current.extends.value
@@ -80,14 +85,22 @@ def base_chain(
         base = bases.get(name)
         if base is None:
             return chain, SpecProblem.on(current.extends, _missing_base(name, bases, other_kinds))
-        if name in seen:
+        if name in seen_names:
             # Told from the document whose `extends` closes the cycle: "a -> b -> a" at a.
             members = seen[seen.index(name) :]
             first = members.index(current.name)
             cycle = " -> ".join([*members[first:], *members[:first], current.name])
             return chain, SpecProblem.on(current.extends, f"extends cycle: {cycle}")
+        if len(chain) == max_depth:
+            return chain, SpecProblem.on(
+                start.extends or current.extends,
+                f"the extends chain is more than {max_depth} bases deep ({start.name} -> "
+                f"{' -> '.join(b.name for b in chain[:3])} -> ... -> {chain[-1].name} -> "
+                f"{name}); merge some of the bases",
+            )
         chain.append(base)
         seen.append(name)
+        seen_names.add(name)
         current = base
     return chain, None
 

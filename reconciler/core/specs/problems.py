@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from reconciler.core.printable import printable
 from reconciler.core.specs.located import FieldPath, Node, SourceLocation, render_field_path
 from reconciler.errors import SpecError
 
@@ -32,12 +33,13 @@ class SpecProblem:
         return cls.at(node.location, (*node.path, *extra), message)
 
     def render(self, file_prefix: str = "") -> str:
-        """`file:line: field: message`, the format of compilers and linters."""
+        """`file:line: field: message`, the format of compilers and linters, on one line:
+        control characters in file names, keys and values are shown as escapes."""
         where = f"{file_prefix}{self.file}" if self.file else (file_prefix.rstrip("/") or ".")
         if self.line:
             where += f":{self.line}"
         field = f" {self.field}:" if self.field else ""
-        return f"{where}:{field} {self.message}"
+        return printable(f"{where}:{field} {self.message}")
 
 
 def quoted(text: str, limit: int = 60) -> str:

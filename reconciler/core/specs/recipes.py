@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import semantic_version
 
+from reconciler.core.specs.device_keys import configuration_key_findings, located_problems
 from reconciler.core.specs.fields import check_component_name, check_s3_uri, check_semver
 from reconciler.core.specs.local_files import LocalFileError, LocalFiles
 from reconciler.core.specs.located import Node
@@ -39,6 +40,7 @@ _COMPONENT_TYPES = (
     "aws.greengrass.nucleus",
 )  # fmt: skip
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_VERSION_RANGE = re.compile(r"[ -~]+")  # printable ASCII on one line
 _PASSED_THROUGH_SCHEMES = ("docker", "greengrass")
 RECIPE_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -120,6 +122,10 @@ class RecipeCheck:
                 self._problem(
                     defaults, "expected a mapping (the component's default configuration)"
                 )
+            elif defaults is not None:
+                plain = defaults.plain()
+                assert isinstance(plain, dict)
+                self.problems.extend(located_problems(defaults, configuration_key_findings(plain)))
         if (dependencies := entries.get("ComponentDependencies")) is not None:
             self._dependencies(dependencies)
         if (lifecycle := entries.get("Lifecycle")) is not None and lifecycle.mapping() is None:
@@ -167,7 +173,8 @@ class RecipeCheck:
                 text = str(requirement.value)
                 try:
                     semantic_version.NpmSpec(text)
-                    if not text.strip():
+                    # The library ignores a trailing line break, which the nucleus may not.
+                    if not text.strip() or not _VERSION_RANGE.fullmatch(text):
                         raise ValueError(text)
                 except ValueError:
                     self._problem(
@@ -259,8 +266,17 @@ class RecipeCheck:
         found: dict[str, Node] = {}
         for key, value in entries.items():
             known = canonical.get(key.lower())
-            if known is not None:
+            if known is not None and known in found:
+                self.problems.append(
+                    SpecProblem.on(
+                        value,
+                        f"recipe field {quoted(key)} is given twice: Greengrass reads recipe keys "
+                        "case-insensitively, so it is the same field as the one above; keep one",
+                    )
+                )
+            elif known is not None:
                 found[known] = value
+            if known is not None:
                 continue
             close = difflib.get_close_matches(key.lower(), list(canonical), n=1, cutoff=0.6)
             hint = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import yaml
 from yaml import events
@@ -17,8 +18,43 @@ MERGE_TAG = f"{YAML_TAG}merge"
 _TEXT_TAGS = {f"{YAML_TAG}{name}" for name in ("str", "timestamp", "value", "merge")}
 
 
+# What YAML allows as text in a file ("printable" in YAML 1.2): escapes in quoted scalars (and
+# JSON's \u escapes) can still produce the rest, which cannot be sent anywhere: a lone UTF-16
+# surrogate cannot even be encoded as UTF-8, and control characters are refused or mangled by
+# the APIs and devices that would receive them.
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 class UnreadableScalarError(ValueError):
     """The scalar cannot become a JSON value; the message says why."""
+
+
+def unsendable_character(text: str) -> str | None:
+    """Why `text` cannot be sent (a problem message), or None when every character can."""
+    found = _NOT_PRINTABLE.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    if 0xD800 <= code <= 0xDFFF:
+        what = "half of a UTF-16 surrogate pair, not a character: it cannot be encoded as UTF-8"
+    elif code in (0xFFFE, 0xFFFF):
+        what = "a Unicode non-character"
+    else:
+        what = "a control character (only tab and line breaks are allowed)"
+    return (
+        f"{quoted(text)} holds U+{code:04X} at position {found.start()}, {what}; nothing "
+        "could send it to AWS"
+    )
+
+
+def check_finite(number: float, text: str) -> float:
+    """`number` if it is finite (JSON has no NaN or infinity); else `UnreadableScalarError`."""
+    if not math.isfinite(number):
+        raise UnreadableScalarError(
+            f"{quoted(text)} is not a finite number (JSON has no NaN or infinity, and a number "
+            "this large becomes infinity)"
+        )
+    return number
 
 
 def resolved_tag(loader: yaml.SafeLoader, event: events.ScalarEvent) -> str:
@@ -38,6 +74,8 @@ def scalar_value(
     if json_scalars:
         # The file already passed json.loads: quoted scalars are strings, plain ones literals.
         literal: Scalar = event.value if event.style else json.loads(event.value)
+        if isinstance(literal, float):
+            check_finite(literal, event.value)  # 1e999 reads as infinity
         return literal
     tag = resolved_tag(loader, event)
     node = yaml.ScalarNode(tag, event.value)
@@ -63,8 +101,4 @@ def scalar_value(
         raise UnreadableScalarError(
             f"cannot read {quoted(event.value)}: {str(error).split(';')[0]}"
         ) from None
-    if not math.isfinite(number):
-        raise UnreadableScalarError(
-            f"{quoted(event.value)} is not a finite number (JSON has no NaN or infinity)"
-        )
-    return number
+    return check_finite(number, event.value)

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from reconciler.core.specs.budget import ExpansionBudget
 from reconciler.core.specs.located import JsonValue
 from reconciler.core.specs.resolved import DeploymentComponent
 
@@ -24,7 +25,9 @@ M = TypeVar("M", bound=BaseModel)
 class SharedValues:
     """Hands back the first equal value it saw. One instance per load: it keeps what it shares."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: ExpansionBudget | None = None) -> None:
+        """`budget` is charged with the JSON text of each distinct document and tags."""
+        self._budget = budget
         self._models: dict[tuple[type[BaseModel], str], BaseModel] = {}
         self._documents: dict[str, dict[str, JsonValue]] = {}
         self._tags: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
@@ -40,10 +43,15 @@ class SharedValues:
         # JSON text tells `1`, `1.0` and `true` apart, which `==` and `hash` do not; keys keep
         # their order, so what is shared is equal down to its repr (spec fingerprints use it).
         key = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        if key not in self._documents and self._budget is not None:
+            self._budget.charge_resolved(len(key))
         return self._documents.setdefault(key, value)
 
     def tags(self, value: dict[str, str]) -> dict[str, str]:
-        return self._tags.setdefault(tuple(value.items()), value)
+        key = tuple(value.items())
+        if key not in self._tags and self._budget is not None:
+            self._budget.charge_resolved(sum(len(k) + len(v) for k, v in key))
+        return self._tags.setdefault(key, value)
 
     def component(self, value: DeploymentComponent) -> DeploymentComponent:
         """A component a base gives many groups unchanged (same line of the same file too).

@@ -9,7 +9,8 @@ unchanged and parses only the new and changed Deployment documents.
 
 Reuse is all or nothing, and only on the happy path: if any other file changed (Settings,
 a base, a component, a recipe, an artifact) or any new or changed file is not a Deployment that
-resolves without a problem, or the Deployments' names or targets collide, the whole tree is
+resolves without a problem (or one uses YAML aliases: the tree's alias budget needs every file),
+or the Deployments' names or targets collide, the whole tree is
 loaded again, so every message is the full load's. The result is always equal to a full load
 (tests/unit/specs/test_snapshot.py checks this on random sequences of edits).
 """
@@ -21,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from reconciler.core.specs.budget import ExpansionBudget
 from reconciler.core.specs.deployments import DeferredDeployment, DeploymentResolver, TargetOwner
 from reconciler.core.specs.envelope import ParsedDocument
 from reconciler.core.specs.located import Node
@@ -44,6 +46,10 @@ class SpecSnapshot:
     bases: tuple[ParsedDocument, ...]
     declared: Mapping[str, str | None]
     other_kinds: Mapping[str, str]
+    resolved_characters: int = 0
+    """What the resolved Deployments were charged (`ExpansionBudget`); a reload starts from it,
+    counting a replaced Deployment twice: it may load in full when it need not, never the
+    other way."""
 
 
 class Reloading(Protocol):
@@ -54,6 +60,7 @@ class Reloading(Protocol):
     files: frozenset[str]
     limits: SpecLimits
     digests: dict[str, str]
+    budget: ExpansionBudget
 
     def document(
         self, path: str
@@ -80,6 +87,8 @@ def reload(loader: Reloading, previous: SpecSnapshot, candidates: list[str]) -> 
         if problems or not isinstance(document, DeferredDeployment):
             return None
         changed.append(document)
+    if loader.budget.aliases_used:
+        return None  # the tree's alias budget counts every file: only a full load can tell
     names = [spec.name for _, spec in kept.values()] + [d.name for d in changed]
     if not names or len(set(names)) != len(names):
         return None
@@ -90,7 +99,9 @@ def reload(loader: Reloading, previous: SpecSnapshot, candidates: list[str]) -> 
         changed,
         declared=previous.declared,
         other_kinds=previous.other_kinds,
+        budget=loader.budget,
     )
+    loader.budget.resolved_characters = previous.resolved_characters
     taken = {spec.thing_group: TargetOwner(spec.name, spec.source) for _, spec in kept.values()}
     resolved = resolver.resolve(check_bases=False, taken=taken)
     if resolver.problems or len(resolved) != count:
@@ -103,6 +114,7 @@ def reload(loader: Reloading, previous: SpecSnapshot, candidates: list[str]) -> 
         previous,
         spec_set=replace(previous.spec_set, deployments=tuple(specs)),
         deployments=deployments,
+        resolved_characters=loader.budget.resolved_characters,
     )
 
 

@@ -38,7 +38,9 @@ class SpecTree(Protocol):
         ...
 
     def resolves_inside(self, path: str) -> bool:
-        """False when the file is a symlink (or lies under one) that leads outside the root."""
+        """False when the file is a symlink (or lies under one) that leads outside the root, or
+        to a hidden path or a Git directory inside it (`.git/config`): only files of the specs
+        are read, hashed or uploaded."""
         ...
 
 
@@ -54,13 +56,28 @@ class SpecLimits:
     """Values per file, counting every expansion of a YAML alias (stops alias bombs)."""
     max_depth: int = 100
     """Nesting depth of mappings and lists per file."""
+    max_characters: int = 2 * MIB
+    """Characters of keys and strings per file, counting every expansion of a YAML alias (a
+    large string anchored once and aliased many times is small on disk, huge in memory). The
+    same bound holds for a Deployment or DeploymentBase merged with what it `extends`."""
+    max_alias_values: int = 500_000
+    """Values that YAML aliases add, summed over every file of the tree: the per-file bounds
+    alone would let many small files each expand to the limit."""
+    max_alias_characters: int = 16 * MIB
+    """Characters that YAML aliases add, summed over every file of the tree."""
+    max_resolved_characters: int = 32 * MIB
+    """JSON text of the distinct configurations and tags the resolved Deployments hold, summed
+    over the tree: `extends` lets every small Deployment copy a large base and change one key."""
+    max_extends_depth: int = 32
+    """DeploymentBases one document may reach through `extends`, itself excluded."""
 
 
 class InMemorySpecTree:
     """A `SpecTree` over a mapping of path -> content (tests, sources read into memory)."""
 
     def __init__(self, files: Mapping[str, bytes], *, escaping: frozenset[str] = frozenset()):
-        """`escaping` names files to treat as symlinks that leave the root."""
+        """`escaping` names files to treat as symlinks that leave the specs (see
+        `SpecTree.resolves_inside`)."""
         self._files = dict(files)
         self._escaping = escaping
 

@@ -145,13 +145,14 @@ class Fleet:
         now = self.clock.now()
         document = DeploymentDocument(
             deployment.deployment_id,
-            deployment.name,
+            deployment.name or "",
             deployment.iot_job_id,
             deployment.iot_job_arn,
             deployment.target_arn,
             document_key(deployment.target_arn, deployment.parent_target_arn),
             deployment.components,
-            str(deployment.deployment_policies.get("failureHandlingPolicy") or "ROLLBACK"),
+            # ROLLBACK is the documented default of a deployment without policies.
+            str((deployment.deployment_policies or {}).get("failureHandlingPolicy") or "ROLLBACK"),
             deployment.created,
         )
         continuous = ":thinggroup/" in deployment.target_arn

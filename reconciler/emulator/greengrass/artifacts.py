@@ -2,7 +2,8 @@
 
 Like the service, the emulator reads each `s3://` artifact when a component version is created:
 the object must exist and its bucket must be in the component's region. It records a SHA-256
-digest of each object (the service computes digests itself) and reports every unreadable URI.
+digest of each object (the service computes digests itself) and reports every unreadable URI,
+with the reason, so that the creation can be refused (see `unreadable_artifacts_error`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from typing import Any
 import botocore.session
 from botocore.config import Config
 
+from reconciler.emulator.greengrass.exceptions import ValidationError
 from reconciler.emulator.greengrass.recipes import Recipe
 from reconciler.emulator.moto_world import MotoWorld
+from reconciler.emulator.protocol.validation import FieldProblem
 
+# The service's words, as quoted in aws/aws-cli#6261 and
+# aws-samples/aws-iot-greengrass-v2-deploy-nvidia-deepstream#4.
 UNREADABLE = "Specified artifact resource cannot be accessed"
 # Schemes the service accepts without reading an object: container images and AWS-internal ones.
 UNCHECKED_SCHEMES = ("docker:", "greengrass:")
@@ -25,7 +30,7 @@ UNCHECKED_SCHEMES = ("docker:", "greengrass:")
 
 @dataclass
 class ArtifactReport:
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # URI -> why it cannot be read
     digests: dict[str, str] = field(default_factory=dict)
 
 
@@ -36,27 +41,38 @@ def inspect_artifacts(recipe: Recipe, region: str, world: MotoWorld) -> Artifact
             continue
         location = split_s3_uri(uri)
         if location is None:
-            report.errors[uri] = (
-                f"{UNREADABLE}: only s3:// (and docker:) artifact URIs are supported, got {uri}"
-            )
+            report.errors[uri] = "only s3:// (and docker:) artifact URIs can be read"
             continue
         bucket, key = location
         bucket_region = world.bucket_region(bucket)
         if bucket_region is None:
-            report.errors[uri] = f"{UNREADABLE}: the S3 bucket {bucket} does not exist"
+            report.errors[uri] = f"the S3 bucket {bucket} does not exist"
             continue
         if bucket_region != region:
             report.errors[uri] = (
-                f"{UNREADABLE}: the S3 bucket {bucket} is in {bucket_region}, but artifacts "
-                f"must be in the component's region {region}"
+                f"the S3 bucket {bucket} is in {bucket_region}, but artifacts must be in the "
+                f"component's region {region}"
             )
             continue
         found = world.s3_object(bucket, key)
         if found is None:
-            report.errors[uri] = f"{UNREADABLE}: the S3 object {uri} does not exist"
+            report.errors[uri] = f"the S3 object {uri} does not exist"
             continue
         report.digests[uri] = found.sha256_base64()
     return report
+
+
+def unreadable_artifacts_error(errors: dict[str, str]) -> ValidationError:
+    """The ValidationException CreateComponentVersion answers when artifacts cannot be read.
+
+    The message is the service's, word for word; `fields` (the service's are not known) names
+    each URI with the reason the emulator found, so that a user can see what to fix.
+    """
+    listed = ", ".join(f"{uri} = {UNREADABLE}" for uri in errors)
+    return ValidationError(
+        f"Invalid Input: Encountered following errors in Artifacts: {{{listed}}}",
+        fields=[FieldProblem(uri, f"{UNREADABLE}: {why}") for uri, why in errors.items()],
+    )
 
 
 def split_s3_uri(uri: str) -> tuple[str, str] | None:

@@ -14,11 +14,11 @@ from reconciler.emulator.greengrass.artifacts import (
     inspect_artifacts,
     presigned_get_url,
     split_s3_uri,
+    unreadable_artifacts_error,
 )
 from reconciler.emulator.greengrass.catalog import public_store
 from reconciler.emulator.greengrass.components import (
     DEPLOYABLE,
-    FAILED,
     ComponentStore,
     ComponentVersion,
 )
@@ -106,6 +106,10 @@ class ComponentService:
                 resource_type=COMPONENT_VERSION,
             )
         report = inspect_artifacts(recipe, context.region, context.world)
+        if report.errors:
+            # Refused at once, and nothing is kept: the name and version stay free for a retry
+            # once the artifacts are in place (and the token is not remembered either).
+            raise unreadable_artifacts_error(report.errors)
         if report.digests:
             # The service computes each artifact's digest and returns it in the recipe.
             recipe = recipe_from_document(with_artifact_digests(recipe.document, report.digests))
@@ -120,8 +124,6 @@ class ComponentService:
             created=now,
             recipe=recipe,
             ready_at=now + context.settings.component_ready_seconds,
-            final_state=FAILED if report.errors else DEPLOYABLE,
-            errors=report.errors,
         )
         self.private.put(version)
         context.changed(

@@ -1,8 +1,10 @@
 """Component versions: the record the service keeps for each, and a store of them.
 
-A version is created REQUESTED and becomes DEPLOYABLE (or FAILED, with `errors` naming each
-artifact that could not be read) once `ready_at` has passed: the state is derived from the
-clock on every read, so no background thread is needed and a restarted emulator agrees.
+A version is created REQUESTED and becomes DEPLOYABLE once `ready_at` has passed: the state is
+derived from the clock on every read, so no background thread is needed and a restarted emulator
+agrees. Unreadable artifacts refuse the creation itself (a ValidationException, as the service
+answers), so new versions never turn FAILED; `final_state` and `errors` keep the FAILED
+versions that state files of earlier emulator versions hold.
 """
 
 from __future__ import annotations

@@ -28,11 +28,6 @@ from reconciler.emulator.greengrass.pagination import paginate
 from reconciler.emulator.protocol.validation import FieldProblem, summarize
 
 DEPLOYMENT = "deployment"
-DEFAULT_POLICIES: dict[str, Any] = {
-    "failureHandlingPolicy": "ROLLBACK",
-    "componentUpdatePolicy": {"timeoutInSeconds": 60, "action": "NOTIFY_COMPONENTS"},
-    "configurationValidationPolicy": {"timeoutInSeconds": 30},
-}
 
 
 class DeploymentService:
@@ -73,10 +68,12 @@ class DeploymentService:
             seq=self.store.next_seq,
             target_arn=target_arn,
             revision=history.last_revision,
-            name=params.get("deploymentName") or _default_name(target_arn),
+            # As given: GetDeployment answers null where the request had nothing (no name, no
+            # policies: aws/aws-cli#6185), never a name or defaults of the emulator's own.
+            name=params.get("deploymentName"),
             components=components,
-            deployment_policies=_merged(DEFAULT_POLICIES, params.get("deploymentPolicies") or {}),
-            iot_job_configuration=params.get("iotJobConfiguration") or {},
+            deployment_policies=params.get("deploymentPolicies"),
+            iot_job_configuration=params.get("iotJobConfiguration"),
             parent_target_arn=params.get("parentTargetArn"),
             created=now,
             iot_job_id=job_id,
@@ -256,17 +253,3 @@ def _configuration_problems(where: str, update: dict[str, Any]) -> list[FieldPro
                 )
             )
     return problems
-
-
-def _merged(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    result = dict(defaults)
-    for key, value in given.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = _merged(result[key], value)
-        else:
-            result[key] = value
-    return result
-
-
-def _default_name(target_arn: str) -> str:
-    return f"Deployment for {target_arn.rsplit('/', 1)[-1]}"

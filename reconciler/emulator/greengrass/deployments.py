@@ -26,10 +26,10 @@ class Deployment:
     seq: int  # creation order within the region, for newest-first listings
     target_arn: str
     revision: int
-    name: str
+    name: str | None  # None, like the optional members below: the request did not give it
     components: dict[str, Any]
-    deployment_policies: dict[str, Any]
-    iot_job_configuration: dict[str, Any]
+    deployment_policies: dict[str, Any] | None
+    iot_job_configuration: dict[str, Any] | None
     parent_target_arn: str | None
     created: float
     iot_job_id: str

@@ -190,11 +190,18 @@ def with_artifact_digests(document: dict[str, Any], digests: Mapping[str, str]) 
     return result
 
 
+# `os: all` / `architecture: any` and the like: wildcards the nucleus keeps for recipes written
+# before `*` (aws-greengrass-component-common's PlatformHelper.testField); real recipes use them,
+# e.g. `"os": "all"` in aws/aws-cli#6185.
+_LEGACY_WILDCARDS = {"os": ("all", "any"), "architecture": ("all", "any")}
+
+
 def platform_matches(platform: Any, attributes: Mapping[str, str]) -> bool:
     """Whether a manifest's `Platform` accepts a device with `attributes`, as the nucleus decides.
 
-    Each attribute of the manifest must equal the device's, be `*`, or be a `/regex/`. Attributes
-    the device does not report are not held against it (the emulator has no real device).
+    Each attribute of the manifest must equal the device's, be `*`, be a `/regex/`, or, for `os`
+    and `architecture`, be `all` or `any`. Attributes the device does not report are not held
+    against it (the emulator has no real device).
     """
     if not isinstance(platform, Mapping):
         return True
@@ -202,6 +209,8 @@ def platform_matches(platform: Any, attributes: Mapping[str, str]) -> bool:
         have = attributes.get(str(key))
         wanted_text = str(wanted)
         if have is None or wanted_text in ("*", ""):
+            continue
+        if wanted_text in _LEGACY_WILDCARDS.get(str(key), ()):
             continue
         if len(wanted_text) > 1 and wanted_text.startswith("/") and wanted_text.endswith("/"):
             if re.fullmatch(wanted_text[1:-1], have) is None:

@@ -171,6 +171,7 @@ def get_deployment(call: Call, params: dict[str, Any]) -> Outcome:
         "iotJobId": deployment.iot_job_id,
         "iotJobArn": deployment.iot_job_arn,
         "components": deployment.components,
+        # None (left out) where the request gave none, as the service answers null there.
         "deploymentPolicies": deployment.deployment_policies,
         "iotJobConfiguration": deployment.iot_job_configuration,
         "tags": call.backend.tags_of(deployment.arn) or None,
@@ -196,9 +197,8 @@ def list_deployments(call: Call, params: dict[str, Any]) -> Outcome:
 @handles("CancelDeployment")
 def cancel_deployment(call: Call, params: dict[str, Any]) -> Outcome:
     deployment = call.backend.deployments.cancel(params["deploymentId"])
-    return Outcome(
-        {"message": f"Deployment {deployment.deployment_id} was canceled"}, deployment.arn
-    )
+    # The service's answer, as the AWS CLI's cancel-deployment example shows it.
+    return Outcome({"message": "SUCCESS"}, deployment.arn)
 
 
 @handles("DeleteDeployment")

@@ -2,10 +2,12 @@
 
 A real threaded HTTP server on 127.0.0.1 (werkzeug) implementing the few endpoints the publisher
 uses, with GitHub's answers: issue comments (list with `page`/`per_page` and `Link` headers,
-create, update), commit statuses, token checking (401 for an unknown token, 403 "Resource not
-accessible by integration" for a token without write permission), 404 for unknown repositories
-and pull requests, 422 for over-long bodies, and programmable faults (rate limits, 5xx) for the
-next N requests. Every request is recorded.
+create, update), each with its author (`user.login`: whom the token authenticates, a user or an
+app's `<slug>[bot]`); GraphQL's `viewer { login }` (at `/graphql`, or at `/api/graphql` beside an
+Enterprise `/api/v3` prefix); commit statuses; token checking (401 for an unknown token, 403
+"Resource not accessible by integration" for a token without write permission), 404 for unknown
+repositories and pull requests, 422 for over-long bodies, and programmable faults (rate limits,
+5xx) for the next N requests. Every request is recorded.
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ class RecordedRequest:
 @dataclass
 class Token:
     can_write: bool = True
+    login: str = "github-actions[bot]"  # Actions' GITHUB_TOKEN writes as this bot user
 
 
 class FakeGitHub(LoopbackWsgiServer):
@@ -106,6 +109,7 @@ class FakeGitHub(LoopbackWsgiServer):
         self.deployment_statuses: list[dict[str, Any]] = []
         self.merge_commits: dict[tuple[str, int], str] = {}  # pull request -> merge commit
         self.requests: list[RecordedRequest] = []
+        self.edited_by_others: list[int] = []  # ids of comments edited by another identity
         self.link_base: str | None = None  # overrides the host of pagination links
         self.answer_html = False  # answer 200 with a web page, as a wrong API URL would
         self._faults: list[Fault] = []
@@ -132,8 +136,16 @@ class FakeGitHub(LoopbackWsgiServer):
         """The API base URL to give the client."""
         return f"http://127.0.0.1:{self.port}{self.prefix}"
 
-    def add_token(self, token: str, *, can_write: bool = True) -> None:
-        self.tokens[token] = Token(can_write)
+    @property
+    def graphql_path(self) -> str:
+        if self.prefix.endswith("/api/v3"):
+            return self.prefix.removesuffix("/v3") + "/graphql"
+        return self.prefix + "/graphql"
+
+    def add_token(
+        self, token: str, *, can_write: bool = True, login: str = "github-actions[bot]"
+    ) -> None:
+        self.tokens[token] = Token(can_write, login)
 
     def add_pull_request(self, repo: str, number: int) -> None:
         self.pull_requests.add((repo, number))
@@ -142,6 +154,10 @@ class FakeGitHub(LoopbackWsgiServer):
     def add_comment(self, repo: str, number: int, body: str, *, user: str = "someone") -> int:
         with self._lock:
             return self._store_comment(repo, number, body, user)["id"]  # type: ignore[no-any-return]
+
+    def comment_authors(self, repo: str, number: int) -> list[str]:
+        with self._lock:
+            return [comment["user"]["login"] for comment in self.comments.get((repo, number), [])]
 
     def comment_bodies(self, repo: str, number: int) -> list[str]:
         with self._lock:
@@ -157,7 +173,12 @@ class FakeGitHub(LoopbackWsgiServer):
             self._faults.extend([fault] * times)
 
     def writes(self) -> list[RecordedRequest]:
-        return [request for request in self.requests if request.method in ("POST", "PATCH")]
+        """Requests that change something (a GraphQL query is a POST that does not)."""
+        return [
+            request
+            for request in self.requests
+            if request.method in ("POST", "PATCH") and request.path != "/graphql"
+        ]
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -170,9 +191,12 @@ class FakeGitHub(LoopbackWsgiServer):
 
     def _handle(self, request: Request) -> Response:
         path = request.path
-        if not path.startswith(self.prefix + "/"):
+        if path == self.graphql_path:
+            path = "/graphql"
+        elif path.startswith(self.prefix + "/"):
+            path = path[len(self.prefix) :]
+        else:
             return _error(404, "Not Found")
-        path = path[len(self.prefix) :]
         body = request.get_json(silent=True) if request.data else None
         with self._lock:
             self.requests.append(
@@ -196,6 +220,8 @@ class FakeGitHub(LoopbackWsgiServer):
         token = self._token(request)
         if token is None:
             return _error(401, "Bad credentials")
+        if path == "/graphql":
+            return _graphql(request, body, token)
         try:
             endpoint, args = self._urls.bind("fake").match(path, method=request.method)
         except NotFound:
@@ -208,7 +234,7 @@ class FakeGitHub(LoopbackWsgiServer):
         if handler is None:
             return _error(404, "Not Found")
         with self._lock:
-            return handler(request, body, **args)  # type: ignore[no-any-return]
+            return handler(request, body, token, **args)  # type: ignore[no-any-return]
 
     def _token(self, request: Request) -> Token | None:
         scheme, _, value = request.headers.get("Authorization", "").partition(" ")
@@ -231,7 +257,7 @@ class FakeGitHub(LoopbackWsgiServer):
         return comment
 
     def _comments_get(
-        self, request: Request, _body: Any, owner: str, name: str, number: int
+        self, request: Request, _body: Any, _token: Token, owner: str, name: str, number: int
     ) -> Response:
         repo = f"{owner}/{name}"
         if (repo, number) not in self.pull_requests:
@@ -252,7 +278,7 @@ class FakeGitHub(LoopbackWsgiServer):
         return response
 
     def _comments_post(
-        self, _request: Request, body: Any, owner: str, name: str, number: int
+        self, _request: Request, body: Any, token: Token, owner: str, name: str, number: int
     ) -> Response:
         repo = f"{owner}/{name}"
         if (repo, number) not in self.pull_requests:
@@ -260,10 +286,10 @@ class FakeGitHub(LoopbackWsgiServer):
         invalid = _invalid_comment_body(body)
         if invalid is not None:
             return invalid
-        return _json(self._store_comment(repo, number, body["body"], "github-actions[bot]"), 201)
+        return _json(self._store_comment(repo, number, body["body"], token.login), 201)
 
     def _comment_patch(
-        self, _request: Request, body: Any, owner: str, name: str, comment_id: int
+        self, _request: Request, body: Any, token: Token, owner: str, name: str, comment_id: int
     ) -> Response:
         repo = f"{owner}/{name}"
         found = [
@@ -275,6 +301,10 @@ class FakeGitHub(LoopbackWsgiServer):
         ]
         if not found:
             return _error(404, "Not Found")
+        if found[0]["user"]["login"].casefold() != token.login.casefold():
+            # GitHub lets a repository's collaborators (and apps with write access) edit anyone's
+            # comment: the server does not stop a hijack, the client has to.
+            self.edited_by_others.append(comment_id)
         invalid = _invalid_comment_body(body)
         if invalid is not None:
             return invalid
@@ -283,7 +313,7 @@ class FakeGitHub(LoopbackWsgiServer):
         return _json(found[0])
 
     def _statuses_post(
-        self, _request: Request, body: Any, owner: str, name: str, sha: str
+        self, _request: Request, body: Any, _token: Token, owner: str, name: str, sha: str
     ) -> Response:
         repo = f"{owner}/{name}"
         if repo not in {pr_repo for pr_repo, _ in self.pull_requests}:
@@ -376,6 +406,16 @@ class FakeGitHub(LoopbackWsgiServer):
             if pr_repo == repo and merged == sha
         ]
         return _json(pulls)
+
+
+def _graphql(request: Request, body: Any, token: Token) -> Response:
+    """The one query the client sends: `viewer { login }`; GitHub answers 200 even to errors."""
+    if request.method != "POST":
+        return _error(404, "Not Found")
+    query = body.get("query") if isinstance(body, dict) else None
+    if not isinstance(query, str) or "viewer" not in query or "login" not in query:
+        return _json({"errors": [{"message": "this fake only answers viewer { login }"}]})
+    return _json({"data": {"viewer": {"login": token.login}}})
 
 
 def _invalid_comment_body(body: Any) -> Response | None:

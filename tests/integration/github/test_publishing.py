@@ -20,7 +20,7 @@ from reconciler.adapters.github import (
     publish_sticky_comment,
     set_plan_status,
 )
-from tests.integration.github.conftest import PR, REPO, TOKEN
+from tests.integration.github.conftest import BOT, PR, REPO, TOKEN
 from tests.integration.github.fake_github import (
     FakeGitHub,
     primary_rate_limit,
@@ -94,7 +94,7 @@ def test_marker_on_page_three_of_250_comments_is_found_by_following_links(
 ) -> None:
     for index in range(250):
         body = f"{MARKER}\nold plan" if index == 230 else f"comment {index}"
-        fake_github.add_comment(REPO, PR, body)
+        fake_github.add_comment(REPO, PR, body, user=BOT)
 
     assert publish(client) is PublishOutcome.UPDATED
 
@@ -119,7 +119,7 @@ def test_identical_body_is_left_alone(fake_github: FakeGitHub, client: GitHubCli
 def test_a_comment_edited_in_the_browser_with_crlf_counts_as_identical(
     fake_github: FakeGitHub, client: GitHubClient
 ) -> None:
-    fake_github.add_comment(REPO, PR, f"{MARKER}\n{PLAN}".replace("\n", "\r\n"))
+    fake_github.add_comment(REPO, PR, f"{MARKER}\n{PLAN}".replace("\n", "\r\n"), user=BOT)
 
     assert publish(client) is PublishOutcome.UNCHANGED
     assert fake_github.writes() == []
@@ -245,7 +245,13 @@ def test_a_create_that_succeeded_behind_an_error_is_not_posted_twice(
 
     assert publish(client) is PublishOutcome.CREATED
 
-    assert [r.method for r in fake_github.requests] == ["GET", "POST", "GET"]
+    # Created, then found on the retry as ours (whom the token is, asked once, by GraphQL).
+    assert [(r.method, r.path) for r in fake_github.requests] == [
+        ("GET", f"/repos/{REPO}/issues/{PR}/comments"),
+        ("POST", f"/repos/{REPO}/issues/{PR}/comments"),
+        ("GET", f"/repos/{REPO}/issues/{PR}/comments"),
+        ("POST", "/graphql"),
+    ]
     assert fake_github.comment_bodies(REPO, PR) == [f"{MARKER}\n{PLAN}"]
 
 
@@ -321,3 +327,42 @@ def test_plan_status_is_set_on_the_commit(fake_github: FakeGitHub, client: GitHu
     assert status["context"] == "greengrass-reconciler/plan"
     assert status["target_url"] == "https://github.example/c/1"
     assert len(status["description"]) == 140 and status["description"].endswith("\u2026")
+
+
+def test_a_marker_in_someone_elses_comment_is_not_taken_for_ours(
+    fake_github: FakeGitHub, client: GitHubClient
+) -> None:
+    decoy = f"{MARKER}\n**No changes.** Nothing to review here."
+    fake_github.add_comment(REPO, PR, decoy, user="mallory")  # older than ours: listed first
+
+    first = publish_sticky_comment(client, RepoRef.parse(REPO), PR, PLAN)
+    second = publish_sticky_comment(client, RepoRef.parse(REPO), PR, PLAN + "- delete `old`\n")
+
+    assert (first.outcome, second.outcome) == (PublishOutcome.CREATED, PublishOutcome.UPDATED)
+    assert second.comment_id == first.comment_id
+    assert fake_github.comment_bodies(REPO, PR) == [decoy, f"{MARKER}\n{PLAN}- delete `old`\n"]
+    assert fake_github.comment_authors(REPO, PR) == ["mallory", BOT]
+    assert fake_github.edited_by_others == []
+
+
+def test_a_personal_token_keeps_the_comment_its_user_wrote(fake_github: FakeGitHub) -> None:
+    fake_github.add_token("ghp_personal", login="Octocat")
+    fake_github.add_comment(REPO, PR, f"{MARKER}\nby the bot", user=BOT)
+    mine = fake_github.add_comment(REPO, PR, f"{MARKER}\nold plan", user="octocat")
+    with GitHubClient("ghp_personal", api_url=fake_github.url, retry=FAST) as github:
+        result = publish_sticky_comment(github, RepoRef.parse(REPO), PR, PLAN)
+
+    # Logins ignore case; the bot's older comment is someone else's for this token.
+    assert (result.outcome, result.comment_id) == (PublishOutcome.UPDATED, mine)
+    assert fake_github.comment_bodies(REPO, PR) == [f"{MARKER}\nby the bot", f"{MARKER}\n{PLAN}"]
+    assert fake_github.edited_by_others == []
+    # Whom the token is was asked once, and only because a comment carried the marker.
+    assert [r.path for r in fake_github.requests].count("/graphql") == 1
+
+
+def test_whom_the_token_is_is_not_asked_while_no_comment_has_the_marker(
+    fake_github: FakeGitHub, client: GitHubClient
+) -> None:
+    fake_github.add_comment(REPO, PR, "LGTM", user="reviewer")
+    assert publish(client) is PublishOutcome.CREATED
+    assert "/graphql" not in [r.path for r in fake_github.requests]

@@ -178,6 +178,81 @@ def test_drift_without_self_heal_is_reported_not_reverted(
     assert reconciler.status.snapshot()["targets"]["CameraFleetProd"]["sync"] == "Drifted"
 
 
+def _edit_in_console(aws: AwsTestContext) -> str:
+    """A revision of the prod group made outside Git; its deployment id."""
+    live = _latest(aws)[PROD_ARN]
+    made = aws.client("greengrassv2").create_deployment(
+        targetArn=PROD_ARN,
+        deploymentName=live["deploymentName"],
+        components={"aws.greengrass.DLRImageClassification": {"componentVersion": "2.1.10"}},
+    )
+    return str(made["deploymentId"])
+
+
+def test_a_commit_that_changes_a_drifted_group_applies_it_without_self_heal(
+    seeded: AwsTestContext, fleet_repo: git.Repo, tmp_path: Path
+) -> None:
+    _commit(fleet_repo, "bases/camera-fleet.yaml", "selfHeal: true", "selfHeal: false", "no heal")
+    reconciler = _reconciler(fleet_repo, tmp_path)
+    assert reconciler.reconcile("startup", full=True).result == "success"
+    _edit_in_console(seeded)
+    assert reconciler.reconcile("resync", full=True).result == "success"
+    assert reconciler.status.snapshot()["targets"]["CameraFleetProd"]["sync"] == "Drifted"
+
+    # A commit that changes the drifted group: Git wins, the drift is overwritten.
+    sha = _commit(
+        fleet_repo,
+        "groups/camera-prod.yaml",
+        "InferenceInterval: 300",
+        "InferenceInterval: 120",
+        "prod: classify every 2 minutes",
+    )
+    seeded.admin.clear_requests()
+    outcome = reconciler.reconcile("poll")
+    assert outcome.result == "success", outcome.message
+    assert mutating_calls(seeded) == ["greengrassv2:CreateDeployment"]
+    prod = _latest(seeded)[PROD_ARN]
+    assert _interval(prod) == 120
+    assert prod["tags"]["greengrass-reconciler/commit"] == sha
+    snapshot = reconciler.status.snapshot()
+    assert snapshot["targets"]["CameraFleetProd"]["sync"] == "Synced"
+    assert snapshot["lastAppliedCommit"] == sha
+
+    # Drift again, then a commit that changes only the other group: the drift stays.
+    console = _edit_in_console(seeded)
+    _commit(
+        fleet_repo,
+        "groups/camera-staging.yaml",
+        "InferenceInterval: 15 ",
+        "InferenceInterval: 5 ",
+        "staging: every 5 s",
+    )
+    seeded.admin.clear_requests()
+    outcome = reconciler.reconcile("poll")
+    assert outcome.result == "success", outcome.message
+    assert mutating_calls(seeded) == ["greengrassv2:CreateDeployment"]
+    latest = _latest(seeded)
+    assert latest[PROD_ARN]["deploymentId"] == console
+    assert _interval(latest[PROD_ARN.replace("Prod", "Staging")]) == 5
+    assert reconciler.status.snapshot()["targets"]["CameraFleetProd"]["sync"] == "Drifted"
+
+
+def test_a_controller_that_just_started_leaves_a_drifted_group_alone(
+    seeded: AwsTestContext, fleet_repo: git.Repo, tmp_path: Path
+) -> None:
+    _commit(fleet_repo, "bases/camera-fleet.yaml", "selfHeal: true", "selfHeal: false", "no heal")
+    assert _reconciler(fleet_repo, tmp_path / "first").reconcile("startup", full=True).result == (
+        "success"
+    )
+    console = _edit_in_console(seeded)
+    # A new process knows no earlier desired state: it cannot tell a change in Git from none.
+    restarted = _reconciler(fleet_repo, tmp_path / "second")
+    seeded.admin.clear_requests()
+    assert restarted.reconcile("startup", full=True).result == "success"
+    assert mutating_calls(seeded) == []
+    assert _latest(seeded)[PROD_ARN]["deploymentId"] == console
+
+
 def _remove_staging(repo: git.Repo) -> None:
     path = Path(repo.working_dir) / "deploy-specs" / "groups" / "camera-staging.yaml"
     repo.index.remove([str(path)], working_tree=True)
@@ -213,26 +288,27 @@ def test_a_removed_spec_is_pruned_only_when_prune_is_on(
         assert status != "CANCELED"
 
 
-def test_rollouts_are_followed_until_they_settle(
+def test_rollouts_are_followed_to_an_end_on_the_devices(
     seeded: AwsTestContext, fleet_repo: git.Repo, tmp_path: Path
 ) -> None:
     reconciler = _reconciler(fleet_repo, tmp_path)
     assert reconciler.reconcile("startup", full=True).result == "success"
     targets = reconciler.status.snapshot()["targets"]
-    assert {t["rollout"] for t in targets.values()} == {"InProgress"}
-    assert reconciler.rollouts_in_progress == 2
+    assert {t["rollout"]["state"] for t in targets.values()} == {"Progressing"}
+    assert reconciler.rollouts.following == 2
 
-    # Thing-group deployments are continuous (ACTIVE while they are the group's latest
-    # revision): following them settles nothing and breaks nothing.
-    assert reconciler.follow_rollouts() == []
-    assert reconciler.rollouts_in_progress == 2
-
-    # A revision canceled outside the controller settles as Canceled; the other keeps going.
+    # A revision canceled outside the controller ends Canceled. The other group has no
+    # devices (no fleet is loaded): nothing to wait for, it ends Succeeded with 0 of 0, while
+    # its deployment stays ACTIVE (continuous, as on AWS).
     gg = seeded.client("greengrassv2")
-    staging = _latest(seeded)[PROD_ARN.replace("Prod", "Staging")]["deploymentId"]
-    gg.cancel_deployment(deploymentId=staging)
-    settled = reconciler.follow_rollouts()
-    assert [s.value for s in settled] == ["Canceled"]
-    assert reconciler.rollouts_in_progress == 1
-    targets = reconciler.status.snapshot()["targets"]
-    assert sorted(t["rollout"] for t in targets.values()) == ["Canceled", "InProgress"]
+    latest = _latest(seeded)
+    gg.cancel_deployment(deploymentId=latest[PROD_ARN.replace("Prod", "Staging")]["deploymentId"])
+    reconciler.rollouts.poll()
+    rollouts = {g: t["rollout"] for g, t in reconciler.status.snapshot()["targets"].items()}
+    assert {g: r["state"] for g, r in rollouts.items()} == {
+        "CameraFleetProd": "Succeeded",
+        "CameraFleetStaging": "Canceled",
+    }
+    assert rollouts["CameraFleetProd"]["devices"]["total"] == 0
+    assert latest[PROD_ARN]["deploymentStatus"] == "ACTIVE"
+    assert reconciler.rollouts.following == 0

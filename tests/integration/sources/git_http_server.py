@@ -3,7 +3,9 @@
 Serves the bare repositories under `project_root` over Git's smart HTTP protocol, read-only, to
 clients that authenticate with HTTP basic auth as one of `users`. It can be stopped (the port
 then refuses connections, as a server that went away) and started again on the same port.
-Every request is recorded with the user it authenticated as (or None).
+Every request is recorded with the user it authenticated as (or None) and the password it sent
+(whether or not it was right). With `redirect_to` set, it answers every request with a redirect
+to the same path under that base URL instead: a server that sends its clients elsewhere.
 """
 
 from __future__ import annotations
@@ -25,12 +27,17 @@ class RecordedRequest:
     path: str
     user: str | None
     status: int
+    password: str | None = None  # the Basic password the client sent, right or wrong
 
 
 class GitHttpServer:
-    def __init__(self, project_root: Path, users: dict[str, str]) -> None:
+    def __init__(
+        self, project_root: Path, users: dict[str, str], *, host: str = "127.0.0.1"
+    ) -> None:
         self.project_root = project_root
         self.users = dict(users)
+        self.host = host
+        self.redirect_to: str | None = None
         self.requests: list[RecordedRequest] = []
         # Cleared, requests wait (up to 30 s) before being served: a slow server, to look at
         # the client while it waits.
@@ -42,10 +49,10 @@ class GitHttpServer:
         self.port = 0
 
     def url(self, repository: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{repository}"
+        return f"http://{self.host}:{self.port}/{repository}"
 
     def start(self) -> None:
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler_class())
+        server = ThreadingHTTPServer((self.host, self.port), self._handler_class())
         server.daemon_threads = True
         self.port = server.server_address[1]
         self._server = server
@@ -74,14 +81,8 @@ class GitHttpServer:
 
     def authenticate(self, header: str | None) -> str | None:
         """The user a `Authorization: Basic ...` header proves to be, else None."""
-        if not header or not header.startswith("Basic "):
-            return None
-        try:
-            decoded = base64.b64decode(header.removeprefix("Basic "), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        user, _, password = decoded.partition(":")
-        return user if self.users.get(user) == password else None
+        user, password = basic_credentials(header)
+        return user if user is not None and self.users.get(user) == password else None
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -108,6 +109,10 @@ class _GitRequestHandler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         self.git_server.open_gate.wait(30)
         url = urlsplit(self.path)
+        if self.git_server.redirect_to is not None:
+            location = self.git_server.redirect_to.rstrip("/") + self.path
+            self._answer(url.path, None, 302, {"Location": location}, b"")
+            return
         user = self.git_server.authenticate(self.headers.get("Authorization"))
         if user is None:
             self._answer(url.path, None, 401, {"WWW-Authenticate": 'Basic realm="git"'}, b"")
@@ -164,10 +169,23 @@ class _GitRequestHandler(BaseHTTPRequestHandler):
     def _answer(
         self, path: str, user: str | None, status: int, headers: dict[str, str], body: bytes
     ) -> None:
-        self.git_server.record(RecordedRequest(self.command, path, user, status))
+        _, password = basic_credentials(self.headers.get("Authorization"))
+        self.git_server.record(RecordedRequest(self.command, path, user, status, password))
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+def basic_credentials(header: str | None) -> tuple[str | None, str | None]:
+    """The user and password of an `Authorization: Basic ...` header; (None, None) without."""
+    if not header or not header.startswith("Basic "):
+        return None, None
+    try:
+        decoded = base64.b64decode(header.removeprefix("Basic "), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None, None
+    user, _, password = decoded.partition(":")
+    return user, password

@@ -254,3 +254,68 @@ def test_a_hung_server_times_out(silent_server: _SilentServer, cache_dir: Path) 
         source.fetch()
     assert time.monotonic() - started < 12
     assert source.last_good is None
+
+
+@pytest.mark.parametrize("elsewhere_host", ["127.0.0.2", "127.0.0.1"], ids=["host", "port"])
+def test_the_token_does_not_follow_a_redirect_to_another_host_or_port(
+    git_server: GitHttpServer,
+    upstream: Upstream,
+    cache_dir: Path,
+    token_file: Path,
+    elsewhere_host: str,
+    all_logs: pytest.LogCaptureFixture,
+    isolated_git: Path,
+) -> None:
+    # The configured remote sends every request to another server (another loopback address,
+    # or the same address on another port) that would accept the token and serve the fleet.
+    with GitHttpServer(upstream.server_root, {USER: TOKEN}, host=elsewhere_host) as elsewhere:
+        git_server.redirect_to = f"http://{elsewhere.host}:{elsewhere.port}"
+        source = http_source(git_server, cache_dir, credentials_for(token_file))
+
+        with pytest.raises(SourceError, match="requires credentials"):
+            source.fetch()
+
+    assert elsewhere.requests, "the redirect was not followed at all: the test proves nothing"
+    assert [r for r in elsewhere.requests if r.password is not None] == []
+    assert_secret_nowhere(TOKEN, source, all_logs, isolated_git)
+
+
+QUERY_TOKEN = "glpat-queryStringToken0123456789"
+
+
+def test_a_token_in_the_url_s_query_is_shown_nowhere(
+    git_server: GitHttpServer,
+    cache_dir: Path,
+    all_logs: pytest.LogCaptureFixture,
+    isolated_git: Path,
+) -> None:
+    url = f"{git_server.url('fleet.git')}?private_token={QUERY_TOKEN}"
+    source = GitSource(url, cache_dir=cache_dir, timeout=20)
+    assert QUERY_TOKEN not in source.display and "?***" in source.display
+
+    with pytest.raises(SourceError) as caught:
+        source.fetch()
+
+    assert QUERY_TOKEN not in str(caught.value)
+    # GitPython's own DEBUG lines quote the `git remote add` command line; the product keeps
+    # that logger at WARNING (reconciler.logs). Every other record is searched.
+    ours = [r.getMessage() for r in all_logs.records if not r.name.startswith("git.")]
+    assert ours and not [message for message in ours if QUERY_TOKEN in message]
+    assert not [p for p in cache_dir.rglob("*") if QUERY_TOKEN in str(p)]  # nor in a cache name
+
+
+def test_credentials_in_a_file_url_are_dropped_and_shown_nowhere(
+    upstream: Upstream, cache_dir: Path, all_logs: pytest.LogCaptureFixture, isolated_git: Path
+) -> None:
+    password = "filePassw0rdNeverShown"
+    url = f"file://someone:{password}@{upstream.bare}"
+    source = GitSource(url, cache_dir=cache_dir, timeout=20)
+    assert password not in source.display and password not in repr(source.remote)
+
+    assert source.fetch().revision == upstream.head()
+    upstream.bare.rename(upstream.bare.with_name("moved.git"))
+    with pytest.raises(SourceError) as caught:
+        source.fetch()
+
+    assert password not in str(caught.value)
+    assert_secret_nowhere(password, source, all_logs, isolated_git)

@@ -127,6 +127,8 @@ def test_bad_prefer_value(tmp_path: Path) -> None:
         ("ssh://git:pw@host/x.git", "ssh://git@host/x.git", "git", "pw"),
         ("git@host:x.git", "git@host:x.git", None, None),
         ("https://host/x.git", "https://host/x.git", None, None),
+        ("file://me:pa55word@/srv/x.git", "file:///srv/x.git", None, "pa55word"),
+        ("file://me:pa55word@localhost/srv/x.git", "file://localhost/srv/x.git", None, "pa55word"),
     ],
 )
 def test_parse_remote_takes_credentials_out_of_urls(

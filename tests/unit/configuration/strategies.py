@@ -2,7 +2,10 @@
 
 Keys come from a small pool so that independently drawn documents share paths (otherwise
 their diffs would be trivial), and include "~", "/", "" and non-ASCII characters to exercise
-RFC 6901 escaping. Scalars include values Python finds equal but JSON does not (1, 1.0, true).
+RFC 6901 escaping, keys that differ only by case ("a" and "A", "é" and "É": the nucleus reads
+keys case-insensitively), keys that read as array indexes ("0", "8443": the nucleus skips reset
+pointers through them) or nearly ("007"), and a key beginning with "_" (the nucleus drops it).
+Scalars include values Python finds equal but JSON does not (1, 1.0, true).
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from jsonpointer import JsonPointer
 
 from reconciler.core.configuration import ConfigurationUpdate, JsonObject, JsonValue, canonical_json
 
-KEYS = st.sampled_from(["a", "b", "c", "a/b", "~", "~1", "é", "日本", "", "0"])
+KEYS = st.sampled_from(
+    ["a", "A", "b", "c", "a/b", "~", "~1", "é", "É", "日本", "", "0", "8443", "007", "_x"]
+)
 
 SCALARS_WITHOUT_NULL = st.one_of(
     st.booleans(),
@@ -44,8 +49,21 @@ def objects(*, allow_null: bool = True) -> st.SearchStrategy[JsonObject]:
 DEFAULTS = objects()
 """A recipe's DefaultConfiguration (may hold null: recipes can)."""
 
-OVERLAYS = objects(allow_null=False)
-"""A spec overlay: no null, since the spec format uses null for deletion."""
+
+def holdable(document: JsonObject) -> JsonObject:
+    """`document` without the keys spec validation rejects: those beginning with "_", and those
+    that differ only by case from an earlier key of the same object (lists are not entered)."""
+    kept: JsonObject = {}
+    for key, value in document.items():
+        if key.startswith("_") or any(key.lower() == other.lower() for other in kept):
+            continue
+        kept[key] = holdable(value) if isinstance(value, dict) else value
+    return kept
+
+
+OVERLAYS = objects(allow_null=False).map(holdable)
+"""A spec overlay: no null, since the spec format uses null for deletion, and only keys spec
+validation accepts."""
 
 POINTERS = st.lists(KEYS, max_size=3).map(lambda keys: JsonPointer.from_parts(keys).path)
 """Random JSON pointers over the key pool (including "", the whole configuration)."""

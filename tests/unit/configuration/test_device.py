@@ -1,19 +1,19 @@
-"""The device simulation: reset against the defaults first, then merge."""
+"""The device simulation, after aws-greengrass-nucleus's KernelConfigResolver: reset, merge the
+defaults under what is left, merge the update over it, drop `_` keys; keys are case-insensitive."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
 
-import pytest
-
 from reconciler.core.configuration import (
     ConfigurationUpdate,
     JsonObject,
     JsonValue,
-    PointerIntoListError,
     apply_configuration_update,
     deep_merge,
+    desired_configuration,
+    device_defaults,
     effective_configuration,
 )
 
@@ -38,17 +38,29 @@ def test_resetting_the_root_restores_all_defaults_and_drops_everything_else() ->
 
 
 def test_resetting_a_key_with_a_default_restores_it() -> None:
-    assert apply({"model": {"name": "mine", "size": 50}}, None, "/model/name") == {
-        "model": {"name": "resnet", "size": 50}
+    assert apply({"model": {"name": "mine", "size": 50}}, None, "/model/name")["model"] == {
+        "name": "resnet",
+        "size": 50,
     }
 
 
 def test_resetting_a_key_without_a_default_removes_it() -> None:
-    assert apply({"interval": 5, "extra": {"x": 1}}, None, "/extra") == {"interval": 5}
+    assert apply({"interval": 5, "extra": {"x": 1}}, None, "/extra") == {**DEFAULTS, "interval": 5}
 
 
-def test_resetting_a_missing_key_restores_its_default_with_the_objects_above_it() -> None:
-    assert apply({}, None, "/model/name", "/nothing/here") == {"model": {"name": "resnet"}}
+def test_missing_defaults_are_added_and_existing_values_kept() -> None:
+    # KernelConfigResolver merges the defaults with timestamp 1: under what the device holds.
+    assert apply({"interval": 5, "model": {"size": 18}}) == {
+        "interval": 5,
+        "model": {"name": "resnet", "size": 18},
+        "topics": ["a"],
+    }
+
+
+def test_a_default_replaces_a_value_only_where_one_side_is_an_object() -> None:
+    held: JsonObject = {"interval": {"seconds": 5}, "model": "mobilenet", "topics": {"x": 1}}
+
+    assert apply(held) == DEFAULTS
 
 
 def test_merge_adds_keys_recursively_and_replaces_lists_whole() -> None:
@@ -65,11 +77,60 @@ def test_merge_changes_types_both_ways() -> None:
     assert merged["interval"] == {"seconds": 10}
 
 
-def test_a_reset_pointer_into_a_list_is_refused() -> None:
-    with pytest.raises(PointerIntoListError, match="list at '/topics' of the default"):
-        apply({}, None, "/topics/0")
-    with pytest.raises(PointerIntoListError, match="of the device's configuration"):
-        apply({"runtime": [{"a": 1}]}, None, "/runtime/0/a")
+def test_a_reset_pointer_into_a_list_does_nothing() -> None:
+    # The nucleus finds no object there (Topics.find returns null) and removes nothing.
+    held: JsonObject = {**DEFAULTS, "runtime": [{"a": 1}], "topics": ["x"]}
+
+    assert apply(held, None, "/runtime/x/a", "/topics/first") == held
+
+
+def test_a_reset_pointer_with_a_segment_that_reads_as_a_number_is_skipped() -> None:
+    # removeKeysFromConfigWhichAreReset skips a pointer when Jackson's JsonPointer
+    # mayMatchElement() holds for any segment: "8443" and "0" do, "08" and "-1" do not.
+    held: JsonObject = {**DEFAULTS, "portMap": {"8443": 1, "0": 2, "08": 3, "-1": 4, "x": 5}}
+
+    after = apply(held, None, "/portMap/8443", "/portMap/0", "/portMap/08", "/portMap/-1")
+
+    assert after["portMap"] == {"8443": 1, "0": 2, "x": 5}
+    assert "portMap" not in apply(held, None, "/portMap")
+
+
+def test_keys_match_case_insensitively_and_keep_their_first_spelling() -> None:
+    held: JsonObject = {"Interval": 5, "MODEL": {"Name": "mine"}}
+
+    after = apply(held, {"interval": 7, "model": {"name": "yours", "Extra": 1}})
+
+    assert after == {
+        "Interval": 7,
+        "MODEL": {"Name": "yours", "size": 50, "Extra": 1},
+        "topics": ["a"],
+    }
+    # A reset finds the key whatever its spelling; the default brings the default's spelling.
+    assert apply(held, None, "/interval", "/model/NAME") == {
+        "interval": 10,
+        "MODEL": {"name": "resnet", "size": 50},
+        "topics": ["a"],
+    }
+
+
+def test_an_object_replacing_a_value_takes_the_spelling_of_the_merge() -> None:
+    assert apply({"Interval": 5}, {"INTERVAL": {"s": 1}})["INTERVAL"] == {"s": 1}
+    assert "Interval" not in apply({"Interval": 5}, {"INTERVAL": {"s": 1}})
+
+
+def test_keys_beginning_with_an_underscore_are_dropped_at_every_object_level() -> None:
+    after = apply({"_cache": 1}, {"_secret": "x", "model": {"_tmp": 1}, "list": [{"_kept": 1}]})
+
+    assert "_cache" not in after and "_secret" not in after
+    assert after["model"] == {"name": "resnet", "size": 50}
+    assert after["list"] == [{"_kept": 1}]  # list items are values: the nucleus keeps them
+
+
+def test_defaults_with_keys_differing_by_case_collapse_the_way_the_device_merges_them() -> None:
+    assert device_defaults({"a": 1, "A": 2, "_b": 3, "c": {"D": 1, "d": {"e": 1}}}) == {
+        "a": 2,
+        "c": {"d": {"e": 1}},
+    }
 
 
 def test_inputs_are_not_modified() -> None:
@@ -96,8 +157,16 @@ def test_the_effective_configuration_starts_from_the_defaults() -> None:
     }
 
 
+def test_the_desired_configuration_is_a_fresh_device_with_the_overlay_merged() -> None:
+    assert desired_configuration({"Port": 1, "_x": 2}, {"port": 3, "extra": {"a": 1}}) == {
+        "Port": 3,
+        "extra": {"a": 1},
+    }
+
+
 def test_deep_merge_is_the_device_merge() -> None:
     assert deep_merge({"a": {"b": 1}, "c": 1}, {"a": {"d": 2}, "c": {"e": 3}}) == {
         "a": {"b": 1, "d": 2},
         "c": {"e": 3},
     }
+    assert deep_merge({"A": {"b": 1}}, {"a": {"B": 2}}) == {"A": {"b": 2}}

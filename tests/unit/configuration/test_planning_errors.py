@@ -11,6 +11,7 @@ from reconciler.core.configuration import (
     ConfigurationLimitError,
     ConfigurationUpdate,
     ConflictingResetError,
+    IndexSegmentResetError,
     InvalidConfigurationError,
     InvalidPointerError,
     PointerIntoListError,
@@ -71,9 +72,51 @@ def test_an_invalid_explicit_pointer_is_rejected(pointer: str) -> None:
 
 
 def test_an_explicit_reset_into_a_list_is_rejected() -> None:
-    expected = r"'/topics/1' leads into the list at '/topics'.*reset '/topics' instead"
+    expected = r"'/topics/first' leads into the list at '/topics'.*reset '/topics' instead"
     with pytest.raises(PointerIntoListError, match=expected):
-        plan(explicit_reset=["/topics/1"])
+        plan(explicit_reset=["/topics/first"])
+    with pytest.raises(PointerIntoListError, match="list at '/TOPICS'"):
+        plan(explicit_reset=["/TOPICS/first"])  # the device finds keys whatever their case
+
+
+@pytest.mark.parametrize(
+    ("pointer", "instead"),
+    [("/portMap/8443", "'/portMap'"), ("/0", "''"), ("/a/2147483647/b", "'/a'")],
+)
+def test_an_explicit_reset_with_a_segment_that_reads_as_a_number_is_rejected(
+    pointer: str, instead: str
+) -> None:
+    # KernelConfigResolver skips such a pointer: widening it silently would reset more than asked.
+    with pytest.raises(
+        IndexSegmentResetError, match=rf"reads as a number.*reset {instead} instead"
+    ):
+        plan(explicit_reset=[pointer])
+
+
+@pytest.mark.parametrize("pointer", ["/portMap/08443", "/a/2147483648", "/a/-1", "/a/1e3", "/a/٣"])
+def test_an_explicit_reset_with_segments_jackson_does_not_read_as_indexes_is_planned(
+    pointer: str,
+) -> None:
+    assert pointer in plan(explicit_reset=[pointer]).reset
+
+
+@pytest.mark.parametrize(
+    ("overlay", "message"),
+    [
+        ({"_cache": 1}, r"at '/_cache'.*begins with '_'"),
+        ({"model": {"_tmp": {"x": 1}}}, r"at '/model/_tmp'.*begins with '_'"),
+        ({"Port": 1, "port": 2}, r"at '/port'.*'port' differs from 'Port' only by case"),
+        ({"m": {"a": {"X": 1, "x": {}}}}, r"at '/m/a/x'.*differs from 'X' only by case"),
+    ],
+)
+def test_overlay_keys_a_device_cannot_hold_are_rejected(overlay: Any, message: str) -> None:
+    with pytest.raises(InvalidConfigurationError, match=message):
+        plan(overlay=overlay)
+
+
+def test_keys_inside_lists_are_values_and_are_not_checked() -> None:
+    overlay = {"topics": [{"_a": 1, "B": 1, "b": 2}]}
+    assert plan(overlay=overlay).merge == overlay
 
 
 def test_an_explicit_reset_below_an_overlay_value_is_rejected() -> None:

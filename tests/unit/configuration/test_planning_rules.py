@@ -370,3 +370,27 @@ def test_after_a_replace_revision_minimal_revisions_keep_the_root_reset_unless_t
     # Planning from the live update without its resets forgets them, on purpose.
     forgetting = plan(ConfigurationUpdate(merge=replaced.merge), {"ImageName": "cow.jpeg"})
     assert forgetting == ConfigurationUpdate(merge={"ImageName": "cow.jpeg"})
+
+
+def test_a_reset_at_a_number_like_key_becomes_a_reset_of_its_nearest_resettable_parent() -> None:
+    # KernelConfigResolver skips "/portMap/8443"; "/portMap" is reset and the overlay merged back.
+    defaults: JsonObject = {"portMap": {"443": 8443}}
+    live = ConfigurationUpdate(merge={"portMap": {"8443": 443, "80": 8080}})
+    update = plan_configuration_update(
+        live_defaults=defaults,
+        live_update=live,
+        desired_defaults=defaults,
+        overlay={"portMap": {"80": 8080}},
+    )
+    assert update.reset == ("/portMap",)
+    device = apply_configuration_update({"portMap": {"8443": 443, "80": 1}}, update, defaults)
+    assert device == {"portMap": {"443": 8443, "80": 8080}}
+
+
+def test_a_key_spelled_differently_on_devices_is_reset_so_it_takes_the_new_spelling() -> None:
+    live = ConfigurationUpdate(merge={"FOO": 1})
+    update = plan_configuration_update(
+        live_defaults={}, live_update=live, desired_defaults={}, overlay={"foo": 1}
+    )
+    assert update.reset == ("/FOO",)
+    assert apply_configuration_update({"FOO": 1}, update, {}) == {"foo": 1}

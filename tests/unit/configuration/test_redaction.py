@@ -6,13 +6,16 @@ import copy
 
 from reconciler.core.configuration import (
     REDACTED,
+    ConfigurationChange,
     ConfigurationUpdate,
     JsonObject,
     canonical_json,
     preview_configuration_update,
     redact,
+    redact_change,
     redact_update,
 )
+from reconciler.core.configuration.redaction import redact_pointer
 
 CONFIG: JsonObject = {
     "endpoint": "https://example.invalid",
@@ -56,8 +59,43 @@ def test_escaped_keys_and_missing_paths() -> None:
     }
 
 
-def test_the_root_pointer_hides_every_value() -> None:
-    assert redact(CONFIG, [""]) == {key: REDACTED for key in CONFIG}
+def test_the_root_pointer_hides_everything_keys_included() -> None:
+    assert redact(CONFIG, [""]) == {REDACTED: REDACTED}
+    assert redact({}, [""]) == {}
+
+
+def test_names_below_a_secret_path_are_hidden_in_pointers() -> None:
+    secret_paths = ["/credentials/keys", "/tokens"]
+    assert redact_pointer("/credentials/keys/alice", secret_paths) == "/credentials/keys/<redacted>"
+    assert redact_pointer("/credentials/keys/a/b", secret_paths) == "/credentials/keys/<redacted>"
+    assert redact_pointer("/tokens/0", secret_paths) == "/tokens/<redacted>"
+    # At a secret path or beside it, a pointer is shown as it is: its name is in the specs.
+    assert redact_pointer("/credentials/keys", secret_paths) == "/credentials/keys"
+    assert redact_pointer("/credentials/user", secret_paths) == "/credentials/user"
+    assert redact_pointer("/tokensX/a", secret_paths) == "/tokensX/a"
+    assert redact_pointer("/a", [""]) == "/<redacted>"
+    # A name holding "/" or "~" is hidden whole, not cut at an escaped separator.
+    assert redact_pointer("/tokens/a~1b~0c", secret_paths) == "/tokens/<redacted>"
+    # A secret path below another: the outer one decides.
+    assert redact_pointer("/x/y/z", ["/x/y", "/x"]) == "/x/<redacted>"
+
+
+def test_a_change_keeps_what_happened_below_a_secret_path_but_not_the_names() -> None:
+    change = ConfigurationChange(
+        added=("/keys/new-name", "/plain"),
+        changed=("/keys/changed-name",),
+        removed=("/keys/old-name", "/keys/older-name"),
+        reset_to_default=("/keys/default-name",),
+    )
+
+    redacted = redact_change(change, ["/keys"])
+
+    assert redacted == ConfigurationChange(
+        added=("/keys/<redacted>", "/plain"),
+        changed=("/keys/<redacted>",),
+        removed=("/keys/<redacted>",),
+        reset_to_default=("/keys/<redacted>",),
+    )
 
 
 def test_the_input_is_not_modified() -> None:
@@ -68,14 +106,17 @@ def test_the_input_is_not_modified() -> None:
     assert before == CONFIG
 
 
-def test_an_update_is_redacted_in_its_merge_only() -> None:
-    update = ConfigurationUpdate(merge={"credentials": {"password": "hunter2"}}, reset=("/x",))
+def test_an_update_is_redacted_in_its_merge_and_its_resets_below_secret_paths() -> None:
+    update = ConfigurationUpdate(
+        merge={"credentials": {"password": "hunter2"}},
+        reset=("/x", "/users/alice", "/users/bob"),
+    )
 
-    redacted = redact_update(update, ["/credentials/password"])
+    redacted = redact_update(update, ["/credentials/password", "/users"])
 
     assert redacted.to_api() == {
         "merge": '{"credentials":{"password":"<redacted>"}}',
-        "reset": ["/x"],
+        "reset": ["/users/<redacted>", "/x"],
     }
     assert redact_update(ConfigurationUpdate(reset=("/x",)), ["/x"]) == ConfigurationUpdate(
         reset=("/x",)
@@ -102,5 +143,7 @@ def test_a_redacted_preview_leaks_the_secret_nowhere() -> None:
     )
     assert "secret" not in printed
     assert redacted.desired["interval"] == 2
-    assert redacted.change == preview.change  # pointers only, no values
+    assert preview.change.changed == ("/credentials/password", "/interval")
+    # Not even the secret key's name is shown.
+    assert redacted.change.changed == ("/credentials/<redacted>", "/interval")
     assert preview.desired["credentials"] == {"password": "new-secret"}  # the original is intact

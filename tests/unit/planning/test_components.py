@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from reconciler.core.plan import ComponentOrigin, ComponentVersionPlan
@@ -109,3 +111,33 @@ def test_an_explicit_override_version_taken_by_other_content_is_an_error() -> No
         "overrides/model-store.yaml:1: override of variant.DLR.ImageClassification.ModelStore: "
         "version 2.1.10 already exists; versions are immutable"
     )
+
+
+def _lower_case_keys(value: object) -> object:
+    """`value` with every recipe key written in lower case (Greengrass reads them either way)."""
+    if isinstance(value, dict):
+        return {key.lower(): _lower_case_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_lower_case_keys(item) for item in value]
+    return value
+
+
+def test_an_override_of_a_recipe_written_in_lower_case_keeps_one_key_per_field() -> None:
+    spec_set, live = case_inputs("override-range-aware")
+    record = live.recipes[(MODEL_STORE, "2.1.9")]
+    lowered = _lower_case_keys(record.recipe)
+    assert isinstance(lowered, dict)
+    recipes = {**live.recipes, (MODEL_STORE, "2.1.9"): dataclasses.replace(record, recipe=lowered)}
+    live = dataclasses.replace(live, recipes=recipes)
+
+    (version,) = plan_deployments(spec_set, live, instance=INSTANCE).component_versions
+
+    recipe = version.recipe
+    assert recipe["componentversion"] == "2.1.11" and "ComponentVersion" not in recipe
+    assert recipe["componentpublisher"] == "ACME Vision" and "ComponentPublisher" not in recipe
+    artifacts = [a for manifest in recipe["manifests"] for a in manifest["artifacts"]]
+    assert [a["uri"] for a in artifacts] == [
+        f"s3://test-artifacts/greengrass-reconciler/{MODEL_STORE}/2.1.11/resnet18-x86_64.tar.gz",
+        "s3://acme-models/resnet18-aarch64.tar.gz",
+    ]
+    assert all("digest" not in a and "algorithm" not in a for a in artifacts)

@@ -31,7 +31,7 @@ from reconciler.core.live import (
 from reconciler.core.plan import Plan, TargetAction
 from reconciler.core.planning import PlanMemo, plan_deployments
 from reconciler.core.specs import InMemorySpecTree, SpecSet, parse_spec_tree
-from tests.unit.configuration.strategies import LIVE_UPDATES, objects
+from tests.unit.configuration.strategies import LIVE_UPDATES, OVERLAYS, objects
 from tests.unit.planning.applying import after_apply
 
 EXAMPLES = int(os.environ.get("PLANNER_EXAMPLES", "50"))
@@ -48,7 +48,6 @@ CUSTOM = "com.example.Custom"
 MODEL = "com.example.Model"  # public, overridden by the repository; Alpha 1.1.0 depends on it
 GROUPS = ("GroupA", "GroupB", "GroupC")
 
-OVERLAYS = objects(allow_null=False)
 RUN_WITH_SET = st.fixed_dictionaries(
     {"posixUser": st.sampled_from(["ggc_user", "root"])},
     optional={

@@ -14,8 +14,8 @@ NEW_SECRETS = ("NEW-api-token-7f3a9c", "NEW-bearer-5d1e", "NEW-upload-key-0b2c")
 OLD_SECRETS = ("OLD-api-token-11aa", "OLD-password-22bb", "OLD-bearer-33cc")
 
 
-def renderings() -> dict[str, str]:
-    plan = plan_case("secret-paths")
+def renderings(case: str = "secret-paths") -> dict[str, str]:
+    plan = plan_case(case)
     return {
         "text": render_text(plan),
         "text, colour, unchanged shown": render_text(plan, color=True, show_unchanged=True),
@@ -49,6 +49,29 @@ def test_secret_paths_are_shown_redacted() -> None:
     merge = document["targets"][0]["components"][0]["configurationUpdate"]["merge"]
     assert merge["ApiToken"] == merge["UploadKey"] == merge["headers"] == "<redacted>"
     assert merge["credentials"] == {"user": "camera-fleet"}  # its non-secret sibling stays
+
+
+# Key names below a secret path (a map keyed by user, device or key names), live and desired.
+SECRET_NAMES = ("KEYNAME-kept-1c4d", "KEYNAME-added-5e6f", "KEYNAME-removed-9a0b")
+SECRET_NAMES += ("KEYNAME-changed-2b3c",)
+
+
+def test_no_renderer_prints_a_name_below_a_secret_path() -> None:
+    plan = plan_case("secret-key-names")
+    request = json.dumps(plan.targets[0].request)
+    # The names are really in what is sent (the removed one as a reset pointer).
+    assert all(name in request for name in SECRET_NAMES)
+    for name, text in renderings("secret-key-names").items():
+        leaked = [secret for secret in SECRET_NAMES if secret in text]
+        assert leaked == [], f"{leaked} appear in the {name} rendering"
+        assert "KEYNAME" not in text, name
+    document = json.loads(renderings("secret-key-names")["json"])
+    component = document["targets"][0]["components"][0]
+    # That something changed below each secret path is still said, without the names.
+    assert component["configurationChange"]["added"] == ["/apiKeys/<redacted>"]
+    assert component["configurationChange"]["removed"] == ["/apiKeys/<redacted>"]
+    assert "/deviceTokens/<redacted>" in component["configurationChange"]["changed"]
+    assert component["configurationUpdate"]["reset"] == ["/apiKeys/<redacted>"]
 
 
 def test_a_secret_dropped_together_with_its_secret_path_is_not_printed() -> None:

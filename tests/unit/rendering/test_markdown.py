@@ -43,7 +43,7 @@ def details_balanced(text: str) -> bool:
 
 
 def shown_groups(text: str) -> list[str]:
-    return re.findall(r"<summary><b>(\S+) \(", text)
+    return re.findall(r"<summary><b><code>(\S+)</code> \(", text)
 
 
 def test_marker_line_comes_first() -> None:
@@ -82,7 +82,7 @@ def test_one_details_section_per_changed_group() -> None:
 
 def test_versions_to_create_and_warnings_are_listed() -> None:
     text = render_markdown(mixed_plan())
-    assert "- com.example.Fresh 1.0.0 (custom recipe, 1 artifact)" in text
+    assert "- `com.example.Fresh` `1.0.0` (custom recipe, 1 artifact)" in text
     assert "> ⚠️ an account-wide warning" in text
     assert "> ⚠️ no spec targets this group any more" in text
 

@@ -128,6 +128,28 @@ def test_name_and_version_must_match_the_document_naming_both_places() -> None:
             "cam/recipe.yaml:15: Manifests[0].Artifacts: duplicate key 'Artifacts' (first "
             "defined at line 11); remove one of them",
         ),
+        (
+            "  DefaultConfiguration: {interval: 5}",
+            "  DefaultConfiguration: {interval: 5, Interval: 6}",
+            "cam/recipe.yaml:6: ComponentConfiguration.DefaultConfiguration.Interval: the "
+            "configuration key 'Interval' differs from 'interval' only by case: the nucleus reads "
+            "keys case-insensitively (CaseInsensitiveString), so a device would hold one key for "
+            "both; keep one spelling",
+        ),
+        (
+            "  DefaultConfiguration: {interval: 5}",
+            "  DefaultConfiguration:\n    interval: 5\n    state: {_cache: x}",
+            "cam/recipe.yaml:8: ComponentConfiguration.DefaultConfiguration.state._cache: the "
+            "configuration key '_cache' begins with '_': the nucleus drops such keys "
+            "(Topics.toPOJO), so no device would ever hold it; rename it",
+        ),
+        (
+            "ComponentType: aws.greengrass.generic",
+            "ComponentType: aws.greengrass.generic\ncomponentType: aws.greengrass.generic",
+            "cam/recipe.yaml:5: componentType: recipe field 'componentType' is given twice: "
+            "Greengrass reads recipe keys case-insensitively, so it is the same field as the one "
+            "above; keep one",
+        ),
     ],
 )
 def test_recipe_problems(old: str, new: str, expected: str) -> None:

@@ -116,3 +116,74 @@ def test_a_failed_load_is_reported_and_the_next_good_one_loads(specs: Path) -> N
         loader.load(specs)
     staging.write_text(good.replace("env: staging", "env: qa"))
     assert loader.load(specs) == load_spec_set(specs)
+
+
+CI_TOKEN = "ghs_ciJobTokenInGitConfig0123456789"
+UPLOADER_ARTIFACT = "components/com.acme.ImageUploader/artifacts/upload_results.py"
+
+
+def _checkout_around(specs: Path) -> Path:
+    """Make `specs` the root of a CI checkout whose `.git/config` holds the job's token."""
+    git_dir = specs / ".git"
+    (git_dir / "objects").mkdir(parents=True)
+    (git_dir / "refs").mkdir()
+    (git_dir / "HEAD").write_text("ref: refs/heads/main\n")
+    config = git_dir / "config"
+    config.write_text(f'[http]\n\textraheader = "AUTHORIZATION: basic {CI_TOKEN}"\n')
+    return config
+
+
+def _replace_by_symlink(path: Path, target: Path) -> None:
+    path.unlink()
+    path.symlink_to(os.path.relpath(target, path.parent))
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        ".git/config",  # the example: a CI checkout's credentials
+        ".git/../.git/config",  # the same, by a detour
+        ".secrets/ci-token",  # any hidden file
+        "mirror.git/config",  # a Git directory without a dot in its name
+        "groups/.hidden.py",  # a hidden file among the specs
+    ],
+)
+def test_a_symlink_into_a_hidden_path_or_git_directory_is_not_a_file_of_the_specs(
+    specs: Path, target: str
+) -> None:
+    _checkout_around(specs)
+    mirror = specs / "mirror.git"
+    (mirror / "objects").mkdir(parents=True)
+    (mirror / "refs").mkdir()
+    (mirror / "HEAD").write_text("ref: refs/heads/main\n")
+    (mirror / "config").write_text(f"token = {CI_TOKEN}\n")
+    for hidden in (specs / ".secrets" / "ci-token", specs / "groups" / ".hidden.py"):
+        hidden.parent.mkdir(exist_ok=True)
+        hidden.write_text(CI_TOKEN)
+    artifact = specs / UPLOADER_ARTIFACT
+    _replace_by_symlink(artifact, specs / target)
+    (specs / "groups" / "linked.yaml").symlink_to(os.path.relpath(specs / target, specs / "groups"))
+
+    tree = LocalSpecTree(specs)
+    assert not tree.resolves_inside(UPLOADER_ARTIFACT)
+    assert not tree.resolves_inside("groups/linked.yaml")
+    with pytest.raises(InvalidSpecsError) as raised:
+        load_spec_set(specs)
+
+    messages = [p.render() for p in raised.value.problems]
+    assert any(UPLOADER_ARTIFACT in m and "to a hidden or Git file" in m for m in messages), (
+        messages
+    )
+    assert any(m.startswith("groups/linked.yaml") for m in messages), messages
+    assert not [m for m in messages if CI_TOKEN in m]
+
+
+def test_a_symlink_to_an_ordinary_file_of_the_specs_is_still_followed(specs: Path) -> None:
+    _checkout_around(specs)
+    artifact = specs / UPLOADER_ARTIFACT
+    copy = specs / "components" / "shared" / "upload_results.py"
+    copy.parent.mkdir()
+    copy.write_bytes(artifact.read_bytes())
+    _replace_by_symlink(artifact, copy)
+    assert LocalSpecTree(specs).resolves_inside(UPLOADER_ARTIFACT)
+    load_spec_set(specs)  # no problem
