@@ -340,7 +340,9 @@ class FakeGitHub(LoopbackWsgiServer):
     def _repo_known(self, owner: str, name: str) -> bool:
         return f"{owner}/{name}" in {pr_repo for pr_repo, _ in self.pull_requests}
 
-    def _deployments_get(self, request: Request, _body: Any, owner: str, name: str) -> Response:
+    def _deployments_get(
+        self, request: Request, _body: Any, _token: Token, owner: str, name: str
+    ) -> Response:
         if not self._repo_known(owner, name):
             return _error(404, "Not Found")
         wanted = {k: request.args[k] for k in ("sha", "environment", "ref") if k in request.args}
@@ -351,7 +353,9 @@ class FakeGitHub(LoopbackWsgiServer):
         ]
         return _json(sorted(found, key=lambda d: -int(d["id"])))  # newest first, as GitHub
 
-    def _deployments_post(self, _request: Request, body: Any, owner: str, name: str) -> Response:
+    def _deployments_post(
+        self, _request: Request, body: Any, _token: Token, owner: str, name: str
+    ) -> Response:
         if not self._repo_known(owner, name):
             return _error(404, "Not Found")
         if not isinstance(body, dict) or not isinstance(body.get("ref"), str):
@@ -374,7 +378,7 @@ class FakeGitHub(LoopbackWsgiServer):
         return _json(deployment, 201)
 
     def _deployment_statuses_post(
-        self, _request: Request, body: Any, owner: str, name: str, deployment_id: int
+        self, _request: Request, body: Any, _token: Token, owner: str, name: str, deployment_id: int
     ) -> Response:
         if not any(
             d["id"] == deployment_id and d["repo"] == f"{owner}/{name}" for d in self.deployments
@@ -390,7 +394,7 @@ class FakeGitHub(LoopbackWsgiServer):
         return _json(status, 201)
 
     def _commit_pulls_get(
-        self, _request: Request, _body: Any, owner: str, name: str, sha: str
+        self, _request: Request, _body: Any, _token: Token, owner: str, name: str, sha: str
     ) -> Response:
         repo = f"{owner}/{name}"
         if not self._repo_known(owner, name):

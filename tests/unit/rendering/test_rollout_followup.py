@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -49,7 +51,9 @@ def test_text_from_devices_cannot_break_the_table_or_the_comment() -> None:
     body = with_section(PLAN, render_section(COMMIT, {"G": row}))
     line = next(line for line in body.splitlines() if line.startswith("| G |"))
     assert line.count(" | ") == 4  # five cells, the pipe escaped
-    assert "<img" not in body and "<!-- x" not in body
+    # Every `<` of the text is escaped, in the table and in the hidden data.
+    assert re.search(r"(?<!\\)<", line) is None
+    assert "<img" not in body.replace("\\<img", "") and "<!-- x" not in body
     assert section_rows(body) == {"G": row}
 
 
