@@ -11,11 +11,28 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reconciler.adapters.aws.calling import RetryPolicy
+from reconciler.adapters.github_client import DEFAULT_API_URL
+from reconciler.core.events import EventKind
+from reconciler.core.markers import DEFAULT_KEY
 from reconciler.core.provenance import DEFAULT_INSTANCE
+
+ALL_EVENT_KINDS = "all"
+
+
+def event_kinds(text: str) -> frozenset[EventKind]:
+    """The event kinds a comma-separated setting names (`all`: every kind; empty: none)."""
+    names = {name.strip() for name in text.split(",") if name.strip()}
+    if ALL_EVENT_KINDS in names:
+        return frozenset(EventKind)
+    unknown = sorted(names - {kind.value for kind in EventKind})
+    if unknown:
+        known = ", ".join(kind.value for kind in EventKind)
+        raise ValueError(f"unknown event kind(s) {', '.join(unknown)}: expected all or {known}")
+    return frozenset(EventKind(name) for name in names)
 
 
 def _default_cache_dir() -> Path:
@@ -97,9 +114,89 @@ class ReconcilerSettings(BaseSettings):
     lease_namespace: str | None = None
     lease_duration: float = Field(30.0, gt=0)
 
+    # --- notifications (docs/notifications.md). Secret values (webhook URLs, HMAC keys) are
+    # read from files (`*_file`, e.g. a mounted Kubernetes Secret) or the environment; they are
+    # SecretStr so that no repr, log line or error message shows them.
+    notify_slack_url: SecretStr | None = Field(
+        None, description="Slack-compatible incoming webhook URL (secret)."
+    )
+    notify_slack_url_file: Path | None = Field(None, description="File holding that URL.")
+    notify_slack_events: str = Field(
+        "applied,rolloutSucceeded,rolloutFailed,driftDetected,cycleFailed",
+        description="Event kinds sent to the chat webhook, comma-separated (or `all`).",
+    )
+    notify_webhook_url: SecretStr | None = Field(
+        None, description="Generic JSON webhook URL (secret: it may embed a token)."
+    )
+    notify_webhook_url_file: Path | None = Field(None, description="File holding that URL.")
+    notify_webhook_secret: SecretStr | None = Field(
+        None, description="HMAC-SHA256 key signing the JSON webhook's body."
+    )
+    notify_webhook_secret_file: Path | None = Field(None, description="File holding that key.")
+    notify_webhook_events: str = Field("all", description="Event kinds sent to the JSON webhook.")
+    notify_sns_topic_arn: str | None = Field(None, description="SNS topic to publish events to.")
+    notify_sns_events: str = Field("all", description="Event kinds published to SNS.")
+    notify_eventbridge_bus: str | None = Field(
+        None, description="EventBridge bus name or ARN to put events on (`default` for default)."
+    )
+    notify_eventbridge_source: str = Field(
+        "greengrass-reconciler", description="The `source` of the EventBridge events."
+    )
+    notify_eventbridge_events: str = Field("all", description="Event kinds put on EventBridge.")
+    notify_region: str | None = Field(
+        None, description="Region of the SNS topic / event bus; default: the specs' region."
+    )
+    notify_queue_size: int = Field(
+        1000, ge=1, description="Events waiting per sink; beyond it new events are dropped."
+    )
+    notify_max_attempts: int = Field(5, ge=1, description="Delivery attempts per event.")
+    notify_initial_backoff: float = Field(1.0, ge=0)
+    notify_max_backoff: float = Field(60.0, ge=0)
+    notify_timeout: float = Field(10.0, gt=0, description="Seconds per webhook request.")
+
+    # --- Git feedback on GitHub: commit statuses, deployments, the PR comment's follow-up
+    github_repo: str | None = Field(
+        None, description="OWNER/NAME of the specs' repository; enables Git feedback."
+    )
+    github_token_file: Path | None = Field(
+        None, description="GitHub token file; default: the GITHUB_TOKEN variable."
+    )
+    github_api_url: str = Field(
+        DEFAULT_API_URL, description="GitHub API; Enterprise: https://HOST/api/v3."
+    )
+    github_comment_key: str = Field(
+        DEFAULT_KEY, description="Which sticky plan comment gets the rollout follow-up (--key)."
+    )
+    github_rate_limit: float = Field(
+        1.0, gt=0, description="GitHub requests per second the feedback may send."
+    )
+    github_progress_interval: float = Field(
+        30.0, ge=0, description="Seconds between two progress updates of one group on GitHub."
+    )
+
+    @field_validator(
+        "notify_slack_events",
+        "notify_webhook_events",
+        "notify_sns_events",
+        "notify_eventbridge_events",
+    )
+    @classmethod
+    def _known_event_kinds(cls, value: str) -> str:
+        event_kinds(value)
+        return value
+
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(
             max_attempts=self.max_attempts,
             initial_backoff=self.initial_backoff,
             max_backoff=self.max_backoff,
+        )
+
+    def notify_retry_policy(self) -> RetryPolicy:
+        """How notification deliveries are retried: longer waits than AWS calls (a chat
+        service that is down stays down for minutes), in the same policy type."""
+        return RetryPolicy(
+            max_attempts=self.notify_max_attempts,
+            initial_backoff=self.notify_initial_backoff,
+            max_backoff=self.notify_max_backoff,
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reconciler.adapters.github_body import (
+    COMMENT_LIMIT,
     FittedBody,
     fit_comment_body,
     shorten_description,
@@ -31,6 +32,7 @@ from reconciler.adapters.github_body import (
 from reconciler.adapters.github_client import DEFAULT_API_URL, GitHubClient, RetryPolicy
 from reconciler.adapters.github_errors import (
     COMMENT_PERMISSION,
+    DEPLOYMENT_PERMISSION,
     STATUS_PERMISSION,
     PublishAuthError,
     PublishError,
@@ -57,9 +59,15 @@ __all__ = [
     "PublishUncertainError",
     "RepoRef",
     "RetryPolicy",
+    "edit_sticky_comment",
+    "ensure_deployment",
+    "find_deployment",
     "find_sticky_comment",
+    "merged_pull_requests",
     "publish_sticky_comment",
     "read_token",
+    "set_commit_status",
+    "set_deployment_status",
     "set_plan_status",
     "status_description",
 ]
@@ -259,6 +267,42 @@ def _create_or_update(
     return PublishResult(PublishOutcome.UPDATED, updated.id, updated.url, fitted.omitted_lines)
 
 
+def _status_purpose(repo: RepoRef, sha: str) -> Purpose:
+    return Purpose(
+        action=f"set the commit status of {sha[:12]} in {repo}",
+        target=f"repository {repo} or commit {sha}",
+        permission=STATUS_PERMISSION,
+    )
+
+
+def set_commit_status(
+    client: GitHubClient,
+    repo: RepoRef,
+    sha: str,
+    *,
+    state: str,
+    context: str,
+    description: str,
+    target_url: str | None = None,
+) -> None:
+    """Set the status `context` of commit `sha` to `state` (error, failure, pending, success);
+    `description` is cut to GitHub's 140 characters."""
+    payload: dict[str, str] = {
+        "state": state,
+        "context": context,
+        "description": shorten_description(description),
+    }
+    if target_url:
+        payload["target_url"] = target_url
+    client.request(
+        "POST",
+        f"{repo.api_path}/statuses/{sha}",
+        _status_purpose(repo, sha),
+        json=payload,
+        idempotent=True,  # a repeated status only repeats the same state for the same context
+    )
+
+
 def set_plan_status(
     client: GitHubClient,
     repo: RepoRef,
@@ -272,21 +316,159 @@ def set_plan_status(
     `description` is cut to GitHub's 140 characters; `status_description(markdown)` makes one
     from a plan. `target_url` is where the status links to (the plan comment).
     """
-    payload: dict[str, str] = {
-        "state": "success",
-        "context": STATUS_CONTEXT,
+    set_commit_status(
+        client,
+        repo,
+        sha,
+        state="success",
+        context=STATUS_CONTEXT,
+        description=description,
+        target_url=target_url,
+    )
+
+
+# ---------------------------------------------------------------- deployments (Git feedback)
+
+
+def _deployment_purpose(action: str, repo: RepoRef) -> Purpose:
+    return Purpose(
+        action=f"{action} in {repo}",
+        target=f"repository {repo}",
+        permission=DEPLOYMENT_PERMISSION,
+    )
+
+
+def find_deployment(client: GitHubClient, repo: RepoRef, sha: str, environment: str) -> int | None:
+    """The id of the oldest GitHub deployment of commit `sha` to `environment`, if any."""
+    purpose = _deployment_purpose(f"list the deployments of {sha[:12]} to {environment}", repo)
+    found: list[int] = [
+        int(payload["id"])
+        for payload in client.paginate(
+            f"{repo.api_path}/deployments",
+            purpose,
+            params={"sha": sha, "environment": environment},
+        )
+        # GitHub matches `sha` by prefix on some servers: keep exact matches only.
+        if payload.get("sha") == sha and payload.get("environment") == environment
+    ]
+    return min(found) if found else None
+
+
+def ensure_deployment(
+    client: GitHubClient,
+    repo: RepoRef,
+    sha: str,
+    environment: str,
+    *,
+    description: str,
+    payload: Mapping[str, Any],
+) -> int:
+    """The id of the GitHub deployment of commit `sha` to `environment`, created if missing.
+
+    Creating is looked up first and after a failed create, so retries and restarts never add a
+    second deployment. The deployment is a record only: `auto_merge` off (GitHub would merge
+    the default branch into the ref) and no required status contexts (our own pending statuses
+    would make GitHub refuse it).
+    """
+
+    def attempt() -> int:
+        existing = find_deployment(client, repo, sha, environment)
+        if existing is not None:
+            return existing
+        try:
+            created = client.request(
+                "POST",
+                f"{repo.api_path}/deployments",
+                _deployment_purpose(f"create a deployment of {sha[:12]} to {environment}", repo),
+                json={
+                    "ref": sha,
+                    "environment": environment,
+                    "description": shorten_description(description),
+                    "payload": dict(payload),
+                    "auto_merge": False,
+                    "required_contexts": [],
+                    "transient_environment": False,
+                },
+            )
+        except PublishServerError as error:
+            raise PublishUncertainError(
+                f"{error} The deployment may have been created all the same; the retry looks "
+                "for it first.",
+                status=error.status,
+            ) from error
+        return int(created["id"])
+
+    deployment_id: int = client.retrying(lambda error: isinstance(error, PublishUncertainError))(
+        attempt
+    )
+    return deployment_id
+
+
+def set_deployment_status(
+    client: GitHubClient,
+    repo: RepoRef,
+    deployment_id: int,
+    *,
+    state: str,
+    description: str,
+    log_url: str | None = None,
+) -> None:
+    """Add a status (in_progress, success, failure, error...) to a GitHub deployment."""
+    body: dict[str, Any] = {
+        "state": state,
         "description": shorten_description(description),
+        "auto_inactive": False,  # other groups' deployments share the commit, not the env
     }
-    if target_url:
-        payload["target_url"] = target_url
+    if log_url:
+        body["log_url"] = log_url
     client.request(
         "POST",
-        f"{repo.api_path}/statuses/{sha}",
-        Purpose(
-            action=f"set the commit status of {sha[:12]} in {repo}",
-            target=f"repository {repo} or commit {sha}",
-            permission=STATUS_PERMISSION,
-        ),
-        json=payload,
-        idempotent=True,  # a repeated status only repeats the same state for the same context
+        f"{repo.api_path}/deployments/{deployment_id}/statuses",
+        _deployment_purpose(f"set the status of deployment {deployment_id}", repo),
+        json=body,
+        idempotent=True,  # a repeated status only repeats the deployment's state
     )
+
+
+def merged_pull_requests(client: GitHubClient, repo: RepoRef, sha: str) -> list[int]:
+    """The pull requests whose merge (or squash, or rebase) commit is `sha`."""
+    purpose = Purpose(
+        action=f"list the pull requests of commit {sha[:12]} in {repo}",
+        target=f"repository {repo} or commit {sha}",
+        permission="`pull-requests: read`",
+    )
+    return sorted(
+        int(payload["number"])
+        for payload in client.paginate(f"{repo.api_path}/commits/{sha}/pulls", purpose)
+        if payload.get("merge_commit_sha") == sha and payload.get("merged_at")
+    )
+
+
+def edit_sticky_comment(
+    client: GitHubClient,
+    repo: RepoRef,
+    pr: int,
+    edit: Callable[[str], str],
+    key: str = DEFAULT_KEY,
+) -> PublishOutcome | None:
+    """Rewrite the sticky plan comment of `pr` as `edit(body)`; None when there is no such
+    comment (nothing is created: the plan comes first). A body that would exceed GitHub's
+    limit is not written (`PublishError`)."""
+    existing = find_sticky_comment(client, repo, pr, key)
+    if existing is None:
+        return None
+    body = edit(_normalised(existing.body))
+    if body == _normalised(existing.body):
+        return PublishOutcome.UNCHANGED
+    if len(body) > COMMENT_LIMIT:
+        raise PublishError(
+            f"The plan comment of {repo}#{pr} would exceed GitHub's {COMMENT_LIMIT:,} characters "
+            "with the rollout follow-up; it was left as it was."
+        )
+    client.request(
+        "PATCH",
+        f"{repo.api_path}/issues/comments/{existing.id}",
+        _comment_purpose("update the plan comment of", repo, pr),
+        json={"body": body},
+    )
+    return PublishOutcome.UPDATED

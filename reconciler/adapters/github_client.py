@@ -21,6 +21,7 @@ import requests
 import tenacity
 
 from reconciler import __version__
+from reconciler.adapters.aws.ratelimit import TokenBucket
 from reconciler.adapters.github_errors import (
     PublishError,
     PublishRateLimitedError,
@@ -107,8 +108,11 @@ class GitHubClient:
         timeout: tuple[float, float] = (10.0, 30.0),
         sleep: Callable[[float], None] = time.sleep,
         on_retry: Callable[[str], None] | None = None,
+        rate_limit: TokenBucket | None = None,
     ) -> None:
-        """`on_retry` receives a one-line notice before each retry (default: a log warning)."""
+        """`on_retry` receives a one-line notice before each retry (default: a log warning).
+        `rate_limit` paces every attempt (a long-running controller stays well under GitHub's
+        secondary limits instead of hitting them and waiting)."""
         if not token.strip():
             raise ValueError("GitHubClient needs a non-empty token")
         parts = urlsplit(api_url)
@@ -120,6 +124,7 @@ class GitHubClient:
         self._timeout = timeout
         self._sleep = sleep
         self._on_retry = on_retry or _log.warning
+        self._rate_limit = rate_limit
         self._login: str | None = None
         self._session = requests.Session()
         self._session.auth = _BearerAuth(token.strip())
@@ -269,6 +274,8 @@ class GitHubClient:
         json: Any,
         params: dict[str, str] | None,
     ) -> requests.Response:
+        if self._rate_limit is not None:
+            self._rate_limit.acquire()
         try:
             response = self._session.request(
                 method, url, json=json, params=params, timeout=self._timeout

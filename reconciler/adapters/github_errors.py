@@ -26,6 +26,7 @@ from reconciler.errors import ReconcilerError
 # The permissions a workflow's `permissions:` block must grant for each kind of call.
 COMMENT_PERMISSION = "`pull-requests: write` (or `issues: write`)"
 STATUS_PERMISSION = "`statuses: write`"
+DEPLOYMENT_PERMISSION = "`deployments: write`"
 
 _RATE_LIMIT_PHRASES = ("rate limit", "abuse detection")
 

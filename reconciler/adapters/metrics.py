@@ -207,6 +207,13 @@ class ControllerMetrics:
             "1 while this replica holds the leader lease (only the leader writes), else 0.",
             registry=registry,
         )
+        self._notifications = Counter(
+            f"{PREFIX}_notifications",
+            "Events handed to a notification sink, by sink and outcome "
+            "(delivered, failed after its retries, dropped on a full queue or at shutdown).",
+            ["sink", "outcome"],
+            registry=registry,
+        )
         self._targets = _TargetsCollector()
         registry.register(self._targets)
         self._call_stats = _CallStatsCollector()
@@ -237,6 +244,10 @@ class ControllerMetrics:
 
     def set_leader(self, is_leader: bool) -> None:
         self._leader.set(1 if is_leader else 0)
+
+    def observe_notification(self, sink: str, outcome: str) -> None:
+        """Count one event a sink delivered, failed to deliver, or dropped."""
+        self._notifications.labels(sink=sink, outcome=outcome).inc()
 
     def bind_rollouts(self, source: Callable[[], Mapping[str, RolloutView]]) -> None:
         """Expose the rollouts `source` returns (read at each scrape) as per-group gauges."""

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from reconciler.adapters.http.webhook import read_secret_file
+from reconciler.adapters.notifiers.factory import build_publisher
 from reconciler.adapters.sources.credentials import GitCredentials
 from reconciler.adapters.sources.factory import open_source
 from reconciler.cli.common import EXIT_ERROR, EXIT_OK, fail
@@ -74,10 +75,13 @@ def run(once: bool, **given: Any) -> None:
         )
         if once:
             status = ControllerStatus()
-            outcome = Reconciler(source=source, settings=settings, status=status).reconcile(
-                "once", full=True
-            )
+            notifier = build_publisher(settings)
+            outcome = Reconciler(
+                source=source, settings=settings, status=status, events=notifier
+            ).reconcile("once", full=True)
             source.close()
+            if notifier is not None:
+                notifier.close(timeout=30)
             click.echo(printable(f"{outcome.result}: {outcome.message}"))
             raise SystemExit(EXIT_OK if outcome.result == "success" else EXIT_ERROR)
         secret = (

@@ -178,12 +178,23 @@ class ComponentVersionPlan:
 
 
 @dataclass(frozen=True)
+class TargetFailure:
+    """A thing group that could not be planned (a controller plans the others all the same)."""
+
+    thing_group: str
+    target_arn: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Plan:
     targets: tuple[TargetPlan, ...]
     component_versions: tuple[ComponentVersionPlan, ...] = ()
     warnings: tuple[str, ...] = ()
     commit: str | None = None
     specs_path: str | None = None
+    # Only when planned with `keep_going`: the groups left out of `targets`, and why.
+    failures: tuple[TargetFailure, ...] = ()
 
     @property
     def changed_targets(self) -> tuple[TargetPlan, ...]:

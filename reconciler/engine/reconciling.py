@@ -26,11 +26,13 @@ import structlog
 
 from reconciler.adapters.sources.base import SourceRevision, SpecSource, changed_since
 from reconciler.adapters.spec_files import SpecDirectoryLoader
+from reconciler.core.events import EventPublisher, NoEventPublisher
 from reconciler.core.plan import Plan, TargetAction, TargetPlan
 from reconciler.core.provenance import COMMIT
 from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs import InvalidSpecsError, SpecSet
 from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
+from reconciler.engine.notices import CycleNotices
 from reconciler.engine.rollouts import AdoptedRevision, RolloutFollower
 from reconciler.engine.runtime import Runtime, build_runtime
 from reconciler.engine.status import ControllerStatus, ErrorRecord, SyncState, TargetStatus
@@ -77,14 +79,21 @@ class Reconciler:
         is_leader: Callable[[], bool] = lambda: True,
         runtime_factory: Callable[[ReconcilerSettings, str, str], Runtime] | None = None,
         on_cycle: Callable[[CycleOutcome], None] | None = None,
+        events: EventPublisher | None = None,
         rollouts: RolloutFollower | None = None,
     ) -> None:
         self.source = source
         self.settings = settings
         self.status = status
         self._is_leader = is_leader
+        # Failed cycles go here; applied and drift events through the runtime's publisher,
+        # which the controller makes the same one.
+        self._events = events or NoEventPublisher()
+        self._notices = CycleNotices(self._events)
         self._runtime_factory = runtime_factory or (
-            lambda s, region, account: build_runtime(s, region=region, account=account)
+            lambda s, region, account: build_runtime(
+                s, region=region, account=account, events=self._events
+            )
         )
         self._on_cycle = on_cycle or (lambda _outcome: None)
         self._runtimes: dict[tuple[str, str], Runtime] = {}
@@ -115,10 +124,18 @@ class Reconciler:
     def runtimes(self) -> list[Runtime]:
         return list(self._runtimes.values())
 
-    def _fail(self, trigger: str, commit: str | None, message: str, started: float) -> CycleOutcome:
+    def _fail(
+        self,
+        trigger: str,
+        commit: str | None,
+        message: str,
+        started: float,
+        failed_groups: tuple[str, ...] = (),
+    ) -> CycleOutcome:
         self._last_cycle_failed = True
         self.status.update(last_error=ErrorRecord(message, commit, time.time()))
         log.error("reconcile failed", trigger=trigger, commit=_short(commit), error=message)
+        self._notices.cycle_failed(trigger, commit, message, failed_groups)
         return self._done(
             CycleOutcome(trigger, "error", commit, message, time.monotonic() - started)
         )
@@ -132,7 +149,20 @@ class Reconciler:
     def reconcile(self, trigger: str, *, full: bool = False) -> CycleOutcome:
         """One cycle. `full` plans even when the source did not move (startup, resync)."""
         with self._lock:
-            return self._reconcile(trigger, full=full)
+            started = time.monotonic()
+            try:
+                return self._reconcile(trigger, full=full)
+            except Exception as error:  # a bug must show in /status, metrics and notices
+                return self._crashed(trigger, error, started)
+
+    def _crashed(self, trigger: str, error: Exception, started: float) -> CycleOutcome:
+        """A cycle that raised what no step expects: nothing it did can be vouched for, so no
+        group stays `Synced`; the next cycle plans everything again."""
+        log.exception("reconcile crashed", trigger=trigger)
+        message = f"the cycle crashed: {type(error).__name__}: {error}"
+        groups = self.status.mark_all_unknown(message)
+        commit = self.status.snapshot()["lastSeenCommit"]
+        return self._fail(trigger, commit, message, started, failed_groups=groups)
 
     def _reconcile(self, trigger: str, *, full: bool) -> CycleOutcome:
         started = time.monotonic()
@@ -195,36 +225,52 @@ class Reconciler:
                 commit=revision.revision,
                 specs_path=revision.specs_root.as_posix(),
                 compact=True,
+                keep_going=True,
             )
+            self._notices.drift(plan, spec_set, runtime.events, revision.revision)
             self._adopt_rollouts(plan, spec_set, runtime)
             report = self._apply(plan, spec_set, runtime, revision)
         except ReconcilerError as error:
-            return self._fail(
-                trigger, revision.revision, f"commit {_short(revision.revision)}: {error}", started
-            )
+            # No group could be checked against this commit (AWS unreachable, the account
+            # refused, a problem of the repository's own components): none stays `Synced`.
+            message = f"commit {_short(revision.revision)}: {error}"
+            groups = self.status.mark_all_unknown(message)
+            return self._fail(trigger, revision.revision, message, started, failed_groups=groups)
         self._record_targets(plan, spec_set, report)
+        problems: list[str] = []
+        failed_groups = [f.thing_group for f in plan.failures]
+        if plan.failures:
+            problems.append(
+                "planning failed for "
+                + "; ".join(f"{f.thing_group}: {f.reason}" for f in plan.failures)
+            )
         if report is not None and report.failed:
             failures = [
                 f"{r.thing_group}: {r.reason}"
                 for r in report.targets
                 if r.outcome is Outcome.FAILED
             ]
+            failed_groups += [r.thing_group for r in report.targets if r.outcome is Outcome.FAILED]
             failures += [
                 f"{v.name} {v.version}: {v.reason}"
                 for v in report.versions
                 if v.outcome is Outcome.FAILED
             ]
+            problems.append("apply failed for " + "; ".join(failures))
+        if problems:
             return self._fail(
                 trigger,
                 revision.revision,
-                f"commit {_short(revision.revision)}: apply failed for " + "; ".join(failures),
+                f"commit {_short(revision.revision)}: " + "; ".join(problems),
                 started,
+                failed_groups=tuple(failed_groups),
             )
         self._last_synced = revision
         self._synced_desired = {
             t.thing_group: t.desired_digest for t in plan.targets if t.desired_digest is not None
         }
         self._last_cycle_failed = False
+        self._notices.cycle_succeeded()
         now = time.time()
         self.status.update(
             ready=True,
@@ -304,6 +350,7 @@ class Reconciler:
                     job_id=created.iot_job_id if created else None,
                     events=runtime.events,
                 )
+        self._notices.applied(report, runtime.events, revision.revision)
         return report
 
     def _adopt_rollouts(self, plan: Plan, spec_set: SpecSet, runtime: Runtime) -> None:
@@ -325,7 +372,10 @@ class Reconciler:
                     policy=spec.rollout_policy,
                 )
             )
-        self.rollouts.forget_except(t.thing_group for t in plan.targets)
+        # A group that could not be planned keeps its rollout: its live revision is unchanged.
+        self.rollouts.forget_except(
+            [t.thing_group for t in plan.targets] + [f.thing_group for f in plan.failures]
+        )
         self.rollouts.adopt(runtime.rollouts, found, events=runtime.events)
 
     def _changed_in_git(self, target: TargetPlan) -> bool:
@@ -364,4 +414,23 @@ class Reconciler:
                     last_error=error,
                 )
             )
+        statuses += self._unplanned_statuses(plan)
         self.status.replace_targets(statuses)
+
+    def _unplanned_statuses(self, plan: Plan) -> list[TargetStatus]:
+        """The groups that could not be planned: `Failed` with the reason, their live
+        deployment as the last cycle knew it."""
+        statuses = []
+        for failure in plan.failures:
+            previous = self.status.target(failure.thing_group)
+            statuses.append(
+                TargetStatus(
+                    thing_group=failure.thing_group,
+                    sync=SyncState.FAILED,
+                    spec_file=previous.spec_file if previous else None,
+                    deployment_id=previous.deployment_id if previous else None,
+                    revision_id=previous.revision_id if previous else None,
+                    last_error=f"cannot be planned: {failure.reason}",
+                )
+            )
+        return statuses

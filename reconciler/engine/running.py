@@ -23,7 +23,9 @@ from reconciler.adapters.http.webhook import WebhookHandler
 from reconciler.adapters.leases.election import LeaderElector
 from reconciler.adapters.memory import release_free_memory
 from reconciler.adapters.metrics import ControllerMetrics
+from reconciler.adapters.notifiers.factory import build_publisher
 from reconciler.adapters.sources.base import SpecSource
+from reconciler.core.events import EventPublisher, NoEventPublisher
 from reconciler.engine.reconciling import CycleOutcome, Reconciler
 from reconciler.engine.runtime import Runtime, build_runtime
 from reconciler.engine.status import ControllerStatus, SyncState
@@ -54,6 +56,12 @@ class Controller:
         self.call_stats = CallStats()
         self.metrics.bind_call_stats(self.call_stats)
         self.metrics.bind_rollouts(self.status.rollouts)
+        # Notifications and Git feedback (docs/notifications.md): a misconfigured sink stops
+        # the start, rather than leaving the team without the news it asked for.
+        self.notifier = build_publisher(
+            settings, stats=self.call_stats, observe=self.metrics.observe_notification
+        )
+        self.events: EventPublisher = self.notifier or NoEventPublisher()
         self.reconciler = Reconciler(
             source=source,
             settings=settings,
@@ -61,6 +69,7 @@ class Controller:
             is_leader=self.is_leader,
             runtime_factory=self._runtime,
             on_cycle=self._observe,
+            events=self.events,
         )
         self._pending: dict[str, bool] = {}
         self._wake = threading.Condition()
@@ -90,7 +99,9 @@ class Controller:
 
     # ------------------------------------------------------------------ wiring
     def _runtime(self, settings: ReconcilerSettings, region: str, account: str) -> Runtime:
-        return build_runtime(settings, region=region, account=account, stats=self.call_stats)
+        return build_runtime(
+            settings, region=region, account=account, stats=self.call_stats, events=self.events
+        )
 
     def is_leader(self) -> bool:
         return self.elector.is_leader if self.elector is not None else True
@@ -202,6 +213,8 @@ class Controller:
             self.http.stop()
         if self.elector is not None:
             self.elector.stop()
+        if self.notifier is not None:
+            self.notifier.close()
 
     def run_forever(self) -> None:
         """Start, then block until SIGINT/SIGTERM, then stop cleanly."""

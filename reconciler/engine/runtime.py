@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reconciler.adapters.aws.artifacts import ArtifactStore
 from reconciler.adapters.aws.calling import AwsCaller, CallStats
@@ -70,12 +70,16 @@ class Runtime:
         specs_path: str | None,
         compact: bool = False,
         scope: ReadScope | None = None,
+        keep_going: bool = False,
     ) -> Plan:
         """Read the live state and plan. The controller, which renders no diff, asks for a
-        `compact` plan: see `plan_target`. A `scope` reads (and so plans, prune included) only
-        the thing groups it names: `spec_set` then holds only the Deployments of those."""
+        `compact` plan (see `plan_target`), except for drifted targets, planned in full so
+        that their drift can be reported field by field (drift is rare); and to `keep_going`
+        past groups that cannot be planned (see `plan_deployments`). A `scope` reads (and so
+        plans, prune included) only the thing groups it names: `spec_set` then holds only the
+        Deployments of those."""
         live = self.reader.read(spec_set, scope=scope)
-        return plan_deployments(
+        plan = plan_deployments(
             spec_set,
             live,
             instance=self.settings.instance,
@@ -83,11 +87,29 @@ class Runtime:
             specs_path=specs_path,
             memo=self.memo,
             compact=compact,
+            keep_going=keep_going,
         )
+        drifted = {t.thing_group for t in plan.targets if t.drift}
+        if not (compact and drifted):
+            return plan
+        subset = replace(
+            spec_set,
+            deployments=tuple(d for d in spec_set.deployments if d.thing_group in drifted),
+        )
+        full = plan_deployments(
+            subset, live, instance=self.settings.instance, compact=False, keep_going=True
+        )
+        in_full = {t.thing_group: t for t in full.targets if t.thing_group in drifted}
+        return replace(plan, targets=tuple(in_full.get(t.thing_group, t) for t in plan.targets))
 
 
 def build_runtime(
-    settings: ReconcilerSettings, *, region: str, account: str, stats: CallStats | None = None
+    settings: ReconcilerSettings,
+    *,
+    region: str,
+    account: str,
+    stats: CallStats | None = None,
+    events: EventPublisher | None = None,
 ) -> Runtime:
     clients = AwsClients(
         ClientSettings(
@@ -124,4 +146,5 @@ def build_runtime(
         reader=LiveStateReader(gateway, listing_ttl=settings.listing_ttl),
         artifacts=ArtifactStore(clients, caller),
         rollouts=RolloutReader(clients, follow_up_caller, account=account),
+        events=events or NoEventPublisher(),
     )

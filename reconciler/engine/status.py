@@ -21,6 +21,7 @@ class SyncState(StrEnum):
     DRIFTED = "Drifted"  # changed outside Git; selfHeal off
     FAILED = "Failed"
     PRUNED = "Pruned"
+    UNKNOWN = "Unknown"  # the last cycle crashed before it could tell
 
 
 @dataclass
@@ -88,6 +89,15 @@ class ControllerStatus:
     def replace_targets(self, statuses: list[TargetStatus]) -> None:
         with self._lock:
             self.targets = {s.thing_group: s for s in statuses}
+
+    def mark_all_unknown(self, reason: str) -> tuple[str, ...]:
+        """After a crashed cycle: no group is known to be in sync any more. Returns them."""
+        with self._lock:
+            for status in self.targets.values():
+                status.sync = SyncState.UNKNOWN
+                status.last_error = reason
+                status.updated_at = time.time()
+            return tuple(sorted(self.targets))
 
     def set_rollout(self, thing_group: str, view: RolloutView) -> None:
         with self._lock:

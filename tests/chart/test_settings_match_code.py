@@ -120,3 +120,47 @@ def test_ha_values_load_into_the_settings(
     assert git is not None
     assert str(git.token_file) == "/var/run/secrets/greengrass-reconciler/git-token/token"
     assert str(git.ssh_key_file) == "/var/run/secrets/greengrass-reconciler/git-ssh/ssh-privatekey"
+
+
+NOTIFY_VALUES: dict[str, Any] = {
+    "source": {"url": "https://github.com/acme/fleet.git"},
+    "notifications": {
+        "slack": {"urlSecret": {"name": "fleet-notify", "key": "slack-url"}},
+        "webhook": {
+            "urlSecret": {"name": "fleet-notify", "key": "webhook-url"},
+            "hmacSecret": {"name": "fleet-notify", "key": "webhook-hmac"},
+            "events": "rolloutFailed, cycleFailed",
+        },
+        "sns": {"topicArn": "arn:aws:sns:eu-west-1:123456789012:fleet", "events": "all"},
+        "eventBridge": {"bus": "default"},
+    },
+    "gitFeedback": {"repo": "acme/fleet", "tokenSecret": {"name": "fleet-git", "key": "token"}},
+}
+
+
+def test_notification_values_load_into_the_settings(
+    chart: Chart, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = render_chart(chart, NOTIFY_VALUES)
+    settings = _settings(release, monkeypatch)
+    secrets = "/var/run/secrets/greengrass-reconciler"
+    assert str(settings.notify_slack_url_file) == f"{secrets}/notify-slack/url"
+    assert str(settings.notify_webhook_url_file) == f"{secrets}/notify-webhook/url"
+    assert str(settings.notify_webhook_secret_file) == f"{secrets}/notify-hmac/key"
+    assert str(settings.github_token_file) == f"{secrets}/github-token/token"
+    assert settings.notify_webhook_events == "rolloutFailed, cycleFailed"
+    assert settings.notify_sns_topic_arn == "arn:aws:sns:eu-west-1:123456789012:fleet"
+    assert settings.notify_eventbridge_bus == "default"
+    assert settings.github_repo == "acme/fleet"
+    # Defaults stay the code's: chat gets no progress events.
+    assert "rolloutProgressed" not in settings.notify_slack_events
+    pod = release.one("Deployment")["spec"]["template"]["spec"]
+    mounted = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+    assert mounted["notify-hmac"] == f"{secrets}/notify-hmac"
+    volume = next(v for v in pod["volumes"] if v["name"] == "notify-hmac")
+    assert volume["secret"] == {
+        "secretName": "fleet-notify",
+        "defaultMode": 0o440,
+        "items": [{"key": "webhook-hmac", "path": "key"}],
+    }
+    assert "RECONCILER_NOTIFY_WEBHOOK_URL" not in pod_environment(release)  # files only

@@ -108,6 +108,30 @@ RECONCILER_INSTANCE: {{ . | quote }}
 {{- with .Values.git.username }}
 RECONCILER_GIT_USERNAME: {{ . | quote }}
 {{- end }}
+{{- with .Values.notifications.slack.events }}
+RECONCILER_NOTIFY_SLACK_EVENTS: {{ . | quote }}
+{{- end }}
+{{- with .Values.notifications.webhook.events }}
+RECONCILER_NOTIFY_WEBHOOK_EVENTS: {{ . | quote }}
+{{- end }}
+{{- with .Values.notifications.sns.topicArn }}
+RECONCILER_NOTIFY_SNS_TOPIC_ARN: {{ . | quote }}
+{{- end }}
+{{- with .Values.notifications.sns.events }}
+RECONCILER_NOTIFY_SNS_EVENTS: {{ . | quote }}
+{{- end }}
+{{- with .Values.notifications.eventBridge.bus }}
+RECONCILER_NOTIFY_EVENTBRIDGE_BUS: {{ . | quote }}
+{{- end }}
+{{- with .Values.notifications.eventBridge.events }}
+RECONCILER_NOTIFY_EVENTBRIDGE_EVENTS: {{ . | quote }}
+{{- end }}
+{{- with .Values.gitFeedback.repo }}
+RECONCILER_GITHUB_REPO: {{ . | quote }}
+{{- end }}
+{{- with .Values.gitFeedback.apiUrl }}
+RECONCILER_GITHUB_API_URL: {{ . | quote }}
+{{- end }}
 {{- with .Values.aws.endpointUrl }}
 RECONCILER_ENDPOINT_URL: {{ . | quote }}
 {{- end }}

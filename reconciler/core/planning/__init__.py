@@ -13,7 +13,7 @@ from typing import Any
 
 from reconciler.core.arns import thing_group_name
 from reconciler.core.live import LiveState
-from reconciler.core.plan import Plan, TargetAction, TargetPlan
+from reconciler.core.plan import Plan, TargetAction, TargetFailure, TargetPlan
 from reconciler.core.planning.components import resolve_repository_components
 from reconciler.core.planning.dependencies import dependency_problems
 from reconciler.core.planning.needs import LiveNeeds, live_needs, unpinned_dependencies
@@ -82,6 +82,7 @@ def plan_deployments(
     specs_path: str | None = None,
     memo: PlanMemo | None = None,
     compact: bool = False,
+    keep_going: bool = False,
 ) -> Plan:
     """The plan that brings every thing group of `spec_set` to its desired revision.
 
@@ -90,6 +91,11 @@ def plan_deployments(
     versions are unchanged is then not planned again (the memo keeps only the current targets).
     A `compact` plan carries no configuration documents and no request for no-ops (see
     `plan_target`): enough to apply and to report, not to render a diff.
+
+    With `keep_going` (the controller), a thing group that cannot be planned is left out of the
+    plan's targets and listed in `Plan.failures` instead, so that one broken spec does not hold
+    back every other group's change; problems of the repository's own components, which may
+    concern any group, still raise. Such a group is never a prune candidate.
     """
     repo = resolve_repository_components(spec_set, live)
     errors = list(repo.errors)
@@ -116,6 +122,7 @@ def plan_deployments(
         return defaults[key]
 
     targets: list[TargetPlan] = []
+    failures: list[TargetFailure] = []
     settings = spec_set.settings
     for spec in spec_set.deployments:
         arn = settings.thing_group_arn(spec.thing_group)
@@ -152,20 +159,27 @@ def plan_deployments(
                     share=share,
                 )
             except TargetPlanningError as error:
-                errors.append(str(error))
+                if keep_going:
+                    failures.append(TargetFailure(spec.thing_group, arn, str(error)))
+                else:
+                    errors.append(str(error))
                 continue
         used[key] = target
         if target.has_changes:
-            errors.extend(
-                dependency_problems(target, recipe_of, live.component_versions, repo.versions)
+            problems = dependency_problems(
+                target, recipe_of, live.component_versions, repo.versions
             )
+            if problems and keep_going:
+                failures.append(TargetFailure(spec.thing_group, arn, "\n".join(problems)))
+                continue
+            errors.extend(problems)
         targets.append(target)
     if memo is not None:
         memo.clear()
         memo.update(used)
     if errors:
         raise PlanError("\n".join(errors))
-    wanted = {t.target_arn for t in targets}
+    wanted = {t.target_arn for t in targets} | {f.target_arn for f in failures}
     for arn, deployment in sorted(live.latest.items()):
         group = thing_group_name(arn)
         if (
@@ -191,4 +205,5 @@ def plan_deployments(
         warnings=tuple(_override_warnings(spec_set, targets, recipe_of, repo.versions)),
         commit=commit,
         specs_path=specs_path,
+        failures=tuple(failures),
     )

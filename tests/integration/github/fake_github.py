@@ -105,6 +105,9 @@ class FakeGitHub(LoopbackWsgiServer):
         self.pull_requests: set[tuple[str, int]] = set()
         self.comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.statuses: list[dict[str, Any]] = []
+        self.deployments: list[dict[str, Any]] = []
+        self.deployment_statuses: list[dict[str, Any]] = []
+        self.merge_commits: dict[tuple[str, int], str] = {}  # pull request -> merge commit
         self.requests: list[RecordedRequest] = []
         self.edited_by_others: list[int] = []  # ids of comments edited by another identity
         self.link_base: str | None = None  # overrides the host of pagination links
@@ -117,6 +120,12 @@ class FakeGitHub(LoopbackWsgiServer):
                 Rule("/repos/<owner>/<name>/issues/<int:number>/comments", endpoint="comments"),
                 Rule("/repos/<owner>/<name>/issues/comments/<int:comment_id>", endpoint="comment"),
                 Rule("/repos/<owner>/<name>/statuses/<sha>", endpoint="statuses"),
+                Rule("/repos/<owner>/<name>/deployments", endpoint="deployments"),
+                Rule(
+                    "/repos/<owner>/<name>/deployments/<int:deployment_id>/statuses",
+                    endpoint="deployment_statuses",
+                ),
+                Rule("/repos/<owner>/<name>/commits/<sha>/pulls", endpoint="commit_pulls"),
             ]
         )
 
@@ -153,6 +162,10 @@ class FakeGitHub(LoopbackWsgiServer):
     def comment_bodies(self, repo: str, number: int) -> list[str]:
         with self._lock:
             return [comment["body"] for comment in self.comments.get((repo, number), [])]
+
+    def merge_pull_request(self, repo: str, number: int, sha: str) -> None:
+        """Pull request `number` was merged as commit `sha`."""
+        self.merge_commits[(repo, number)] = sha
 
     def fail_next(self, fault: Fault, times: int = 1) -> None:
         """Answer the next `times` requests (of `fault.method`, if set) with `fault`."""
@@ -321,6 +334,82 @@ class FakeGitHub(LoopbackWsgiServer):
         status = {"id": len(self.statuses) + 1, "sha": sha, "repo": repo, **body}
         self.statuses.append(status)
         return _json(status, 201)
+
+    # -- deployments (GitHub's REST API: repos/deployments, deployment statuses) -------------
+
+    def _repo_known(self, owner: str, name: str) -> bool:
+        return f"{owner}/{name}" in {pr_repo for pr_repo, _ in self.pull_requests}
+
+    def _deployments_get(
+        self, request: Request, _body: Any, _token: Token, owner: str, name: str
+    ) -> Response:
+        if not self._repo_known(owner, name):
+            return _error(404, "Not Found")
+        wanted = {k: request.args[k] for k in ("sha", "environment", "ref") if k in request.args}
+        found = [
+            d
+            for d in self.deployments
+            if d["repo"] == f"{owner}/{name}" and all(d[k] == v for k, v in wanted.items())
+        ]
+        return _json(sorted(found, key=lambda d: -int(d["id"])))  # newest first, as GitHub
+
+    def _deployments_post(
+        self, _request: Request, body: Any, _token: Token, owner: str, name: str
+    ) -> Response:
+        if not self._repo_known(owner, name):
+            return _error(404, "Not Found")
+        if not isinstance(body, dict) or not isinstance(body.get("ref"), str):
+            return _error(422, "Validation Failed", errors=["ref wasn't supplied."])
+        if body.get("required_contexts") != []:
+            # GitHub checks every status context of the ref by default; ours are pending.
+            return _error(409, "Conflict: Commit status checks failed for the ref.")
+        self._next_id += 1
+        deployment = {
+            "id": self._next_id,
+            "repo": f"{owner}/{name}",
+            "sha": body["ref"],
+            "ref": body["ref"],
+            "environment": body.get("environment", "production"),
+            "description": body.get("description"),
+            "payload": body.get("payload") or {},
+            "auto_merge": body.get("auto_merge", True),
+        }
+        self.deployments.append(deployment)
+        return _json(deployment, 201)
+
+    def _deployment_statuses_post(
+        self, _request: Request, body: Any, _token: Token, owner: str, name: str, deployment_id: int
+    ) -> Response:
+        if not any(
+            d["id"] == deployment_id and d["repo"] == f"{owner}/{name}" for d in self.deployments
+        ):
+            return _error(404, "Not Found")
+        states = ("error", "failure", "inactive", "in_progress", "queued", "pending", "success")
+        if not isinstance(body, dict) or body.get("state") not in states:
+            return _error(422, "Validation Failed")
+        if len(body.get("description") or "") > STATUS_DESCRIPTION_LIMIT:
+            return _error(422, "Validation Failed", errors=["description is too long"])
+        status = {"id": len(self.deployment_statuses) + 1, "deployment_id": deployment_id, **body}
+        self.deployment_statuses.append(status)
+        return _json(status, 201)
+
+    def _commit_pulls_get(
+        self, _request: Request, _body: Any, _token: Token, owner: str, name: str, sha: str
+    ) -> Response:
+        repo = f"{owner}/{name}"
+        if not self._repo_known(owner, name):
+            return _error(404, "Not Found")
+        pulls = [
+            {
+                "number": number,
+                "state": "closed",
+                "merge_commit_sha": merged,
+                "merged_at": "2026-12-05T12:00:00Z",
+            }
+            for (pr_repo, number), merged in sorted(self.merge_commits.items())
+            if pr_repo == repo and merged == sha
+        ]
+        return _json(pulls)
 
 
 def _graphql(request: Request, body: Any, token: Token) -> Response:

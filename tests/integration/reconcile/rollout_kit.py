@@ -14,7 +14,7 @@ from typing import Any
 import git
 
 from reconciler.adapters.sources.factory import open_source
-from reconciler.core.events import Event
+from reconciler.core.events import Event, EventPublisher
 from reconciler.engine.reconciling import Reconciler
 from reconciler.engine.rollouts import RolloutFollower
 from reconciler.engine.runtime import Runtime, build_runtime
@@ -70,7 +70,7 @@ def reconciler(
     repo: git.Repo,
     cache: Path,
     clock: ManualClock,
-    events: RecordingPublisher | None = None,
+    events: EventPublisher | None = None,
 ) -> Reconciler:
     """A controller's reconciler whose follower runs on `clock`, events into `events`."""
     settings = ReconcilerSettings(cache_dir=cache, lock="none")
