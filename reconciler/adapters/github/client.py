@@ -21,7 +21,7 @@ import requests
 import tenacity
 
 from reconciler import __version__
-from reconciler.adapters.github_errors import (
+from reconciler.adapters.github.errors import (
     PublishError,
     PublishRateLimitedError,
     Purpose,

@@ -2,9 +2,9 @@
 
 The comment is *sticky*: it carries a hidden marker (`reconciler.core.markers`), so each run
 finds the comment it wrote before and edits it in place instead of adding another. A body GitHub
-would reject for its size is truncated first (`github_body`). Everything GitHub can answer is
-mapped onto `PublishError` and its subclasses (`github_errors`); retries and pagination live in
-`GitHubClient` (`github_client`).
+would reject for its size is truncated first (`body`). Everything GitHub can answer is
+mapped onto `PublishError` and its subclasses (`errors`); retries and pagination live in
+`GitHubClient` (`client`).
 
     with GitHubClient(token, api_url=api_url) as client:
         result = publish_sticky_comment(client, RepoRef.parse("octo/app"), 12, markdown, "prod")
@@ -22,14 +22,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from reconciler.adapters.github_body import (
+from reconciler.adapters.github.body import (
     FittedBody,
     fit_comment_body,
     shorten_description,
     status_description,
 )
-from reconciler.adapters.github_client import DEFAULT_API_URL, GitHubClient, RetryPolicy
-from reconciler.adapters.github_errors import (
+from reconciler.adapters.github.client import DEFAULT_API_URL, GitHubClient, RetryPolicy
+from reconciler.adapters.github.errors import (
     COMMENT_PERMISSION,
     STATUS_PERMISSION,
     PublishAuthError,
