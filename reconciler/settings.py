@@ -14,8 +14,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from reconciler.adapters.aws.calling import RetryPolicy
 from reconciler.core.provenance import DEFAULT_INSTANCE
+from reconciler.retrying import AWS_RETRY, RetryPolicy
 
 
 def _default_cache_dir() -> Path:
@@ -42,9 +42,11 @@ class ReconcilerSettings(BaseSettings):
     )
     rate_limit: float = Field(20.0, gt=0, description="AWS calls per second, all services.")
     rate_burst: int = Field(40, ge=1)
-    max_attempts: int = Field(8, ge=1, description="Attempts per call on temporary errors.")
-    initial_backoff: float = Field(0.2, ge=0)
-    max_backoff: float = Field(20.0, ge=0)
+    max_attempts: int = Field(
+        AWS_RETRY.max_attempts, ge=1, description="Attempts per call on temporary errors."
+    )
+    initial_backoff: float = Field(AWS_RETRY.initial_backoff, ge=0)
+    max_backoff: float = Field(AWS_RETRY.max_backoff, ge=0)
     connect_timeout: float = Field(5.0, gt=0, description="Seconds to open a connection to AWS.")
     read_timeout: float = Field(
         30.0, gt=0, description="Seconds an AWS answer may stall before the attempt is retried."

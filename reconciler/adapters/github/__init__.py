@@ -8,7 +8,7 @@
 docs/pr-comments.md describes the workflow that uses it.
 """
 
-from reconciler.adapters.github.client import DEFAULT_API_URL, GitHubClient, RetryPolicy
+from reconciler.adapters.github.client import DEFAULT_API_URL, GitHubClient
 from reconciler.adapters.github.errors import (
     PublishAuthError,
     PublishError,
@@ -29,6 +29,7 @@ from reconciler.adapters.github.publishing import (
     set_plan_status,
     status_description,
 )
+from reconciler.retrying import RetryPolicy
 
 __all__ = [
     "DEFAULT_API_URL",

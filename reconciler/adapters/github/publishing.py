@@ -28,7 +28,7 @@ from reconciler.adapters.github.body import (
     shorten_description,
     status_description,
 )
-from reconciler.adapters.github.client import DEFAULT_API_URL, GitHubClient, RetryPolicy
+from reconciler.adapters.github.client import DEFAULT_API_URL, GitHubClient
 from reconciler.adapters.github.errors import (
     COMMENT_PERMISSION,
     STATUS_PERMISSION,
@@ -41,6 +41,7 @@ from reconciler.adapters.github.errors import (
     Purpose,
 )
 from reconciler.core.markers import DEFAULT_KEY, has_marker, marker_line, with_marker
+from reconciler.retrying import RetryPolicy
 
 __all__ = [
     "DEFAULT_API_URL",
