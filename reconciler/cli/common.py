@@ -11,8 +11,9 @@ import click
 
 from reconciler.adapters.commit_info import describe_commit
 from reconciler.adapters.spec_files import load_spec_set
+from reconciler.cli.problems import problems_of, report_problems
 from reconciler.core.printable import printable, printable_lines
-from reconciler.core.specs import InvalidSpecsError, SpecProblem, SpecSet
+from reconciler.core.specs import SpecSet
 from reconciler.engine.runtime import Runtime, build_runtime
 from reconciler.errors import GitNotFoundError, ReconcilerError, SpecError
 from reconciler.settings import ReconcilerSettings
@@ -77,17 +78,10 @@ def progress(line: str) -> None:
 
 def load_specs_or_exit(path: Path) -> SpecSet:
     """The specs, or every problem printed as `validate` prints it and exit 1."""
-    from reconciler.cli.validate import _report_problems
-
     try:
         return load_spec_set(path)
     except SpecError as error:
-        problems = (
-            error.problems
-            if isinstance(error, InvalidSpecsError)
-            else (SpecProblem("", 0, "", str(error)),)
-        )
-        _report_problems(path, problems, "text")
+        report_problems(path, problems_of(error), "text")
         raise SystemExit(EXIT_ERROR) from None
 
 
