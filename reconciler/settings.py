@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reconciler.core.provenance import DEFAULT_INSTANCE
@@ -60,8 +60,24 @@ class ReconcilerSettings(BaseSettings):
     )
     cache_max_mb: int = Field(256, ge=1, description="Size bound of cache_dir/facts, in MiB.")
 
+    # --- specs
+    max_artifact_mib: int = Field(
+        512, ge=1, description="Largest local artifact `reconciler validate` accepts, in MiB."
+    )
+
     # --- controller
     source: str = Field("deploy-specs", description="Local path, or Git URL, of the specs.")
+    # Git credentials for a Git source (docs/sources.md); an empty variable counts as unset.
+    git_token_file: Path | None = Field(
+        None, description="A file holding the token for HTTP(S) remotes, read at every fetch."
+    )
+    git_token: SecretStr | None = Field(
+        None, description="The token itself (prefer git_token_file: it can be rotated)."
+    )
+    git_username: str | None = Field(
+        None, description="User name sent with the token; default x-access-token (GitHub)."
+    )
+    git_ssh_key_file: Path | None = Field(None, description="A private key for SSH remotes.")
     branch: str = "main"
     path: str = Field("deploy-specs", description="Specs directory inside a Git source.")
     cache_dir: Path = Field(
@@ -85,6 +101,13 @@ class ReconcilerSettings(BaseSettings):
     lease_name: str = "greengrass-reconciler"
     lease_namespace: str | None = None
     lease_duration: float = Field(30.0, gt=0)
+
+    @field_validator(
+        "git_token_file", "git_token", "git_username", "git_ssh_key_file", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(

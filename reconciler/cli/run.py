@@ -70,7 +70,12 @@ def run(once: bool, **given: Any) -> None:
             branch=settings.branch,
             path=settings.path,
             cache_dir=settings.cache_dir / "sources",
-            credentials=GitCredentials.from_env(),
+            credentials=GitCredentials.given(
+                token=settings.git_token.get_secret_value() if settings.git_token else None,
+                token_file=settings.git_token_file,
+                username=settings.git_username,
+                ssh_key_file=settings.git_ssh_key_file,
+            ),
         )
         if once:
             status = ControllerStatus()

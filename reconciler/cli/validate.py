@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,6 +13,7 @@ from reconciler.core.printable import printable
 from reconciler.core.specs import SpecLimits, SpecSet
 from reconciler.core.specs.tree import MIB
 from reconciler.errors import SpecError
+from reconciler.settings import ReconcilerSettings
 
 
 @click.command("validate")
@@ -29,12 +31,10 @@ from reconciler.errors import SpecError
 @click.option(
     "--max-artifact-mib",
     type=click.IntRange(min=1),
-    default=512,
-    show_default=True,
-    envvar="RECONCILER_MAX_ARTIFACT_MIB",
-    help="Largest local artifact accepted, in MiB (env RECONCILER_MAX_ARTIFACT_MIB).",
+    help="Largest local artifact accepted, in MiB (env RECONCILER_MAX_ARTIFACT_MIB, default "
+    f"{ReconcilerSettings.model_fields['max_artifact_mib'].default}).",
 )
-def validate(path: Path, output_format: str, max_artifact_mib: int) -> None:
+def validate(path: Path, output_format: str, max_artifact_mib: int | None) -> None:
     """Check the specs under PATH (default: deploy-specs) without contacting AWS.
 
     Prints every problem as FILE:LINE: FIELD: MESSAGE, sorted by file and line, and exits 1;
@@ -50,7 +50,14 @@ def validate(path: Path, output_format: str, max_artifact_mib: int) -> None:
         spec.components["aws.greengrass.DLRImageClassification"].version:
         '2.1' is not a valid semantic version (expected MAJOR.MINOR.PATCH, e.g. 2.1.0)
     """
-    limits = SpecLimits(max_artifact_bytes=max_artifact_mib * MIB)
+    given: dict[str, Any] = {}
+    if max_artifact_mib is not None:
+        given["max_artifact_mib"] = max_artifact_mib
+    try:
+        settings = ReconcilerSettings(**given)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    limits = SpecLimits(max_artifact_bytes=settings.max_artifact_mib * MIB)
     try:
         spec_set = load_spec_set(path, limits)
     except SpecError as error:
