@@ -39,8 +39,8 @@ def endpoint_option(function: F) -> F:
         "--endpoint-url",
         envvar="RECONCILER_ENDPOINT_URL",
         default=None,
-        help="Send every AWS call to this endpoint (a local emulator); boto3 also honours "
-        "AWS_ENDPOINT_URL.",
+        help="Send every AWS call to this endpoint (a local emulator) (env "
+        "RECONCILER_ENDPOINT_URL; boto3 also honours AWS_ENDPOINT_URL).",
     )(function)
 
 
