@@ -61,6 +61,11 @@ class ReconcilerSettings(BaseSettings):
     cache_max_mb: int = Field(256, ge=1, description="Size bound of cache_dir/facts, in MiB.")
 
     # --- specs
+    commit: str | None = Field(
+        None,
+        description="Commit SHA that `plan` and `apply` record (default: CI's GITHUB_SHA or "
+        "CI_COMMIT_SHA, else the specs' Git HEAD).",
+    )
     max_artifact_mib: int = Field(
         512, ge=1, description="Largest local artifact `reconciler validate` accepts, in MiB."
     )

@@ -37,8 +37,7 @@ def specs_option(function: F) -> F:
 def endpoint_option(function: F) -> F:
     return click.option(
         "--endpoint-url",
-        envvar="RECONCILER_ENDPOINT_URL",
-        default=None,
+        default=None,  # None: ReconcilerSettings reads RECONCILER_ENDPOINT_URL
         help="Send every AWS call to this endpoint (a local emulator) (env "
         "RECONCILER_ENDPOINT_URL; boto3 also honours AWS_ENDPOINT_URL).",
     )(function)
@@ -48,7 +47,8 @@ def commit_option(function: F) -> F:
     return click.option(
         "--commit",
         default=None,
-        help="Commit SHA recorded in tags and shown in the plan (default: the specs' Git HEAD).",
+        help="Commit SHA recorded in tags and shown in the plan (env RECONCILER_COMMIT; default: "
+        "CI's GITHUB_SHA or CI_COMMIT_SHA, else the specs' Git HEAD).",
     )(function)
 
 
@@ -100,11 +100,12 @@ def runtime_for(
     )
 
 
-def commit_of(path: Path, given: str | None) -> str | None:
-    """The commit to record: `given`, else the specs' Git HEAD. Without Git installed the plan
-    goes on without one (Git only names the commit here), after a warning that says so."""
-    if given:
-        return given
+def commit_of(path: Path, given: str | None, settings: ReconcilerSettings) -> str | None:
+    """The commit to record: `given` (--commit), else the `commit` setting (RECONCILER_COMMIT),
+    else what CI says or the specs' Git HEAD. Without Git installed the plan goes on without one
+    (Git only names the commit here), after a warning that says so."""
+    if given or settings.commit:
+        return given or settings.commit
     try:
         return describe_commit(path)
     except GitNotFoundError as error:
