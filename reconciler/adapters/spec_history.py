@@ -21,12 +21,9 @@ class SpecHistoryError(ReconcilerError):
 
 def export_specs_at(specs_path: Path, ref: str, into: Path) -> Path | None:
     """Write the files of `specs_path` as of commit `ref` under `into` and return the directory
-    that holds them; None when the specs directory did not exist at `ref`.
-
-    Raises `GitNotFoundError` when Git is not installed (GitPython is imported only here, so
-    that every other command, and `--help`, works without it)."""
+    that holds them; None when the specs directory did not exist at `ref`."""
     require_git()
-    import git
+    import git  # only now: GitPython refuses to be imported without the `git` program
 
     try:
         repo = git.Repo(specs_path, search_parent_directories=True)

@@ -23,7 +23,7 @@ from tenacity import (
 )
 
 from reconciler.adapters.aws.errors import translate
-from reconciler.adapters.aws.ratelimit import TokenBucket
+from reconciler.adapters.aws.ratelimit import RateLimit
 from reconciler.errors import AwsApiError, AwsThrottledError
 from reconciler.retrying import AWS_RETRY, RetryPolicy
 
@@ -69,7 +69,7 @@ class AwsCaller:
     def __init__(
         self,
         *,
-        rate_limit: TokenBucket | None = None,
+        rate_limit: RateLimit | None = None,
         retry: RetryPolicy | None = None,
         stats: CallStats | None = None,
         sleep: Callable[[float], None] | None = None,

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+
+class RateLimit(Protocol):
+    """What `AwsCaller` draws a token from before each attempt."""
+
+    def acquire(self) -> float: ...
 
 
 class TokenBucket:
@@ -48,3 +55,21 @@ class TokenBucket:
         if wait > 0:
             self._sleep(wait)
         return wait
+
+
+class SharedBudget:
+    """Draws from several buckets in order: a share of a budget and the budget itself.
+
+    Following rollouts draws from its own bucket (`share` of the client rate) and then from the
+    process-wide one, so it never takes more than its share, and every call it makes still
+    counts against the whole: the reconcile cycles, which draw from the process-wide bucket
+    alone, always keep the rest.
+    """
+
+    def __init__(self, buckets: Sequence[TokenBucket]) -> None:
+        if not buckets:
+            raise ValueError("a budget needs at least one bucket")
+        self.buckets = tuple(buckets)
+
+    def acquire(self) -> float:
+        return sum(bucket.acquire() for bucket in self.buckets)
