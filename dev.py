@@ -2,7 +2,7 @@
 """One entry point for newcomers and CI: sets up a virtualenv, then runs the demo or the tests.
 
     python3 dev.py demo   # set up, then run the main job on the embedded default
-    python3 dev.py test   # set up, then lint, type-check and run the whole test suite
+    python3 dev.py test   # set up, then lint, check formatting, type-check and run every test
 
 Only the standard library is used here: this file runs before anything is installed.
 """
@@ -102,6 +102,7 @@ def ensure_venv(extras: str) -> None:
 def cmd_test(args: list[str]) -> int:
     ensure_venv("dev")
     _run(BIN / "ruff", "check", "reconciler", "tests", "bench", "dev.py")
+    _run(BIN / "ruff", "format", "--check", "reconciler", "tests", "bench", "dev.py")
     _run(BIN / "mypy")
     _run(BIN / "lint-imports")
     rc = _run(PY, "-m", "pytest", "-n", "2", "--dist", "loadgroup", *args, check=False)

@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3
 
-from reconciler.adapters.aws.calling import AwsCaller, RetryPolicy
+from reconciler.adapters.aws.calling import AwsCaller
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.aws.ratelimit import SharedBudget, TokenBucket
 from reconciler.adapters.aws.rollouts import RolloutReader
@@ -30,6 +30,7 @@ from reconciler.core.rollouts import RolloutPolicy, follow_up_rate
 from reconciler.emulator.admin import EmulatorAdmin
 from reconciler.engine.rollouts import RolloutFollower
 from reconciler.engine.status import ControllerStatus
+from reconciler.retrying import AWS_RETRY
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 COMPONENT = "com.example.BudgetProbe"
@@ -159,9 +160,7 @@ def follow(
     whole = TokenBucket(rate, int(rate * 2), clock=clock, sleep=clock.sleep)
     share_rate = follow_up_rate(rate, share)
     own = TokenBucket(share_rate, max(1, int(share_rate)), clock=clock, sleep=clock.sleep)
-    caller = AwsCaller(
-        rate_limit=SharedBudget([own, whole]), retry=RetryPolicy(), sleep=clock.sleep
-    )
+    caller = AwsCaller(rate_limit=SharedBudget([own, whole]), retry=AWS_RETRY, sleep=clock.sleep)
     session = boto3.session.Session(
         region_name=REGION, aws_access_key_id="bench", aws_secret_access_key="bench"
     )

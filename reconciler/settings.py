@@ -14,13 +14,16 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from reconciler.adapters.aws.calling import RetryPolicy
-from reconciler.adapters.github_client import DEFAULT_API_URL
 from reconciler.core.events import EventKind
 from reconciler.core.markers import DEFAULT_KEY
 from reconciler.core.provenance import DEFAULT_INSTANCE
+from reconciler.retrying import AWS_RETRY, RetryPolicy
 
 ALL_EVENT_KINDS = "all"
+
+# GitHub's REST API on github.com (Enterprise Server: https://HOST/api/v3). Defined here, the
+# lowest layer that needs it, so that settings import no adapter; the GitHub client uses it.
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
 
 
 def event_kinds(text: str) -> frozenset[EventKind]:
@@ -59,9 +62,11 @@ class ReconcilerSettings(BaseSettings):
     )
     rate_limit: float = Field(20.0, gt=0, description="AWS calls per second, all services.")
     rate_burst: int = Field(40, ge=1)
-    max_attempts: int = Field(8, ge=1, description="Attempts per call on temporary errors.")
-    initial_backoff: float = Field(0.2, ge=0)
-    max_backoff: float = Field(20.0, ge=0)
+    max_attempts: int = Field(
+        AWS_RETRY.max_attempts, ge=1, description="Attempts per call on temporary errors."
+    )
+    initial_backoff: float = Field(AWS_RETRY.initial_backoff, ge=0)
+    max_backoff: float = Field(AWS_RETRY.max_backoff, ge=0)
     connect_timeout: float = Field(5.0, gt=0, description="Seconds to open a connection to AWS.")
     read_timeout: float = Field(
         30.0, gt=0, description="Seconds an AWS answer may stall before the attempt is retried."
@@ -88,8 +93,29 @@ class ReconcilerSettings(BaseSettings):
     )
     cache_max_mb: int = Field(256, ge=1, description="Size bound of cache_dir/facts, in MiB.")
 
+    # --- specs
+    commit: str | None = Field(
+        None,
+        description="Commit SHA that `plan` and `apply` record (default: CI's GITHUB_SHA or "
+        "CI_COMMIT_SHA, else the specs' Git HEAD).",
+    )
+    max_artifact_mib: int = Field(
+        512, ge=1, description="Largest local artifact `reconciler validate` accepts, in MiB."
+    )
+
     # --- controller
     source: str = Field("deploy-specs", description="Local path, or Git URL, of the specs.")
+    # Git credentials for a Git source (docs/sources.md); an empty variable counts as unset.
+    git_token_file: Path | None = Field(
+        None, description="A file holding the token for HTTP(S) remotes, read at every fetch."
+    )
+    git_token: SecretStr | None = Field(
+        None, description="The token itself (prefer git_token_file: it can be rotated)."
+    )
+    git_username: str | None = Field(
+        None, description="User name sent with the token; default x-access-token (GitHub)."
+    )
+    git_ssh_key_file: Path | None = Field(None, description="A private key for SSH remotes.")
     branch: str = "main"
     path: str = Field("deploy-specs", description="Specs directory inside a Git source.")
     cache_dir: Path = Field(
@@ -113,6 +139,13 @@ class ReconcilerSettings(BaseSettings):
     lease_name: str = "greengrass-reconciler"
     lease_namespace: str | None = None
     lease_duration: float = Field(30.0, gt=0)
+
+    @field_validator(
+        "git_token_file", "git_token", "git_username", "git_ssh_key_file", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     # --- notifications (docs/notifications.md). Secret values (webhook URLs, HMAC keys) are
     # read from files (`*_file`, e.g. a mounted Kubernetes Secret) or the environment; they are
@@ -162,7 +195,7 @@ class ReconcilerSettings(BaseSettings):
         None, description="GitHub token file; default: the GITHUB_TOKEN variable."
     )
     github_api_url: str = Field(
-        DEFAULT_API_URL, description="GitHub API; Enterprise: https://HOST/api/v3."
+        DEFAULT_GITHUB_API_URL, description="GitHub API; Enterprise: https://HOST/api/v3."
     )
     github_comment_key: str = Field(
         DEFAULT_KEY, description="Which sticky plan comment gets the rollout follow-up (--key)."

@@ -28,7 +28,7 @@ def describe_commit(path: Path) -> str | None:
     CI systems check out detached heads or shallow copies; their own variables win when set.
     Raises `GitNotFoundError` when Git is needed and not installed.
     """
-    for variable in ("RECONCILER_COMMIT", "GITHUB_SHA", "CI_COMMIT_SHA"):
+    for variable in ("GITHUB_SHA", "CI_COMMIT_SHA"):  # RECONCILER_COMMIT: a setting, read first
         if os.environ.get(variable):
             return os.environ[variable]
     require_git()

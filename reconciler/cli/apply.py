@@ -121,7 +121,7 @@ def _plan_and_apply(
     prune: bool,
     may_write: Callable[[], bool],
 ) -> None:
-    sha = commit_of(specs_path, commit)
+    sha = commit_of(specs_path, commit, runtime.settings)
     progress(f"Reading live state for {len(spec_set.deployments)} thing group(s)…")
     runtime.verify_account()
     plan = runtime.plan(spec_set, commit=sha, specs_path=specs_path.as_posix())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -14,13 +15,13 @@ from reconciler.adapters.github import (
     GitHubClient,
     PublishError,
     RepoRef,
-    RetryPolicy,
     publish_sticky_comment,
     read_token,
     set_plan_status,
     status_description,
 )
 from reconciler.core.markers import DEFAULT_KEY, validate_key
+from reconciler.retrying import GITHUB_RETRY
 
 _SHA = re.compile(r"[0-9a-fA-F]{40}|[0-9a-fA-F]{64}")
 
@@ -125,7 +126,7 @@ def _read_markdown(markdown_file: Path | None) -> str:
 @click.option(
     "--max-attempts",
     type=click.IntRange(1, 20),
-    default=RetryPolicy.max_attempts,
+    default=GITHUB_RETRY.max_attempts,
     show_default=True,
     help="Attempts per request on rate limits and GitHub errors.",
 )
@@ -153,7 +154,7 @@ def comment(
         client = GitHubClient(
             token,
             api_url=api_url,
-            retry=RetryPolicy(max_attempts=max_attempts),
+            retry=replace(GITHUB_RETRY, max_attempts=max_attempts),
             on_retry=lambda notice: click.echo(f"warning: {notice}", err=True),
         )
     except (PublishError, ValueError) as error:

@@ -11,8 +11,9 @@ import click
 
 from reconciler.adapters.commit_info import describe_commit
 from reconciler.adapters.spec_files import load_spec_set
+from reconciler.cli.problems import problems_of, report_problems
 from reconciler.core.printable import printable, printable_lines
-from reconciler.core.specs import InvalidSpecsError, SpecProblem, SpecSet
+from reconciler.core.specs import SpecSet
 from reconciler.engine.runtime import Runtime, build_runtime
 from reconciler.errors import GitNotFoundError, ReconcilerError, SpecError
 from reconciler.settings import ReconcilerSettings
@@ -36,10 +37,9 @@ def specs_option(function: F) -> F:
 def endpoint_option(function: F) -> F:
     return click.option(
         "--endpoint-url",
-        envvar="RECONCILER_ENDPOINT_URL",
-        default=None,
-        help="Send every AWS call to this endpoint (a local emulator); boto3 also honours "
-        "AWS_ENDPOINT_URL.",
+        default=None,  # None: ReconcilerSettings reads RECONCILER_ENDPOINT_URL
+        help="Send every AWS call to this endpoint (a local emulator) (env "
+        "RECONCILER_ENDPOINT_URL; boto3 also honours AWS_ENDPOINT_URL).",
     )(function)
 
 
@@ -47,7 +47,8 @@ def commit_option(function: F) -> F:
     return click.option(
         "--commit",
         default=None,
-        help="Commit SHA recorded in tags and shown in the plan (default: the specs' Git HEAD).",
+        help="Commit SHA recorded in tags and shown in the plan (env RECONCILER_COMMIT; default: "
+        "CI's GITHUB_SHA or CI_COMMIT_SHA, else the specs' Git HEAD).",
     )(function)
 
 
@@ -77,17 +78,10 @@ def progress(line: str) -> None:
 
 def load_specs_or_exit(path: Path) -> SpecSet:
     """The specs, or every problem printed as `validate` prints it and exit 1."""
-    from reconciler.cli.validate import _report_problems
-
     try:
         return load_spec_set(path)
     except SpecError as error:
-        problems = (
-            error.problems
-            if isinstance(error, InvalidSpecsError)
-            else (SpecProblem("", 0, "", str(error)),)
-        )
-        _report_problems(path, problems, "text")
+        report_problems(path, problems_of(error), "text")
         raise SystemExit(EXIT_ERROR) from None
 
 
@@ -106,11 +100,12 @@ def runtime_for(
     )
 
 
-def commit_of(path: Path, given: str | None) -> str | None:
-    """The commit to record: `given`, else the specs' Git HEAD. Without Git installed the plan
-    goes on without one (Git only names the commit here), after a warning that says so."""
-    if given:
-        return given
+def commit_of(path: Path, given: str | None, settings: ReconcilerSettings) -> str | None:
+    """The commit to record: `given` (--commit), else the `commit` setting (RECONCILER_COMMIT),
+    else what CI says or the specs' Git HEAD. Without Git installed the plan goes on without one
+    (Git only names the commit here), after a warning that says so."""
+    if given or settings.commit:
+        return given or settings.commit
     try:
         return describe_commit(path)
     except GitNotFoundError as error:

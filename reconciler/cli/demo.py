@@ -68,7 +68,7 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _port_to_use(what: str, port: int, *, option: str, envvar: str, explicit: bool) -> int:
+def port_to_use(what: str, port: int, *, option: str, envvar: str, explicit: bool) -> int:
     """`port` when it is free (or 0); a busy port that was asked for is an error naming the
     option and variable that choose another; a busy default gives way to a free port (0)."""
     if port == 0 or _port_free(port):
@@ -172,14 +172,14 @@ def demo(
     configure_logging("text", "INFO")
     spec_set = load_spec_set(sample)  # fail early, with every problem, on a broken sample
     # Both ports are checked before anything starts: a busy one never leaves half a demo.
-    emulator_port = _port_to_use(
+    emulator_port = port_to_use(
         "emulator",
         emulator_port,
         option="--emulator-port",
         envvar="RECONCILER_EMULATOR_PORT",
         explicit=_given("emulator_port"),
     )
-    http_port = _port_to_use(
+    http_port = port_to_use(
         "controller",
         http_port,
         option="--http-port",

@@ -108,7 +108,7 @@ def plan(
         runtime.verify_account()
         result = runtime.plan(
             planned,
-            commit=commit_of(specs_path, commit),
+            commit=commit_of(specs_path, commit, runtime.settings),
             specs_path=specs_path.as_posix(),
             scope=selection.scope(spec_set) if selection is not None else None,
         )

@@ -10,6 +10,10 @@ import click
 from reconciler.cli import main
 from reconciler.cli.commands import COMMANDS
 
+# The commands that build `ReconcilerSettings` from their options: an option of theirs named like
+# a setting also reads RECONCILER_<NAME>. The other commands do not read the settings.
+SETTINGS_COMMANDS = ("run", "plan", "apply", "status", "validate")
+
 
 def _help(command: click.Command, name: str, parent: click.Context | None = None) -> str:
     # make_context applies the group's context_settings (`-h`), as a real invocation does.
@@ -30,7 +34,10 @@ def render_reference() -> str:
         "# CLI reference",
         "",
         "Generated from the commands' own `--help` by `python -m reconciler.cli.reference`; a",
-        "test keeps this file up to date. Every option that has an environment variable says so.",
+        "test keeps this file up to date. Every option that reads an environment variable names",
+        "it in its help, and a test checks that too: the options of `run`, `plan`, `apply`,",
+        "`status` and `validate` that are settings (`RECONCILER_<NAME>`, see",
+        "[controller.md](controller.md)), and the options with a variable of their own.",
         "",
         "```text",
         _help(main, "reconciler"),

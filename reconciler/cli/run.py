@@ -27,13 +27,39 @@ from reconciler.settings import ReconcilerSettings
     "--source", help="Local directory, local Git repo, or Git URL [env RECONCILER_SOURCE]."
 )
 @click.option("--branch", help="Branch to follow [env RECONCILER_BRANCH, default main].")
-@click.option("--path", help="Specs directory inside the Git repo [default deploy-specs].")
-@click.option("--poll-interval", type=float, help="Seconds between Git fetches [default 60].")
-@click.option("--resync-interval", type=float, help="Seconds between full resyncs [default 600].")
-@click.option("--http-host", help="Address of the probes/metrics/webhook server [0.0.0.0].")
-@click.option("--http-port", type=int, help="Port of that server [8080]; 0 picks a free one.")
-@click.option("--webhook-secret-file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--lock", type=click.Choice(["none", "file", "kubernetes", "s3"]))
+@click.option(
+    "--path",
+    help="Specs directory inside the Git repo [env RECONCILER_PATH, default deploy-specs].",
+)
+@click.option(
+    "--poll-interval",
+    type=float,
+    help="Seconds between Git fetches [env RECONCILER_POLL_INTERVAL, default 60].",
+)
+@click.option(
+    "--resync-interval",
+    type=float,
+    help="Seconds between full resyncs [env RECONCILER_RESYNC_INTERVAL, default 600].",
+)
+@click.option(
+    "--http-host",
+    help="Address of the probes/metrics/webhook server [env RECONCILER_HTTP_HOST, 0.0.0.0].",
+)
+@click.option(
+    "--http-port",
+    type=int,
+    help="Port of that server; 0 picks a free one [env RECONCILER_HTTP_PORT, 8080].",
+)
+@click.option(
+    "--webhook-secret-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Enables POST /webhook [env RECONCILER_WEBHOOK_SECRET_FILE].",
+)
+@click.option(
+    "--lock",
+    type=click.Choice(["none", "file", "kubernetes", "s3"]),
+    help="Who may write [env RECONCILER_LOCK, default file].",
+)
 @click.option(
     "--cache-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -45,7 +71,10 @@ from reconciler.settings import ReconcilerSettings
     default=None,
     help="Keep immutable facts read from AWS in CACHE_DIR/facts [env RECONCILER_FACT_CACHE, on].",
 )
-@click.option("--endpoint-url", help="Send every AWS call here (a local emulator).")
+@click.option(
+    "--endpoint-url",
+    help="Send every AWS call here (a local emulator) [env RECONCILER_ENDPOINT_URL].",
+)
 @click.option("--once", is_flag=True, help="Run one full cycle, print its outcome, and exit.")
 def run(once: bool, **given: Any) -> None:
     """Run the controller: reconcile on start, on every new commit, and on a schedule.
@@ -71,7 +100,12 @@ def run(once: bool, **given: Any) -> None:
             branch=settings.branch,
             path=settings.path,
             cache_dir=settings.cache_dir / "sources",
-            credentials=GitCredentials.from_env(),
+            credentials=GitCredentials.given(
+                token=settings.git_token.get_secret_value() if settings.git_token else None,
+                token_file=settings.git_token_file,
+                username=settings.git_username,
+                ssh_key_file=settings.git_ssh_key_file,
+            ),
         )
         if once:
             status = ControllerStatus()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
 import click
 
 from reconciler.adapters.spec_files import load_spec_set
-from reconciler.core.printable import printable, printable_json
-from reconciler.core.specs import InvalidSpecsError, SpecLimits, SpecProblem, SpecSet
+from reconciler.cli.problems import count, problems_of, report_problems
+from reconciler.core.printable import printable
+from reconciler.core.specs import SpecLimits, SpecSet
 from reconciler.core.specs.tree import MIB
 from reconciler.errors import SpecError
+from reconciler.settings import ReconcilerSettings
 
 
 @click.command("validate")
@@ -29,12 +31,10 @@ from reconciler.errors import SpecError
 @click.option(
     "--max-artifact-mib",
     type=click.IntRange(min=1),
-    default=512,
-    show_default=True,
-    envvar="RECONCILER_MAX_ARTIFACT_MIB",
-    help="Largest local artifact accepted, in MiB (env RECONCILER_MAX_ARTIFACT_MIB).",
+    help="Largest local artifact accepted, in MiB (env RECONCILER_MAX_ARTIFACT_MIB, default "
+    f"{ReconcilerSettings.model_fields['max_artifact_mib'].default}).",
 )
-def validate(path: Path, output_format: str, max_artifact_mib: int) -> None:
+def validate(path: Path, output_format: str, max_artifact_mib: int | None) -> None:
     """Check the specs under PATH (default: deploy-specs) without contacting AWS.
 
     Prints every problem as FILE:LINE: FIELD: MESSAGE, sorted by file and line, and exits 1;
@@ -50,16 +50,18 @@ def validate(path: Path, output_format: str, max_artifact_mib: int) -> None:
         spec.components["aws.greengrass.DLRImageClassification"].version:
         '2.1' is not a valid semantic version (expected MAJOR.MINOR.PATCH, e.g. 2.1.0)
     """
-    limits = SpecLimits(max_artifact_bytes=max_artifact_mib * MIB)
+    given: dict[str, Any] = {}
+    if max_artifact_mib is not None:
+        given["max_artifact_mib"] = max_artifact_mib
+    try:
+        settings = ReconcilerSettings(**given)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    limits = SpecLimits(max_artifact_bytes=settings.max_artifact_mib * MIB)
     try:
         spec_set = load_spec_set(path, limits)
     except SpecError as error:
-        problems = (
-            error.problems
-            if isinstance(error, InvalidSpecsError)
-            else (SpecProblem("", 0, "", str(error)),)
-        )
-        _report_problems(path, problems, output_format)
+        report_problems(path, problems_of(error), output_format)
         raise SystemExit(1) from None
     if output_format == "json":
         click.echo("[]")
@@ -67,42 +69,11 @@ def validate(path: Path, output_format: str, max_artifact_mib: int) -> None:
         click.echo(printable(_summary(path, spec_set)))
 
 
-def _display_file(root: Path, problem: SpecProblem) -> str:
-    return (root / problem.file).as_posix() if problem.file else root.as_posix()
-
-
-def _report_problems(root: Path, problems: tuple[SpecProblem, ...], output_format: str) -> None:
-    if output_format == "json":
-        rows = [
-            {
-                "file": _display_file(root, p),
-                "line": p.line or None,
-                "field": p.field,
-                "message": p.message,
-            }
-            for p in problems
-        ]
-        click.echo(printable_json(json.dumps(rows, indent=2, ensure_ascii=False)))
-        return
-    for problem in problems:
-        where = _display_file(root, problem) + (f":{problem.line}" if problem.line else "")
-        field = f" {problem.field}:" if problem.field else ""
-        # File names, keys and values come from the specs: controls must show, not act.
-        click.echo(printable(f"{where}:{field} {problem.message}"))
-    files = len({p.file for p in problems})
-    total = f"{_count(len(problems), 'problem')} in {_count(files, 'file')}"
-    click.echo(f"\n{printable(root.as_posix())}: {total}.")
-
-
 def _summary(root: Path, spec_set: SpecSet) -> str:
     groups = ", ".join(d.thing_group for d in spec_set.deployments)
-    deployments = _count(len(spec_set.deployments), "deployment")
+    deployments = count(len(spec_set.deployments), "deployment")
     return (
         f"{root.as_posix()}: valid. {deployments}{f' ({groups})' if groups else ''}, "
-        f"{_count(len(spec_set.components), 'component')}, "
-        f"{_count(len(spec_set.overrides), 'override')}."
+        f"{count(len(spec_set.components), 'component')}, "
+        f"{count(len(spec_set.overrides), 'override')}."
     )
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"

@@ -19,16 +19,17 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote
 
 from reconciler import __version__
-from reconciler.emulator.faults import FaultSettings
+from reconciler.emulator.faults import FaultInjector, FaultSettings
 from reconciler.emulator.fleet.admin_routes import FleetAdmin, FleetAdminError
+from reconciler.emulator.greengrass.app import GreengrassService
+from reconciler.emulator.options import EmulatorOptions
 from reconciler.emulator.replies import status_line
-
-if TYPE_CHECKING:
-    from reconciler.emulator.gateway import Gateway
+from reconciler.emulator.requestlog import RequestLog
+from reconciler.emulator.state import EmulatorState
 
 StartResponse = Callable[..., Any]
 Route = Callable[[dict[str, Any], dict[str, list[str]]], tuple[int, Any]]
@@ -40,8 +41,22 @@ class AdminError(Exception):
         self.status = status
 
 
+class Administered(Protocol):
+    """What the admin API reads and changes: the gateway (`gateway.py`) is one. Named here, not
+    imported from there, so that the gateway depends on the admin API and never the reverse."""
+
+    options: EmulatorOptions
+    state: EmulatorState
+    greengrass: GreengrassService
+    faults: FaultInjector
+    requests: RequestLog
+    started: float
+
+    def reset(self) -> None: ...
+
+
 class AdminApi:
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: Administered) -> None:
         self.gateway = gateway
         self._routes: dict[tuple[str, str], Route] = {
             ("GET", "health"): self._health,

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from reconciler.adapters.aws.calling import AwsCaller, RetryPolicy
+from reconciler.adapters.aws.calling import AwsCaller
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.leases import (
     FileLease,
@@ -20,6 +20,7 @@ from reconciler.adapters.leases import (
     default_identity,
 )
 from reconciler.errors import ReconcilerError
+from reconciler.retrying import RetryPolicy
 from reconciler.settings import ReconcilerSettings
 
 

@@ -18,13 +18,14 @@ from typing import Any
 
 import pytest
 
-from reconciler.adapters.aws.calling import AwsCaller, RetryPolicy
+from reconciler.adapters.aws.calling import AwsCaller
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.leases import S3Lease
 from reconciler.adapters.spec_files import load_spec_set
 from reconciler.cli.seeding import seed_account
 from reconciler.engine.applying import ApplyOptions
 from reconciler.engine.runtime import Runtime, build_runtime
+from reconciler.retrying import RetryPolicy
 from reconciler.settings import ReconcilerSettings
 from tests.chart.conftest import ROOT
 from tests.conftest import AwsTestContext
@@ -157,7 +158,7 @@ def test_s3_lock_calls_are_allowed_by_the_lock_policy(aws: AwsTestContext) -> No
     aws.admin.clear_requests()
     lease = S3Lease(
         clients=AwsClients(ClientSettings(region=aws.region, endpoint_url=aws.endpoint_url)),
-        caller=AwsCaller(retry=RetryPolicy(max_attempts=1)),
+        caller=AwsCaller(retry=RetryPolicy(max_attempts=1, initial_backoff=0, max_backoff=0)),
         bucket=LOCK_BUCKET,
         key=LOCK_KEY,
         identity="replica-a",

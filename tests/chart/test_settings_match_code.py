@@ -1,7 +1,7 @@
 """The image and the chart pass exactly the settings the code reads, in a form it accepts.
 
 Every RECONCILER_* variable the Dockerfile sets or the chart renders must be a field of
-`ReconcilerSettings` (env prefix RECONCILER_) or a Git credential variable; the rendered values
+`ReconcilerSettings` (env prefix RECONCILER_), Git credentials included; the rendered values
 must load into `ReconcilerSettings` and mean what values.yaml says.
 """
 
@@ -13,15 +13,12 @@ from typing import Any
 
 import pytest
 
-from reconciler.adapters.sources import credentials
 from reconciler.settings import ReconcilerSettings
 from tests.chart.conftest import REQUIRED_VALUES, ROOT
 from tests.chart.helmlite import Chart, RenderedRelease, render_chart
 
 SETTINGS_VARIABLES = {f"RECONCILER_{name.upper()}" for name in ReconcilerSettings.model_fields}
-CREDENTIAL_VARIABLES = {credentials.ENV_TOKEN_FILE, credentials.ENV_USERNAME,
-                        credentials.ENV_SSH_KEY_FILE}  # fmt: skip
-KNOWN = SETTINGS_VARIABLES | CREDENTIAL_VARIABLES
+KNOWN = SETTINGS_VARIABLES
 
 
 def dockerfile_environment() -> dict[str, str]:
@@ -116,10 +113,10 @@ def test_ha_values_load_into_the_settings(
     assert str(settings.webhook_secret_file) == (
         "/var/run/secrets/greengrass-reconciler/webhook/secret"
     )
-    git = credentials.GitCredentials.from_env(pod_environment(ha_release))
-    assert git is not None
-    assert str(git.token_file) == "/var/run/secrets/greengrass-reconciler/git-token/token"
-    assert str(git.ssh_key_file) == "/var/run/secrets/greengrass-reconciler/git-ssh/ssh-privatekey"
+    assert str(settings.git_token_file) == "/var/run/secrets/greengrass-reconciler/git-token/token"
+    assert str(settings.git_ssh_key_file) == (
+        "/var/run/secrets/greengrass-reconciler/git-ssh/ssh-privatekey"
+    )
 
 
 NOTIFY_VALUES: dict[str, Any] = {

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import main
-from reconciler.cli.demo import _port_to_use
+from reconciler.cli.demo import port_to_use
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,7 +68,7 @@ def test_the_http_port_variable_the_hint_names_is_what_the_demo_uses(
 def test_a_busy_default_port_gives_way_to_a_free_one(busy_port: int) -> None:
     @click.command()
     def choose() -> None:
-        port = _port_to_use(
+        port = port_to_use(
             "controller", busy_port, option="--http-port", envvar="RECONCILER_HTTP_PORT",
             explicit=False,
         )  # fmt: skip

@@ -1,5 +1,7 @@
 """The CLI's public surface: help and version work without any AWS or Git access."""
 
+from pathlib import Path
+
 from click.testing import CliRunner
 
 from reconciler import __version__
@@ -60,3 +62,55 @@ def test_help_works_without_the_emulator_dependencies() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "demo" in result.stdout and "emulator" in result.stdout
+
+
+def test_help_works_without_git(tmp_path: Path) -> None:
+    """A machine without the `git` program still gets every command's help (GitPython refuses to
+    be imported there, so no command may import it before it runs)."""
+    import subprocess
+    import sys
+
+    from reconciler.cli.commands import COMMANDS
+
+    script = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from reconciler.cli import main\n"
+        "for args in [['--help'], *[[name, '--help'] for name in sys.argv[1:]]]:\n"
+        "    result = CliRunner().invoke(main, args)\n"
+        "    assert result.exit_code == 0, (args, repr(result.exception))\n"
+    )
+    no_git = {"PATH": str(tmp_path), "HOME": str(tmp_path)}  # an empty PATH: no `git` on it
+    result = subprocess.run(
+        [sys.executable, "-c", script, *COMMANDS],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=no_git,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_option_that_reads_a_variable_names_it_in_its_help() -> None:
+    """What docs/cli.md promises: the help of an option names each variable it reads."""
+    import click
+
+    from reconciler.cli.commands import COMMANDS
+    from reconciler.cli.reference import SETTINGS_COMMANDS
+    from reconciler.settings import ReconcilerSettings
+
+    group = click.Context(main, info_name="reconciler")
+    unnamed = []
+    for name in COMMANDS:
+        command = main.get_command(group, name)
+        assert command is not None
+        context = click.Context(command, info_name=name, parent=group)
+        for option in (p for p in command.params if isinstance(p, click.Option)):
+            own = option.envvar
+            variables = [own] if isinstance(own, str) else list(own or [])
+            if name in SETTINGS_COMMANDS and option.name in ReconcilerSettings.model_fields:
+                variables.append(f"RECONCILER_{option.name.upper()}")
+            record = option.get_help_record(context)
+            text = " ".join((record[1] if record else "").split())
+            unnamed += [(name, option.name, v) for v in variables if v not in text]
+    assert unnamed == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.adapters.github_feedback import feedback_for, top_errors
+from reconciler.adapters.notifiers.github_feedback import feedback_for, top_errors
 from reconciler.adapters.notifiers.payloads import chat_text, event_document
 from reconciler.core.configuration.model import ConfigurationChange
 from reconciler.core.drift import drift_details

@@ -8,10 +8,10 @@ at once. *What* is temporary is botocore's own classification (see `errors.py`).
 
 from __future__ import annotations
 
+import random
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.model import OperationModel
@@ -20,19 +20,12 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    wait_random_exponential,
 )
 
 from reconciler.adapters.aws.errors import translate
 from reconciler.adapters.aws.ratelimit import RateLimit
 from reconciler.errors import AwsApiError, AwsThrottledError
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 8
-    initial_backoff: float = 0.2
-    max_backoff: float = 20.0
+from reconciler.retrying import AWS_RETRY, RetryPolicy
 
 
 class CallStats:
@@ -82,14 +75,13 @@ class AwsCaller:
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.rate_limit = rate_limit
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or AWS_RETRY
         self.stats = stats or CallStats()
         self._sleep = sleep
 
     def _wait(self, state: RetryCallState) -> float:
-        backoff = wait_random_exponential(
-            multiplier=self.retry.initial_backoff, max=self.retry.max_backoff
-        )(state)
+        # Full jitter: a random share of the back-off, as AWS advises for many clients at once.
+        backoff = random.uniform(0.0, self.retry.backoff(state.attempt_number))
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, AwsThrottledError) and error.retry_after:
             return max(error.retry_after, backoff)

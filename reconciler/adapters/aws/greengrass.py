@@ -12,7 +12,6 @@ import base64
 import json
 import sys
 import threading
-import weakref
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from reconciler.adapters.aws.clients import AwsClients
 from reconciler.adapters.cache import FactCache
 from reconciler.concurrency import bounded_map
 from reconciler.core.arns import PUBLIC_COMPONENT_ACCOUNT, component_arn, component_version_arn
+from reconciler.core.interning import InternTable
 from reconciler.core.live import (
     ComponentVersionRef,
     DeploymentSummary,
@@ -338,12 +338,8 @@ class _SharedParts:
     """
 
     def __init__(self, max_documents: int = 1024) -> None:
-        self._components: weakref.WeakValueDictionary[str, LiveComponent] = (
-            weakref.WeakValueDictionary()
-        )
-        self._documents: dict[str, Mapping[str, Any]] = {}
-        self._max_documents = max_documents
-        self._lock = threading.Lock()
+        self._components: InternTable[LiveComponent] = InternTable(weak=True)
+        self._documents: InternTable[Mapping[str, Any]] = InternTable(max_size=max_documents)
 
     def component(self, name: str, spec: Mapping[str, Any]) -> LiveComponent:
         made = LiveComponent(
@@ -355,17 +351,13 @@ class _SharedParts:
         key = json.dumps(
             [name, made.version, made.configuration_update, made.run_with], sort_keys=True
         )
-        with self._lock:
-            return self._components.setdefault(key, made)
+        return self._components.intern(key, made)
 
     def document(self, value: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
         if value is None:
             return None
         key = json.dumps(value, sort_keys=True)
-        with self._lock:
-            if key not in self._documents and len(self._documents) >= self._max_documents:
-                self._documents.clear()
-            return self._documents.setdefault(key, value)
+        return self._documents.intern(key, value)
 
 
 def _document(raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The controller's WSGI application: routing, JSON errors and an access log without secrets.
 
     GET  /healthz   200 "ok" / 503            the process and its loop are alive
-    GET  /readyz    200 "ready" / 503 reason  a first sync succeeded
+    GET  /readyz    200 "ready" / 503 reason  the leader synced once; a follower always
     GET  /metrics   Prometheus exposition     text format, or OpenMetrics when asked for
     GET  /status    JSON                      the loop's own status document
     POST /webhook   202 / 200 / 4xx           Git push webhooks (404 when no secret is set)

@@ -23,7 +23,7 @@ DEFAULT_NOT_READY_REASON = "not ready: no successful sync yet"
 @dataclass(frozen=True)
 class Probes:
     healthy: Callable[[], bool]  # /healthz: the process and its loop are alive
-    ready: Callable[[], bool]  # /readyz: ready after the first successful sync
+    ready: Callable[[], bool]  # /readyz: the leader synced once; a follower always
     status: Callable[[], Mapping[str, Any]]  # /status: JSON document provided by the loop
     # Why /readyz says no, when the loop can tell (the latest sync error, say).
     not_ready_reason: Callable[[], str] | None = None

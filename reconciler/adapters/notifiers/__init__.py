@@ -5,5 +5,5 @@ that want its kind, each from its own background worker with a bounded queue, re
 failed for a temporary reason with back-off, and never blocks nor raises into a reconcile
 cycle. Sinks: a Slack-compatible incoming webhook, a JSON webhook signed with HMAC-SHA256, SNS,
 EventBridge (`webhooks`, `aws`) and GitHub commit statuses and deployments
-(`adapters.github_feedback`). `build_publisher` builds it from the process settings.
+(`adapters.notifiers.github_feedback`). `build_publisher` builds it from the process settings.
 """

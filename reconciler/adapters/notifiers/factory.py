@@ -7,16 +7,17 @@ from pathlib import Path
 import boto3
 from pydantic import SecretStr
 
-from reconciler.adapters.aws.calling import AwsCaller, CallStats, RetryPolicy
+from reconciler.adapters.aws.calling import AwsCaller, CallStats
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.aws.ratelimit import TokenBucket
 from reconciler.adapters.github import GitHubClient, PublishError, RepoRef, read_token
-from reconciler.adapters.github_feedback import GitHubFeedbackSink
 from reconciler.adapters.notifiers.aws import EventBridgeSink, SnsSink
+from reconciler.adapters.notifiers.github_feedback import GitHubFeedbackSink
 from reconciler.adapters.notifiers.publisher import NotifyingPublisher, OutcomeObserver
 from reconciler.adapters.notifiers.sinks import Sink
 from reconciler.adapters.notifiers.webhooks import ChatWebhookSink, JsonWebhookSink
 from reconciler.errors import ReconcilerError
+from reconciler.retrying import RetryPolicy
 from reconciler.settings import ReconcilerSettings, event_kinds
 
 
@@ -93,7 +94,9 @@ def build_sinks(settings: ReconcilerSettings, *, stats: CallStats | None = None)
     if settings.notify_sns_topic_arn or settings.notify_eventbridge_bus:
         clients = _aws_clients(settings)
         # One attempt per delivery: the publisher retries with the notification back-off.
-        caller = AwsCaller(retry=RetryPolicy(max_attempts=1), stats=stats)
+        caller = AwsCaller(
+            retry=RetryPolicy(max_attempts=1, initial_backoff=0.0, max_backoff=0.0), stats=stats
+        )
         if settings.notify_sns_topic_arn:
             sinks.append(
                 SnsSink(

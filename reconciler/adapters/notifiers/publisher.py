@@ -20,9 +20,9 @@ from typing import Literal
 
 import structlog
 
-from reconciler.adapters.aws.calling import RetryPolicy
 from reconciler.adapters.notifiers.sinks import DeliveryError, Sink
 from reconciler.core.events import Event
+from reconciler.retrying import RetryPolicy
 
 log = structlog.get_logger("reconciler.notify")
 

@@ -3,7 +3,7 @@
 Typical use (the controller):
 
     source = open_source("https://github.com/org/fleet.git", cache_dir=Path("~/.cache/reconciler"),
-                         credentials=GitCredentials.from_env())
+                         credentials=GitCredentials.given(token_file=Path("/run/secrets/git-token")))
     revision = source.fetch()          # SourceError (temporary) on failure; last_good is kept
     if changed_since(previous, revision):
         ...                            # read the specs under revision.specs_root

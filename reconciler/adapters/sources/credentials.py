@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.errors import SourceError
 
 DEFAULT_USERNAME = "x-access-token"  # what GitHub expects with an app or fine-grained token
-ENV_TOKEN = "RECONCILER_GIT_TOKEN"
-ENV_TOKEN_FILE = "RECONCILER_GIT_TOKEN_FILE"
-ENV_USERNAME = "RECONCILER_GIT_USERNAME"
-ENV_SSH_KEY_FILE = "RECONCILER_GIT_SSH_KEY_FILE"
 
 REDACTED = "***"
 # `scheme://user:secret@host` (and `scheme://secret@host`) as Git and curl print them.
@@ -47,21 +43,31 @@ class GitCredentials:
             raise ValueError("give a Git token either inline or as a file, not both")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> GitCredentials | None:
-        """Credentials from `RECONCILER_GIT_TOKEN` or `RECONCILER_GIT_TOKEN_FILE`,
-        `RECONCILER_GIT_USERNAME` and `RECONCILER_GIT_SSH_KEY_FILE`; None when none is set."""
-        env = os.environ if environ is None else environ
-        token = env.get(ENV_TOKEN) or None
-        token_file = env.get(ENV_TOKEN_FILE) or None
-        ssh_key_file = env.get(ENV_SSH_KEY_FILE) or None
+    def given(
+        cls,
+        *,
+        token: str | None = None,
+        token_file: Path | None = None,
+        username: str | None = None,
+        ssh_key_file: Path | None = None,
+    ) -> GitCredentials | None:
+        """Credentials from the settings `git_token` or `git_token_file`, `git_username` and
+        `git_ssh_key_file` (RECONCILER_GIT_*); None when none is given.
+
+        Raises ValueError, naming the variables and never the token, when both a token and a
+        token file are given.
+        """
+        token, username = token or None, username or None
         if token is None and token_file is None and ssh_key_file is None:
             return None
         if token is not None and token_file is not None:
-            raise ValueError(f"set either {ENV_TOKEN} or {ENV_TOKEN_FILE}, not both")
+            raise ValueError(
+                "set either RECONCILER_GIT_TOKEN or RECONCILER_GIT_TOKEN_FILE, not both"
+            )
         return cls(
-            token_file=Path(token_file) if token_file else None,
-            username=env.get(ENV_USERNAME) or DEFAULT_USERNAME,
-            ssh_key_file=Path(ssh_key_file) if ssh_key_file else None,
+            token_file=token_file,
+            username=username or DEFAULT_USERNAME,
+            ssh_key_file=ssh_key_file,
             token=token,
         )
 

@@ -42,8 +42,8 @@ def open_source(
 
     `prefer` decides for a local directory that is a Git repository: "git" (the default) reads
     its committed branch, "directory" its working tree. It does not matter for URLs (always Git)
-    or plain directories (always read as they are). `credentials` are used as given: pass
-    `GitCredentials.from_env()` to honour `RECONCILER_GIT_TOKEN` and friends.
+    or plain directories (always read as they are). `credentials` are used as given: the controller
+    builds them from its settings (`RECONCILER_GIT_TOKEN` and friends).
 
     Raises `SourceError` when a local location does not exist, and ValueError for an invalid
     branch or specs path.

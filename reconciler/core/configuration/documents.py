@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping
 from typing import TypeAlias, cast
 
+from jsonpointer import escape  # RFC 6901, the library's one escaping (as pointers.py)
+
 from reconciler.core.configuration.errors import InvalidConfigurationError
 
 JsonValue: TypeAlias = bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"] | None
@@ -86,8 +88,7 @@ def _copy_mapping(
                 f"{what} has the key {key!r} at {path or 'the top level'}: JSON object keys "
                 "must be strings"
             )
-        escaped = key.replace("~", "~0").replace("/", "~1") if ("~" in key or "/" in key) else key
-        copied[key] = _copy(item, what=what, path=f"{path}/{escaped}", allow_null=allow_null)
+        copied[key] = _copy(item, what=what, path=f"{path}/{escape(key)}", allow_null=allow_null)
     return copied
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from jsonpointer import JsonPointer, JsonPointerException
+from jsonpointer import JsonPointer, JsonPointerException, escape
 
 from reconciler.core.configuration.documents import JsonObject, JsonValue
 from reconciler.core.configuration.errors import InvalidPointerError
@@ -36,7 +36,7 @@ def parse_pointer(pointer: str) -> Path:
 
 def format_pointer(path: Iterable[str]) -> str:
     """The RFC 6901 string of `path`, escaping "~" and "/" inside keys."""
-    return "".join("/" + key.replace("~", "~0").replace("/", "~1") for key in path)
+    return "".join("/" + escape(key) for key in path)
 
 
 def is_within(path: Path, ancestor: Path) -> bool:

@@ -26,6 +26,7 @@ from reconciler.core.rendering.changes import (
 )
 from reconciler.core.rendering.markdown_text import code_span, html_text, inline_text
 
+# GitHub rejects a comment body longer than this (422 "body is too long"); the one definition.
 MAX_COMMENT_CHARS = 65_536
 # Room kept for the notes on what was left out, and for a publisher's own footer.
 _RESERVE = 1_500

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from reconciler.core.interning import InternTable
 from reconciler.core.specs.budget import ExpansionBudget
 from reconciler.core.specs.located import JsonValue
 from reconciler.core.specs.resolved import DeploymentComponent
@@ -28,14 +29,14 @@ class SharedValues:
     def __init__(self, budget: ExpansionBudget | None = None) -> None:
         """`budget` is charged with the JSON text of each distinct document and tags."""
         self._budget = budget
-        self._models: dict[tuple[type[BaseModel], str], BaseModel] = {}
-        self._documents: dict[str, dict[str, JsonValue]] = {}
-        self._tags: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
-        self._components: dict[tuple[object, ...], DeploymentComponent] = {}
+        self._models: InternTable[BaseModel] = InternTable()
+        self._documents: InternTable[dict[str, JsonValue]] = InternTable()
+        self._tags: InternTable[dict[str, str]] = InternTable()
+        self._components: InternTable[DeploymentComponent] = InternTable()
 
     def model(self, value: M) -> M:
         key = (type(value), value.model_dump_json())
-        shared = self._models.setdefault(key, value)
+        shared = self._models.intern(key, value)
         assert isinstance(shared, type(value))
         return shared
 
@@ -45,13 +46,13 @@ class SharedValues:
         key = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         if key not in self._documents and self._budget is not None:
             self._budget.charge_resolved(len(key))
-        return self._documents.setdefault(key, value)
+        return self._documents.intern(key, value)
 
     def tags(self, value: dict[str, str]) -> dict[str, str]:
         key = tuple(value.items())
         if key not in self._tags and self._budget is not None:
             self._budget.charge_resolved(sum(len(k) + len(v) for k, v in key))
-        return self._tags.setdefault(key, value)
+        return self._tags.intern(key, value)
 
     def component(self, value: DeploymentComponent) -> DeploymentComponent:
         """A component a base gives many groups unchanged (same line of the same file too).
@@ -66,4 +67,4 @@ class SharedValues:
             id(value.run_with),
             value.source,
         )
-        return self._components.setdefault(key, value)
+        return self._components.intern(key, value)

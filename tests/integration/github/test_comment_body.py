@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.adapters.github_body import fit_comment_body, status_description
+from reconciler.adapters.github.body import fit_comment_body, status_description
 from reconciler.core.markers import has_marker, marker_keys, marker_line, with_marker
 
 MARKER = marker_line("default")

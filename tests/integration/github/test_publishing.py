@@ -33,14 +33,14 @@ MARKER = "<!-- greengrass-reconciler:plan key=default -->"
 PLAN = (
     "## Greengrass plan\n\n**2 to create, 1 to update, 0 to delete**\n\n- create `com.example.A`\n"
 )
-FAST = RetryPolicy(
-    max_attempts=3, backoff_initial=0.01, backoff_max=0.05, secondary_limit_delay=0.05, max_wait=5
-)
+FAST = RetryPolicy(max_attempts=3, initial_backoff=0.01, max_backoff=0.05)
 
 
 @pytest.fixture
 def client(fake_github: FakeGitHub) -> Iterator[GitHubClient]:
-    with GitHubClient(TOKEN, api_url=fake_github.url, retry=FAST) as github:
+    with GitHubClient(
+        TOKEN, api_url=fake_github.url, retry=FAST, secondary_limit_delay=0.05, max_wait=5.0
+    ) as github:
         yield github
 
 
@@ -270,7 +270,9 @@ def test_a_create_failing_every_time_gives_up_saying_a_rerun_is_safe(
 def test_unreachable_github_is_a_temporary_server_error() -> None:
     with FakeGitHub() as stopped:
         url = stopped.url  # a port that nothing listens on once the server stops
-    github = GitHubClient(TOKEN, api_url=url, retry=RetryPolicy(max_attempts=2, backoff_initial=0))
+    github = GitHubClient(
+        TOKEN, api_url=url, retry=RetryPolicy(max_attempts=2, initial_backoff=0, max_backoff=0)
+    )
 
     with pytest.raises(PublishServerError, match="could not reach GitHub") as failure:
         publish(github)
@@ -308,7 +310,13 @@ def test_enterprise_api_url_with_a_path_prefix() -> None:
     with FakeGitHub(prefix="/api/v3") as enterprise:
         enterprise.add_token(TOKEN)
         enterprise.add_pull_request(REPO, PR)
-        github = GitHubClient(TOKEN, api_url=enterprise.url + "/", retry=FAST)
+        github = GitHubClient(
+            TOKEN,
+            api_url=enterprise.url + "/",
+            retry=FAST,
+            secondary_limit_delay=0.05,
+            max_wait=5.0,
+        )
 
         assert publish(github) is PublishOutcome.CREATED
         assert publish(github) is PublishOutcome.UNCHANGED
@@ -349,7 +357,13 @@ def test_a_personal_token_keeps_the_comment_its_user_wrote(fake_github: FakeGitH
     fake_github.add_token("ghp_personal", login="Octocat")
     fake_github.add_comment(REPO, PR, f"{MARKER}\nby the bot", user=BOT)
     mine = fake_github.add_comment(REPO, PR, f"{MARKER}\nold plan", user="octocat")
-    with GitHubClient("ghp_personal", api_url=fake_github.url, retry=FAST) as github:
+    with GitHubClient(
+        "ghp_personal",
+        api_url=fake_github.url,
+        retry=FAST,
+        secondary_limit_delay=0.05,
+        max_wait=5.0,
+    ) as github:
         result = publish_sticky_comment(github, RepoRef.parse(REPO), PR, PLAN)
 
     # Logins ignore case; the bot's older comment is someone else's for this token.

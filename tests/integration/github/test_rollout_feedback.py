@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.adapters.aws.calling import RetryPolicy as NotifyRetryPolicy
 from reconciler.adapters.aws.ratelimit import TokenBucket
 from reconciler.adapters.github import (
     GitHubClient,
@@ -12,7 +11,7 @@ from reconciler.adapters.github import (
     RetryPolicy,
     publish_sticky_comment,
 )
-from reconciler.adapters.github_feedback import GitHubFeedbackSink
+from reconciler.adapters.notifiers.github_feedback import GitHubFeedbackSink
 from reconciler.adapters.notifiers.publisher import NotifyingPublisher
 from reconciler.adapters.notifiers.sinks import DeliveryError
 from reconciler.core.events import EventKind
@@ -36,7 +35,8 @@ def _client(server: FakeGitHub) -> GitHubClient:
     return GitHubClient(
         TOKEN,
         api_url=server.url,
-        retry=RetryPolicy(max_attempts=3, backoff_initial=0.01, secondary_limit_delay=0.01),
+        retry=RetryPolicy(max_attempts=3, initial_backoff=0.01, max_backoff=0.05),
+        secondary_limit_delay=0.01,
         sleep=lambda _s: None,
     )
 
@@ -203,7 +203,8 @@ def test_the_client_paces_its_requests(fake_github: FakeGitHub) -> None:
 
 def test_through_the_publisher(fake_github: FakeGitHub) -> None:
     publisher = NotifyingPublisher(
-        [_sink(fake_github)], retry=NotifyRetryPolicy(max_attempts=2, initial_backoff=0.01)
+        [_sink(fake_github)],
+        retry=RetryPolicy(max_attempts=2, initial_backoff=0.01, max_backoff=0.05),
     )
     publisher.publish(applied())
     publisher.publish(rollout(EventKind.DRIFT_DETECTED, 0, 0, 0))  # not a feedback kind

@@ -16,9 +16,10 @@ from pathlib import Path
 import boto3
 import pytest
 
-from reconciler.adapters.aws.calling import AwsCaller, RetryPolicy
+from reconciler.adapters.aws.calling import AwsCaller
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.leases import FileLease, KubernetesLease, Lease, S3Lease
+from reconciler.retrying import RetryPolicy
 from tests.integration.leases.fake_kubernetes import FakeKubernetes
 
 DURATION = 1.0

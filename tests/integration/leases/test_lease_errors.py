@@ -7,9 +7,10 @@ from pathlib import Path
 import boto3
 import pytest
 
-from reconciler.adapters.aws.calling import AwsCaller, RetryPolicy
+from reconciler.adapters.aws.calling import AwsCaller
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.leases import FileLease, KubernetesLease, LeaseError, S3Lease
+from reconciler.retrying import RetryPolicy
 from tests.integration.leases.conftest import K8S_NAMESPACE, REGION
 from tests.integration.leases.fake_kubernetes import FakeKubernetes
 
@@ -73,7 +74,7 @@ def test_a_missing_lease_bucket_is_a_permanent_error_naming_it(moto_url: str) ->
     )
     lease = S3Lease(
         clients=AwsClients(ClientSettings(region=REGION, endpoint_url=moto_url), session),
-        caller=AwsCaller(retry=RetryPolicy(max_attempts=1)),
+        caller=AwsCaller(retry=RetryPolicy(max_attempts=1, initial_backoff=0, max_backoff=0)),
         bucket="no-such-lease-bucket",
         key="leader.json",
         identity="replica-a",

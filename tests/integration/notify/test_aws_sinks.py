@@ -8,17 +8,18 @@ from typing import Any
 
 import pytest
 
-from reconciler.adapters.aws.calling import AwsCaller, CallStats, RetryPolicy
+from reconciler.adapters.aws.calling import AwsCaller, CallStats
 from reconciler.adapters.notifiers.aws import EventBridgeSink, SnsSink
 from reconciler.adapters.notifiers.factory import NotifyConfigError, build_sinks
 from reconciler.adapters.notifiers.sinks import DeliveryError
 from reconciler.core.events import EventKind
+from reconciler.retrying import RetryPolicy
 from reconciler.settings import ReconcilerSettings
 from tests.conftest import AwsTestContext
 from tests.integration.notify.events import COMMIT, rollout
 
 ALL = frozenset(EventKind)
-ONE_ATTEMPT = AwsCaller(retry=RetryPolicy(max_attempts=1))
+ONE_ATTEMPT = AwsCaller(retry=RetryPolicy(max_attempts=1, initial_backoff=0.0, max_backoff=0.0))
 
 
 def _queue(aws: AwsTestContext, name: str) -> tuple[Any, str, str]:

@@ -9,7 +9,6 @@ import time
 
 import pytest
 
-from reconciler.adapters.aws.calling import RetryPolicy
 from reconciler.adapters.notifiers.publisher import NotifyingPublisher
 from reconciler.adapters.notifiers.sinks import DeliveryError
 from reconciler.adapters.notifiers.webhooks import (
@@ -20,6 +19,7 @@ from reconciler.adapters.notifiers.webhooks import (
     JsonWebhookSink,
 )
 from reconciler.core.events import EventKind
+from reconciler.retrying import RetryPolicy
 from tests.integration.notify.events import COMMIT, applied, rollout
 from tests.integration.notify.fake_webhook import Answer, FakeWebhook
 

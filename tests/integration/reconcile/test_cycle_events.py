@@ -14,7 +14,6 @@ import git
 import pytest
 from prometheus_client import generate_latest
 
-from reconciler.adapters.aws.calling import RetryPolicy
 from reconciler.adapters.http.signatures import github_signature
 from reconciler.adapters.notifiers.publisher import NotifyingPublisher
 from reconciler.adapters.notifiers.webhooks import JsonWebhookSink
@@ -24,6 +23,7 @@ from reconciler.core.events import EventKind
 from reconciler.engine.reconciling import Reconciler
 from reconciler.engine.running import Controller
 from reconciler.engine.status import ControllerStatus
+from reconciler.retrying import RetryPolicy
 from reconciler.settings import ReconcilerSettings
 from tests.conftest import AwsTestContext
 from tests.integration.notify.fake_webhook import FakeWebhook

@@ -10,9 +10,8 @@ from pathlib import Path
 import git
 import pytest
 
-from reconciler.adapters.aws.calling import RetryPolicy as NotifyRetryPolicy
 from reconciler.adapters.github import GitHubClient, RepoRef, RetryPolicy, publish_sticky_comment
-from reconciler.adapters.github_feedback import GitHubFeedbackSink
+from reconciler.adapters.notifiers.github_feedback import GitHubFeedbackSink
 from reconciler.adapters.notifiers.publisher import NotifyingPublisher
 from reconciler.adapters.notifiers.webhooks import JsonWebhookSink
 from reconciler.core.events import EventKind
@@ -53,7 +52,9 @@ def test_a_followed_rollout_shows_on_github_and_reaches_the_webhook(
     repo: git.Repo = fleet_repo(tmp_path / "fleet", specs)
     sha = repo.head.commit.hexsha
     client = GitHubClient(
-        TOKEN, api_url=github.url, retry=RetryPolicy(max_attempts=2, backoff_initial=0.01)
+        TOKEN,
+        api_url=github.url,
+        retry=RetryPolicy(max_attempts=2, initial_backoff=0.01, max_backoff=0.05),
     )
     publish_sticky_comment(client, RepoRef.parse(REPO), PR, "## Plan\n\n2 groups change\n")
     github.merge_pull_request(REPO, PR, sha)
@@ -67,7 +68,7 @@ def test_a_followed_rollout_shows_on_github_and_reaches_the_webhook(
                     key=b"k",
                 ),
             ],
-            retry=NotifyRetryPolicy(max_attempts=2, initial_backoff=0.01),
+            retry=RetryPolicy(max_attempts=2, initial_backoff=0.01, max_backoff=0.05),
         )
         try:
             rec = reconciler(repo, tmp_path / "cache", clock, publisher)

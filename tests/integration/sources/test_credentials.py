@@ -13,26 +13,44 @@ from reconciler.adapters.sources.credentials import Redactor
 from reconciler.adapters.sources.git_environment import CREDENTIAL_HELPER, git_access
 from reconciler.adapters.sources.locations import parse_remote
 from reconciler.errors import SourceError
+from reconciler.settings import ReconcilerSettings
 
 
-def test_nothing_set_means_no_credentials() -> None:
-    assert GitCredentials.from_env({}) is None
-
-
-def test_token_from_the_environment_is_hidden_from_repr() -> None:
-    credentials = GitCredentials.from_env(
-        {"RECONCILER_GIT_TOKEN": "ghp_secretvalue123", "RECONCILER_GIT_USERNAME": "bot"}
+def _from_environment(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str]
+) -> GitCredentials | None:
+    """What the controller builds (`reconciler run`) from these RECONCILER_GIT_* variables."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    settings = ReconcilerSettings()
+    return GitCredentials.given(
+        token=settings.git_token.get_secret_value() if settings.git_token else None,
+        token_file=settings.git_token_file,
+        username=settings.git_username,
+        ssh_key_file=settings.git_ssh_key_file,
     )
+
+
+def test_nothing_set_means_no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _from_environment(monkeypatch, {}) is None
+    empty = {"RECONCILER_GIT_TOKEN": "", "RECONCILER_GIT_TOKEN_FILE": ""}
+    assert _from_environment(monkeypatch, empty) is None
+
+
+def test_token_from_the_environment_is_hidden_from_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    environment = {"RECONCILER_GIT_TOKEN": "ghp_secretvalue123", "RECONCILER_GIT_USERNAME": "bot"}
+    credentials = _from_environment(monkeypatch, environment)
     assert credentials is not None
     assert credentials.read_token() == "ghp_secretvalue123"
     assert credentials.username == "bot"
     assert "ghp_secretvalue123" not in repr(credentials)
+    assert "ghp_secretvalue123" not in repr(ReconcilerSettings())
 
 
-def test_token_file_is_read_at_every_use(tmp_path: Path) -> None:
+def test_token_file_is_read_at_every_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     token_file = tmp_path / "token"
     token_file.write_text("first-token\n")
-    credentials = GitCredentials.from_env({"RECONCILER_GIT_TOKEN_FILE": str(token_file)})
+    credentials = _from_environment(monkeypatch, {"RECONCILER_GIT_TOKEN_FILE": str(token_file)})
     assert credentials == GitCredentials(token_file=token_file)
     assert credentials.username == "x-access-token"
     assert credentials.read_token() == "first-token"
@@ -40,20 +58,22 @@ def test_token_file_is_read_at_every_use(tmp_path: Path) -> None:
     assert credentials.read_token() == "second-token"
 
 
-def test_ssh_key_from_the_environment(tmp_path: Path) -> None:
+def test_ssh_key_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     key = tmp_path / "id_ed25519"
     key.write_text("key")
-    credentials = GitCredentials.from_env({"RECONCILER_GIT_SSH_KEY_FILE": str(key)})
+    credentials = _from_environment(monkeypatch, {"RECONCILER_GIT_SSH_KEY_FILE": str(key)})
     assert credentials is not None
     assert credentials.check_ssh_key() == key
     assert credentials.read_token() is None
 
 
-def test_token_and_token_file_together_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="not both"):
-        GitCredentials.from_env(
-            {"RECONCILER_GIT_TOKEN": "abcd", "RECONCILER_GIT_TOKEN_FILE": str(tmp_path / "t")}
-        )
+def test_token_and_token_file_together_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environment = {"RECONCILER_GIT_TOKEN": "abcd", "RECONCILER_GIT_TOKEN_FILE": str(tmp_path)}
+    with pytest.raises(ValueError, match="not both") as refused:
+        _from_environment(monkeypatch, environment)
+    assert "abcd" not in str(refused.value)
 
 
 def test_unreadable_or_empty_token_file(tmp_path: Path) -> None:

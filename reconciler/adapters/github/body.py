@@ -12,8 +12,10 @@ import re
 from dataclasses import dataclass
 
 from reconciler.core.markers import split_lines
+from reconciler.core.rendering import MAX_COMMENT_CHARS
 
-COMMENT_LIMIT = 65_536
+# GitHub's limit is defined once, next to the renderer that fits plans into it.
+COMMENT_LIMIT = MAX_COMMENT_CHARS
 STATUS_DESCRIPTION_LIMIT = 140
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")

@@ -3,7 +3,7 @@
 Policy lives here, in one place: which answers are worth retrying (rate limits, 5xx, network
 failures), how long to wait (what GitHub asked for, else exponential backoff, plus jitter so that
 parallel jobs do not retry in lockstep), and when to give up (a bounded number of attempts, and
-never a wait longer than `RetryPolicy.max_wait`: a CI job should fail with a clear message rather
+never a wait longer than `max_wait`: a CI job should fail with a clear message rather
 than sleep for most of an hour until a primary rate limit resets).
 """
 
@@ -13,7 +13,6 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,15 +21,17 @@ import tenacity
 
 from reconciler import __version__
 from reconciler.adapters.aws.ratelimit import TokenBucket
-from reconciler.adapters.github_errors import (
+from reconciler.adapters.github.errors import (
     PublishError,
     PublishRateLimitedError,
     Purpose,
     error_for_exception,
     error_for_response,
 )
+from reconciler.retrying import GITHUB_RETRY, RetryPolicy
+from reconciler.settings import DEFAULT_GITHUB_API_URL
 
-DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_API_URL = DEFAULT_GITHUB_API_URL
 # The login of whoever the token authenticates: a user (personal tokens) or an app's bot user,
 # `<app-slug>[bot]` (installation tokens, Actions' GITHUB_TOKEN: `github-actions[bot]`). REST
 # `GET /user` refuses installation tokens; GraphQL's `viewer` answers for both kinds.
@@ -41,31 +42,12 @@ PAGE_SIZE = 100  # the most GitHub serves per page
 _log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How the client retries temporary failures. All durations are in seconds."""
-
-    max_attempts: int = 5  # in total, the first attempt included
-    backoff_initial: float = 1.0  # 5xx and network failures: 1, 2, 4... seconds
-    backoff_max: float = 30.0
-    # GitHub's advice for a secondary rate limit without Retry-After: wait at least a minute,
-    # then exponentially longer.
-    secondary_limit_delay: float = 60.0
-    max_wait: float = 300.0  # a longer requested wait fails at once instead of sleeping
-    jitter_ratio: float = 0.2  # each wait grows by a random 0..20 %
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("RetryPolicy.max_attempts must be at least 1")
-
-    def delay_for(self, error: PublishError, attempt: int) -> float:
-        """The wait before retrying after `error` ended attempt number `attempt` (1-based)."""
-        if isinstance(error, PublishRateLimitedError):
-            if error.retry_after is not None:
-                return error.retry_after
-            if error.secondary:
-                return self.secondary_limit_delay * 2.0 ** (attempt - 1)
-        return min(self.backoff_initial * 2.0 ** (attempt - 1), self.backoff_max)
+# GitHub's advice for a secondary rate limit without Retry-After: wait at least a minute, then
+# exponentially longer.
+SECONDARY_LIMIT_DELAY = 60.0
+# A longer wait (one GitHub asks for, or a back-off) fails at once instead of sleeping.
+MAX_WAIT = 300.0
+JITTER_RATIO = 0.2  # each wait grows by a random 0..20 %, so parallel jobs do not retry in step
 
 
 def _decoded(response: requests.Response, purpose: Purpose) -> Any:
@@ -108,18 +90,24 @@ class GitHubClient:
         timeout: tuple[float, float] = (10.0, 30.0),
         sleep: Callable[[float], None] = time.sleep,
         on_retry: Callable[[str], None] | None = None,
+        secondary_limit_delay: float = SECONDARY_LIMIT_DELAY,
+        max_wait: float = MAX_WAIT,
         rate_limit: TokenBucket | None = None,
     ) -> None:
         """`on_retry` receives a one-line notice before each retry (default: a log warning).
-        `rate_limit` paces every attempt (a long-running controller stays well under GitHub's
-        secondary limits instead of hitting them and waiting)."""
+        `retry` defaults to `GITHUB_RETRY`; a wait longer than `max_wait` seconds is not made:
+        the request fails at once with a message saying so. `rate_limit` paces every attempt
+        (a long-running controller stays well under GitHub's secondary limits instead of
+        hitting them and waiting)."""
         if not token.strip():
             raise ValueError("GitHubClient needs a non-empty token")
         parts = urlsplit(api_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"invalid GitHub API URL {api_url!r}: expected https://host[/path]")
         self.api_url = api_url.rstrip("/")
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or GITHUB_RETRY
+        self.secondary_limit_delay = secondary_limit_delay
+        self.max_wait = max_wait
         self._origin = (parts.scheme, parts.netloc)
         self._timeout = timeout
         self._sleep = sleep
@@ -292,15 +280,24 @@ class GitHubClient:
             raise TypeError(f"only PublishErrors can be retried, not {error!r}")
         return error
 
+    def _delay_for(self, error: PublishError, attempt: int) -> float:
+        """The wait before retrying after `error` ended attempt number `attempt` (1-based)."""
+        if isinstance(error, PublishRateLimitedError):
+            if error.retry_after is not None:
+                return error.retry_after
+            if error.secondary:
+                return self.secondary_limit_delay * 2.0 ** (attempt - 1)
+        return self.retry.backoff(attempt)
+
     def _should_stop(self, state: tenacity.RetryCallState) -> bool:
         if state.attempt_number >= self.retry.max_attempts:
             return True
-        delay = self.retry.delay_for(self._failure(state), state.attempt_number)
-        return delay > self.retry.max_wait
+        delay = self._delay_for(self._failure(state), state.attempt_number)
+        return delay > self.max_wait
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
-        delay = self.retry.delay_for(self._failure(state), state.attempt_number)
-        return delay + random.uniform(0.0, delay * self.retry.jitter_ratio)
+        delay = self._delay_for(self._failure(state), state.attempt_number)
+        return delay + random.uniform(0.0, delay * JITTER_RATIO)
 
     def _log_retry(self, state: tenacity.RetryCallState) -> None:
         wait = state.next_action.sleep if state.next_action else 0.0
@@ -311,11 +308,11 @@ class GitHubClient:
 
     def _give_up(self, state: tenacity.RetryCallState) -> None:
         error = self._failure(state)
-        delay = self.retry.delay_for(error, state.attempt_number)
-        if delay > self.retry.max_wait:
+        delay = self._delay_for(error, state.attempt_number)
+        if delay > self.max_wait:
             reason = (
                 f"Not waiting {delay:.0f} s for it: that is longer than the "
-                f"{self.retry.max_wait:.0f} s allowed; run again later."
+                f"{self.max_wait:.0f} s allowed; run again later."
             )
         else:
             reason = f"Gave up after {state.attempt_number} attempts."

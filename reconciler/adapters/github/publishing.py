@@ -2,9 +2,9 @@
 
 The comment is *sticky*: it carries a hidden marker (`reconciler.core.markers`), so each run
 finds the comment it wrote before and edits it in place instead of adding another. A body GitHub
-would reject for its size is truncated first (`github_body`). Everything GitHub can answer is
-mapped onto `PublishError` and its subclasses (`github_errors`); retries and pagination live in
-`GitHubClient` (`github_client`).
+would reject for its size is truncated first (`body`). Everything GitHub can answer is
+mapped onto `PublishError` and its subclasses (`errors`); retries and pagination live in
+`GitHubClient` (`client`).
 
     with GitHubClient(token, api_url=api_url) as client:
         result = publish_sticky_comment(client, RepoRef.parse("octo/app"), 12, markdown, "prod")
@@ -22,15 +22,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from reconciler.adapters.github_body import (
+from reconciler.adapters.github.body import (
     COMMENT_LIMIT,
     FittedBody,
     fit_comment_body,
     shorten_description,
     status_description,
 )
-from reconciler.adapters.github_client import DEFAULT_API_URL, GitHubClient, RetryPolicy
-from reconciler.adapters.github_errors import (
+from reconciler.adapters.github.client import DEFAULT_API_URL, GitHubClient
+from reconciler.adapters.github.errors import (
     COMMENT_PERMISSION,
     DEPLOYMENT_PERMISSION,
     STATUS_PERMISSION,
@@ -43,6 +43,7 @@ from reconciler.adapters.github_errors import (
     Purpose,
 )
 from reconciler.core.markers import DEFAULT_KEY, has_marker, marker_line, with_marker
+from reconciler.retrying import RetryPolicy
 
 __all__ = [
     "DEFAULT_API_URL",

@@ -25,9 +25,9 @@ from typing import Any
 
 import structlog
 
-from reconciler.adapters.github import (
-    GitHubClient,
-    PublishError,
+from reconciler.adapters.github.client import GitHubClient
+from reconciler.adapters.github.errors import PublishError
+from reconciler.adapters.github.publishing import (
     RepoRef,
     edit_sticky_comment,
     ensure_deployment,
