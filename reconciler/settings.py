@@ -15,6 +15,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reconciler.adapters.aws.calling import RetryPolicy
+from reconciler.adapters.aws.ratelimit import RateClasses
 from reconciler.core.provenance import DEFAULT_INSTANCE
 
 
@@ -42,6 +43,28 @@ class ReconcilerSettings(BaseSettings):
     )
     rate_limit: float = Field(20.0, gt=0, description="AWS calls per second, all services.")
     rate_burst: int = Field(40, ge=1)
+    adaptive_rate: bool = Field(
+        True,
+        description="Slow an API down when AWS throttles it (honouring retryAfterSeconds) and "
+        "speed it up again as its calls go through, each API on its own.",
+    )
+    read_rate_limit: float | None = Field(
+        None,
+        gt=0,
+        description="Calls per second each read API (Get/List/Describe/Head) may "
+        "make; default: rate_limit.",
+    )
+    write_rate_limit: float | None = Field(
+        None,
+        gt=0,
+        description="Calls per second each write API (Create/Put/Delete...) may "
+        "make; default: rate_limit.",
+    )
+    api_rate_limits: dict[str, float] = Field(
+        default_factory=dict,
+        description="Calls per second of named APIs, over their class: JSON such as "
+        '{"CreateDeployment": 2, "s3:PutObject": 10}.',
+    )
     max_attempts: int = Field(8, ge=1, description="Attempts per call on temporary errors.")
     initial_backoff: float = Field(0.2, ge=0)
     max_backoff: float = Field(20.0, ge=0)
@@ -89,4 +112,12 @@ class ReconcilerSettings(BaseSettings):
             max_attempts=self.max_attempts,
             initial_backoff=self.initial_backoff,
             max_backoff=self.max_backoff,
+        )
+
+    def rate_classes(self) -> RateClasses:
+        return RateClasses(
+            reads=self.read_rate_limit,
+            writes=self.write_rate_limit,
+            apis=dict(self.api_rate_limits),
+            burst=self.rate_burst,
         )

@@ -9,7 +9,7 @@ from reconciler.adapters.aws.artifacts import ArtifactStore
 from reconciler.adapters.aws.calling import AwsCaller, CallStats
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.aws.greengrass import GreengrassGateway
-from reconciler.adapters.aws.ratelimit import TokenBucket
+from reconciler.adapters.aws.ratelimit import AdaptiveRates, TokenBucket
 from reconciler.adapters.cache import FactCache
 from reconciler.core.events import EventPublisher, NoEventPublisher
 from reconciler.core.plan import Plan
@@ -98,6 +98,9 @@ def build_runtime(
         rate_limit=TokenBucket(settings.rate_limit, settings.rate_burst),
         retry=settings.retry_policy(),
         stats=stats,
+        adaptive=AdaptiveRates(settings.rate_classes(), default_limit=settings.rate_limit)
+        if settings.adaptive_rate
+        else None,
     )
     facts = (
         FactCache(settings.cache_dir / "facts", max_bytes=settings.cache_max_mb * 1024 * 1024)
