@@ -17,6 +17,7 @@ from bench.targets import (
     judge_latency,
     judge_memory,
     judge_reconcile,
+    judge_rollouts,
 )
 
 STEP_MEANING = {
@@ -229,6 +230,42 @@ def _fleet_section(report: Mapping[str, Any] | None) -> list[str]:
     ]
 
 
+def _rollouts_section(report: Mapping[str, Any] | None) -> list[str]:
+    if report is None:
+        return ["Not measured in this run.", ""]
+    rate, share = report["rate"], report["share"]
+    calls_per_s = rate * share
+    operations = ", ".join(f"{op} {n:,}" for op, n in sorted(report["operations"].items()))
+    return [
+        f"`bench/bench_rollouts.py`: {report['groups']:,} thing groups with an ACTIVE "
+        f"deployment each, {report['in_flight']} of them with a rollout in flight (two "
+        f"simulated devices, one offline for {report['offline_minutes']} minutes), followed by "
+        "the controller's rollout follower at the default client rate of "
+        f"{rate:.0f} calls/s and follow-up share of {share:.0%} ({calls_per_s:.0f} calls/s, "
+        f"{calls_per_s * 60:.0f} a minute), on a simulated clock in step with the emulator's "
+        "virtual one; the emulator's request log counts the calls of every minute. "
+        f"{_load(report)}.",
+        "",
+        "| rollouts' age | follow-up calls per minute | share of the 20 calls/s client rate |",
+        "|---|---:|---:|",
+        f"| 0-5 min (polled every 15 s; held back by the share) | {report['mean_0_5']:.0f} "
+        f"| {report['mean_0_5'] / 60 / rate:.0%} |",
+        f"| 5-30 min (every 30 s) | {report['mean_5_30']:.0f} "
+        f"| {report['mean_5_30'] / 60 / rate:.0%} |",
+        f"| 30 min to the end (every 60 s) | {report['mean_30_end']:.0f} "
+        f"| {report['mean_30_end'] / 60 / rate:.0%} |",
+        f"| after every rollout ended (minute {report['ended_minute']}) "
+        f"| {max(report['after_end'], default=0)} | 0% |",
+        "",
+        f"Peak minute {report['peak_per_minute']} calls (ceiling "
+        f"{report['ceiling_per_minute']:.0f}: the share's rate, its burst, and one second for "
+        f"the window's edge). Calls: {operations}. Final states: {report['states']}; "
+        f"{report['active_deployments']:,} deployments still ACTIVE. Wall time "
+        f"{report['wall_s']:.0f} s.",
+        "",
+    ]
+
+
 def render_results(data: Mapping[str, Any], analysis: str) -> str:
     machine = data["machine"]
     judgements = [
@@ -237,6 +274,7 @@ def render_results(data: Mapping[str, Any], analysis: str) -> str:
         judge_memory(data.get("memory")),
         *judge_emulator(data.get("emulator", [])),
         *judge_fleet(data.get("fleet")),
+        *judge_rollouts(data.get("rollouts")),
     ]
     lines = [
         "# Benchmark results",
@@ -321,6 +359,9 @@ def render_results(data: Mapping[str, Any], analysis: str) -> str:
         "## Rollout to a simulated fleet",
         "",
         *_fleet_section(data.get("fleet")),
+        "## Following rollouts: the follow-up budget",
+        "",
+        *_rollouts_section(data.get("rollouts")),
         analysis.strip(),
         "",
     ]

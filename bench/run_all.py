@@ -39,6 +39,7 @@ from bench import (  # noqa: E402
     bench_latency,
     bench_memory,
     bench_reconcile,
+    bench_rollouts,
 )
 from bench.harness import load_average, machine, wait_for_quiet  # noqa: E402
 from bench.plot import draw_scaling  # noqa: E402
@@ -58,7 +59,7 @@ def _settled(settle: float, label: str, work: Callable[[], T]) -> T:
     return result
 
 
-SECTIONS = ("reconcile", "latency", "memory", "emulator", "fleet")
+SECTIONS = ("reconcile", "latency", "memory", "emulator", "fleet", "rollouts")
 
 
 def _measure_section(section: str, *, quick: bool, settle: float) -> Any:
@@ -97,6 +98,14 @@ def _measure_section(section: str, *, quick: bool, settle: float) -> Any:
         )
         bench_fleet.print_report(fleet)
         return fleet
+    if section == "rollouts":
+        rollouts = _settled(
+            settle,
+            "rollout follow-ups at 1,000 groups, 100 in flight",
+            partial(bench_rollouts.run, 1000, 100, 10 if quick else 60),
+        )
+        bench_rollouts.print_report(rollouts)
+        return rollouts
     emulator = [
         _settled(
             settle,

@@ -182,3 +182,27 @@ def judge_fleet(report: Mapping[str, Any] | None) -> list[Judgement]:
         ),
         Judgement(rss, f"peak (VmHWM) {peak:.0f} MB", _verdict(peak <= 500.0)),
     ]
+
+
+def judge_rollouts(report: Mapping[str, Any] | None) -> list[Judgement]:
+    """Following 100 rollouts at 1,000 groups: within the follow-up share of the client rate
+    (25 % of 20 calls/s: 300 a minute, plus a burst), and no call once they all ended."""
+    share = "rollout follow-ups (1,000 groups, 100 in flight) ≤ 25 % of 20 calls/s"
+    idle = "rollout follow-ups once every rollout ended = 0 (deployments still ACTIVE)"
+    if report is None:
+        return [Judgement(share, "—", NOT_MEASURED), Judgement(idle, "—", NOT_MEASURED)]
+    peak = report["peak_per_minute"]
+    after = report["after_end"]
+    return [
+        Judgement(
+            share,
+            f"peak {peak}/min ({peak / 60:.1f} calls/s) vs ceiling "
+            f"{report['ceiling_per_minute']:.0f}/min",
+            _verdict(peak <= report["ceiling_per_minute"]),
+        ),
+        Judgement(
+            idle,
+            f"{sum(after)} calls in {len(after)} min; {report['active_deployments']:,} ACTIVE",
+            _verdict(bool(after) and sum(after) == 0 and report["ended_minute"] is not None),
+        ),
+    ]

@@ -74,6 +74,19 @@ class ReconcilerSettings(BaseSettings):
     )
     concurrency: int = Field(16, ge=1, description="Parallel reads and applies.")
     listing_ttl: float = Field(300.0, ge=0, description="Seconds a component listing is reused.")
+    rollout_budget_share: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="Share of rate_limit that following rollouts (DescribeJob and the reads "
+        "of failing devices) may use; reconcile cycles always keep the rest.",
+    )
+    rollout_metrics_max_groups: int = Field(
+        200,
+        ge=0,
+        description="At most this many thing groups get per-group rollout series in /metrics "
+        "(unfinished and failed rollouts first); the per-state totals cover every group.",
+    )
     fact_cache: bool = Field(
         True,
         description="Keep immutable facts read from AWS (deployment documents, public recipes) "

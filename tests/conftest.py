@@ -19,10 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
     from reconciler.emulator.admin import EmulatorAdmin
     from reconciler.emulator.server import EmulatorServer
+
+# The suite runs on shared 2-core machines: how fast examples are generated and run depends on
+# the load, not on the code under test, so neither may fail a test. Tests that set their own
+# `@settings` keep this for what they leave out.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 TEST_CREDENTIAL = "testing"
 SAMPLE_SPECS = Path(__file__).resolve().parents[1] / "deploy-specs"

@@ -251,3 +251,22 @@ def test_scaling_plot_is_a_png(tmp_path: Path) -> None:
     draw_scaling(reports, path, subtitle="test")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert path.stat().st_size > 10_000
+
+
+def _rollouts(peak: int, after: list[int]) -> dict[str, Any]:
+    return {
+        "peak_per_minute": peak,
+        "ceiling_per_minute": 310.0,
+        "after_end": after,
+        "ended_minute": 61,
+        "active_deployments": 1000,
+    }
+
+
+def test_rollout_targets_judge_the_share_and_the_silence_after_the_end() -> None:
+    from bench.targets import judge_rollouts
+
+    assert [j.verdict for j in judge_rollouts(_rollouts(306, [0, 0, 0]))] == [MET, MET]
+    verdicts = [j.verdict for j in judge_rollouts(_rollouts(400, [0, 3, 0]))]
+    assert MET not in verdicts
+    assert [j.verdict for j in judge_rollouts(None)] == [NOT_MEASURED] * 2

@@ -5,14 +5,17 @@ one test process never collide, and `/metrics` shows exactly what is documented 
 docs/controller-endpoints.md and nothing a library happened to register.
 
 Label rules: every label has a small, bounded set of values (trigger, outcome, state, AWS
-service and operation). The commit SHA changes with every push, so it never labels a counter; it
-is the one label of an Info metric that always holds a single series.
+service and operation). The one exception, `thing_group` on the per-group rollout series, is
+capped by a setting (`rollout_metrics_max_groups`): a 10,000-group fleet shows the groups that
+need attention, and per-state totals cover every group. The commit SHA changes with every
+push, so it never labels a counter; it is the one label of an Info metric that always holds a
+single series.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Literal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
@@ -21,6 +24,7 @@ from prometheus_client.registry import Collector
 
 from reconciler import __version__
 from reconciler.adapters.aws.calling import CallStats
+from reconciler.core.rollouts import RolloutState, RolloutView
 
 PREFIX = "greengrass_reconciler"
 
@@ -89,10 +93,76 @@ class _TargetsCollector(Collector):
         yield family
 
 
+# Which groups keep their per-group series when there are more than the cap: those a team acts
+# on first.
+_ATTENTION = {
+    RolloutState.FAILED: 0,
+    RolloutState.DEGRADED: 1,
+    RolloutState.PROGRESSING: 2,
+    RolloutState.CANCELED: 3,
+    RolloutState.SUCCEEDED: 4,
+    RolloutState.SUPERSEDED: 5,
+}
+
+
+class _RolloutsCollector(Collector):
+    """Per-group rollout gauges (devices by execution status, state), read at scrape time from
+    the controller's status, at most `max_groups` groups; totals per state for every group."""
+
+    def __init__(self, max_groups: int) -> None:
+        self._lock = threading.Lock()
+        self._source: Callable[[], Mapping[str, RolloutView]] = dict
+        self.max_groups = max_groups
+
+    def bind(self, source: Callable[[], Mapping[str, RolloutView]]) -> None:
+        with self._lock:
+            self._source = source
+
+    def collect(self) -> Iterable[Metric]:
+        with self._lock:
+            source = self._source
+        views = source()
+        chosen = sorted(views.items(), key=lambda item: (_ATTENTION[item[1].state], item[0]))
+        shown = chosen[: self.max_groups]
+        devices = GaugeMetricFamily(
+            f"{PREFIX}_rollout_devices",
+            "Devices of the group's latest rollout by job execution status (and total).",
+            labels=["thing_group", "status"],
+        )
+        state = GaugeMetricFamily(
+            f"{PREFIX}_rollout_state",
+            "1 for the current state of the group's latest rollout.",
+            labels=["thing_group", "state"],
+        )
+        unhealthy = GaugeMetricFamily(
+            f"{PREFIX}_rollout_unhealthy_devices",
+            "The group's core devices reported UNHEALTHY.",
+            labels=["thing_group"],
+        )
+        for group, view in shown:
+            for status, count in view.devices.to_json().items():
+                devices.add_metric([group, status], count)
+            state.add_metric([group, view.state.value], 1)
+            unhealthy.add_metric([group], view.unhealthy)
+        totals = GaugeMetricFamily(
+            f"{PREFIX}_rollout_groups",
+            "Thing groups by the state of their latest rollout (every group, never capped).",
+            labels=["state"],
+        )
+        for each in RolloutState:
+            totals.add_metric([each.value], sum(1 for v in views.values() if v.state is each))
+        omitted = GaugeMetricFamily(
+            f"{PREFIX}_rollout_groups_omitted",
+            "Groups left out of the per-group rollout series by rollout_metrics_max_groups.",
+        )
+        omitted.add_metric([], len(chosen) - len(shown))
+        yield from (devices, state, unhealthy, totals, omitted)
+
+
 class ControllerMetrics:
     """Every metric the controller exposes; thread-safe (the loop and the scrapes run apart)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, rollout_max_groups: int = 200) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         registry = self.registry
         Info(f"{PREFIX}_build", "The running reconciler's version.", registry=registry).info(
@@ -141,6 +211,8 @@ class ControllerMetrics:
         registry.register(self._targets)
         self._call_stats = _CallStatsCollector()
         registry.register(self._call_stats)
+        self._rollout_views = _RolloutsCollector(rollout_max_groups)
+        registry.register(self._rollout_views)
 
     def observe_reconcile(self, *, trigger: str, outcome: ReconcileOutcome, seconds: float) -> None:
         """Count one finished reconcile cycle and record its duration."""
@@ -165,6 +237,10 @@ class ControllerMetrics:
 
     def set_leader(self, is_leader: bool) -> None:
         self._leader.set(1 if is_leader else 0)
+
+    def bind_rollouts(self, source: Callable[[], Mapping[str, RolloutView]]) -> None:
+        """Expose the rollouts `source` returns (read at each scrape) as per-group gauges."""
+        self._rollout_views.bind(source)
 
     def bind_call_stats(self, stats: CallStats) -> None:
         """Expose `stats` as the AWS call counters; a later bind replaces the earlier one."""

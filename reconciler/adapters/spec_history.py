@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-import git
-
+from reconciler.adapters.sources.git_commands import require_git
 from reconciler.errors import ReconcilerError
 
 _REGULAR_FILE_MODES = (0o100644, 0o100755)
@@ -23,6 +22,9 @@ class SpecHistoryError(ReconcilerError):
 def export_specs_at(specs_path: Path, ref: str, into: Path) -> Path | None:
     """Write the files of `specs_path` as of commit `ref` under `into` and return the directory
     that holds them; None when the specs directory did not exist at `ref`."""
+    require_git()
+    import git  # only now: GitPython refuses to be imported without the `git` program
+
     try:
         repo = git.Repo(specs_path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError) as error:

@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "validate": "reconciler.cli.validate:validate",
     "plan": "reconciler.cli.plan:plan",
     "apply": "reconciler.cli.apply:apply",
+    "status": "reconciler.cli.status:status",
     "run": "reconciler.cli.run:run",
     "comment": "reconciler.cli.comment:comment",
     "emulator": "reconciler.cli.emulator:emulator",

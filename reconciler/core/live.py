@@ -50,6 +50,7 @@ class LiveDeployment:
     tags: Mapping[str, str] = field(default_factory=dict)
     status: str = "ACTIVE"
     created_at: float = 0.0
+    iot_job_id: str | None = None  # the IoT job that carries the revision to the devices
 
 
 @dataclass(frozen=True)

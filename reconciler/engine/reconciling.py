@@ -27,28 +27,19 @@ import structlog
 from reconciler.adapters.sources.base import SourceRevision, SpecSource, changed_since
 from reconciler.adapters.spec_files import SpecDirectoryLoader
 from reconciler.core.plan import Plan, TargetAction, TargetPlan
+from reconciler.core.provenance import COMMIT
+from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs import InvalidSpecsError, SpecSet
 from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
+from reconciler.engine.rollouts import AdoptedRevision, RolloutFollower
 from reconciler.engine.runtime import Runtime, build_runtime
-from reconciler.engine.status import (
-    ControllerStatus,
-    ErrorRecord,
-    RolloutState,
-    SyncState,
-    TargetStatus,
-)
+from reconciler.engine.status import ControllerStatus, ErrorRecord, SyncState, TargetStatus
 from reconciler.errors import ReconcilerError, SourceError, SpecError
 from reconciler.settings import ReconcilerSettings
 
 log = structlog.get_logger("reconciler.cycle")
 
 CycleResult = Literal["success", "error", "skipped"]
-_TERMINAL_ROLLOUTS = {
-    "COMPLETED": RolloutState.COMPLETED,
-    "FAILED": RolloutState.FAILED,
-    "CANCELED": RolloutState.CANCELED,
-    "INACTIVE": RolloutState.COMPLETED,
-}
 
 
 @dataclass(frozen=True)
@@ -86,6 +77,7 @@ class Reconciler:
         is_leader: Callable[[], bool] = lambda: True,
         runtime_factory: Callable[[ReconcilerSettings, str, str], Runtime] | None = None,
         on_cycle: Callable[[CycleOutcome], None] | None = None,
+        rollouts: RolloutFollower | None = None,
     ) -> None:
         self.source = source
         self.settings = settings
@@ -99,7 +91,8 @@ class Reconciler:
         self._verified: set[tuple[str, str]] = set()
         self._last_synced: SourceRevision | None = None
         self._last_cycle_failed = False
-        self._rollouts: dict[str, tuple[str, Runtime]] = {}
+        # Follows every revision created or found to the devices (engine/rollouts.py).
+        self.rollouts = rollouts or RolloutFollower(status)
         # Per thing group, what the specs asked of it at the last successful cycle (None: no
         # successful cycle yet as the writer, so a change in Git cannot be told from none).
         self._synced_desired: dict[str, bytes] | None = None
@@ -203,6 +196,7 @@ class Reconciler:
                 specs_path=revision.specs_root.as_posix(),
                 compact=True,
             )
+            self._adopt_rollouts(plan, spec_set, runtime)
             report = self._apply(plan, spec_set, runtime, revision)
         except ReconcilerError as error:
             return self._fail(
@@ -299,8 +293,40 @@ class Reconciler:
         runtime.memo.forget(applied)
         for result in report.targets:
             if result.outcome is Outcome.APPLIED and result.deployment_id:
-                self._rollouts[result.deployment_id] = (result.thing_group, runtime)
+                spec = spec_set.deployment_for(result.thing_group)
+                created = runtime.gateway.cached_deployment(result.deployment_id)
+                self.rollouts.track(
+                    runtime.rollouts,
+                    thing_group=result.thing_group,
+                    deployment_id=result.deployment_id,
+                    policy=spec.rollout_policy if spec else RolloutPolicy(),
+                    commit=revision.revision,
+                    job_id=created.iot_job_id if created else None,
+                    events=runtime.events,
+                )
         return report
+
+    def _adopt_rollouts(self, plan: Plan, spec_set: SpecSet, runtime: Runtime) -> None:
+        """Follow the managed revisions live in the planned groups (after a restart, this is how
+        their rollouts come back); forget groups no longer planned."""
+        found: list[AdoptedRevision] = []
+        for target in plan.targets:
+            spec = spec_set.deployment_for(target.thing_group)
+            if spec is None or not target.live_managed or not target.live_deployment_id:
+                continue
+            live = runtime.gateway.cached_deployment(target.live_deployment_id)
+            found.append(
+                AdoptedRevision(
+                    thing_group=target.thing_group,
+                    deployment_id=target.live_deployment_id,
+                    revision_id=target.live_revision_id,
+                    job_id=live.iot_job_id if live else None,
+                    commit=live.tags.get(COMMIT) if live else None,
+                    policy=spec.rollout_policy,
+                )
+            )
+        self.rollouts.forget_except(t.thing_group for t in plan.targets)
+        self.rollouts.adopt(runtime.rollouts, found, events=runtime.events)
 
     def _changed_in_git(self, target: TargetPlan) -> bool:
         """Whether the specs ask something else of the group than at the last successful cycle
@@ -313,17 +339,11 @@ class Reconciler:
         results = {r.thing_group: r for r in report.targets} if report else {}
         statuses: list[TargetStatus] = []
         for target in plan.targets:
-            previous = self.status.target(target.thing_group)
             result = results.get(target.thing_group)
-            rollout = previous.rollout if previous else None
             deployment_id = target.live_deployment_id
             error = None
             if result is not None and result.outcome is Outcome.APPLIED:
-                sync, deployment_id, rollout = (
-                    SyncState.SYNCED,
-                    result.deployment_id,
-                    RolloutState.IN_PROGRESS,
-                )
+                sync, deployment_id = SyncState.SYNCED, result.deployment_id
             elif result is not None and result.outcome is Outcome.FAILED:
                 sync, error = SyncState.FAILED, result.reason
             elif result is not None and result.outcome is Outcome.PRUNED:
@@ -341,37 +361,7 @@ class Reconciler:
                     spec_file=target.spec_file,
                     deployment_id=deployment_id,
                     revision_id=target.live_revision_id,
-                    rollout=rollout,
                     last_error=error,
                 )
             )
         self.status.replace_targets(statuses)
-
-    # ------------------------------------------------------------------ rollouts
-    def follow_rollouts(self) -> list[RolloutState]:
-        """Poll the status of revisions this controller created until they settle; the states
-        of those that settled now and are still their group's revision."""
-        settled_now: list[RolloutState] = []
-        for deployment_id, (group, runtime) in list(self._rollouts.items()):
-            try:
-                state = runtime.gateway.deployment_status(deployment_id)
-            except ReconcilerError as error:
-                log.warning("rollout status unavailable", group=group, error=str(error))
-                continue
-            settled = _TERMINAL_ROLLOUTS.get(state)
-            if settled is None:
-                continue
-            del self._rollouts[deployment_id]
-            current = self.status.target(group)
-            if current is not None and current.deployment_id == deployment_id:
-                current.rollout = settled
-                if settled is RolloutState.FAILED:
-                    current.last_error = f"deployment {deployment_id} FAILED on devices"
-                self.status.set_target(current)
-                settled_now.append(settled)
-            log.info("rollout settled", group=group, deployment=deployment_id, state=state)
-        return settled_now
-
-    @property
-    def rollouts_in_progress(self) -> int:
-        return len(self._rollouts)

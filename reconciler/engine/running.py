@@ -31,6 +31,8 @@ from reconciler.settings import ReconcilerSettings
 
 log = structlog.get_logger("reconciler.controller")
 
+# How often the follower looks for rollouts due a poll (each backs off on its own as it ages,
+# see reconciler.core.rollouts.poll_interval).
 ROLLOUT_POLL_SECONDS = 5.0
 
 
@@ -48,9 +50,10 @@ class Controller:
         self.source = source
         self.elector = elector
         self.status = ControllerStatus()
-        self.metrics = ControllerMetrics()
+        self.metrics = ControllerMetrics(rollout_max_groups=settings.rollout_metrics_max_groups)
         self.call_stats = CallStats()
         self.metrics.bind_call_stats(self.call_stats)
+        self.metrics.bind_rollouts(self.status.rollouts)
         self.reconciler = Reconciler(
             source=source,
             settings=settings,
@@ -152,8 +155,15 @@ class Controller:
             release_free_memory()  # what the cycle freed, back to the system before the next
 
     def _follow_rollouts(self) -> None:
-        for settled in self.reconciler.follow_rollouts():
-            self.metrics.observe_rollout(outcome=settled.value)
+        if not self.is_leader():
+            return  # the leader follows what it wrote; the others spend no AWS budget
+        try:
+            ended = self.reconciler.rollouts.poll()
+        except Exception:  # the schedule must survive a bug in one round, and say so loudly
+            log.exception("following rollouts crashed")
+            return
+        for end in ended:
+            self.metrics.observe_rollout(outcome=end.state.value.lower())
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> None:

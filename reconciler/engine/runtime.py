@@ -9,11 +9,13 @@ from reconciler.adapters.aws.artifacts import ArtifactStore
 from reconciler.adapters.aws.calling import AwsCaller, CallStats
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.aws.greengrass import GreengrassGateway
-from reconciler.adapters.aws.ratelimit import AdaptiveRates, TokenBucket
+from reconciler.adapters.aws.ratelimit import AdaptiveRates, SharedBudget, TokenBucket
+from reconciler.adapters.aws.rollouts import RolloutReader
 from reconciler.adapters.cache import FactCache
 from reconciler.core.events import EventPublisher, NoEventPublisher
 from reconciler.core.plan import Plan
 from reconciler.core.planning import plan_deployments
+from reconciler.core.rollouts import follow_up_rate
 from reconciler.core.specs.resolved import SpecSet
 from reconciler.engine.applying import Applier
 from reconciler.engine.memo import CompactPlanMemo
@@ -32,6 +34,8 @@ class Runtime:
     gateway: GreengrassGateway
     reader: LiveStateReader
     artifacts: ArtifactStore
+    # Reads of rollouts (DescribeJob...) drawing from the follow-up share of the rate limit.
+    rollouts: RolloutReader
     # Plans of earlier cycles (see engine/memo.py): the controller re-plans only what moved.
     memo: CompactPlanMemo = field(default_factory=CompactPlanMemo)
     # Where applied/rollout/drift/failure events go (notification sinks, Git feedback).
@@ -94,13 +98,23 @@ def build_runtime(
             max_pool_connections=max(10, settings.concurrency * 2),
         )
     )
-    caller = AwsCaller(
-        rate_limit=TokenBucket(settings.rate_limit, settings.rate_burst),
-        retry=settings.retry_policy(),
-        stats=stats,
-        adaptive=AdaptiveRates(settings.rate_classes(), default_limit=settings.rate_limit)
+    budget = TokenBucket(settings.rate_limit, settings.rate_burst)
+    # One adaptive rate per API for the whole process: AWS's quotas are per account and API,
+    # so reconciling and following rollouts slow down together when one of them is throttled.
+    adaptive = (
+        AdaptiveRates(settings.rate_classes(), default_limit=settings.rate_limit)
         if settings.adaptive_rate
-        else None,
+        else None
+    )
+    caller = AwsCaller(
+        rate_limit=budget, retry=settings.retry_policy(), stats=stats, adaptive=adaptive
+    )
+    share = follow_up_rate(settings.rate_limit, settings.rollout_budget_share)
+    follow_up_caller = AwsCaller(
+        rate_limit=SharedBudget([TokenBucket(share, max(1, int(share))), budget]),
+        retry=settings.retry_policy(),
+        stats=caller.stats,
+        adaptive=adaptive,
     )
     facts = (
         FactCache(settings.cache_dir / "facts", max_bytes=settings.cache_max_mb * 1024 * 1024)
@@ -119,4 +133,5 @@ def build_runtime(
         gateway=gateway,
         reader=LiveStateReader(gateway, listing_ttl=settings.listing_ttl),
         artifacts=ArtifactStore(clients, caller),
+        rollouts=RolloutReader(clients, follow_up_caller, account=account),
     )

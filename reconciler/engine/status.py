@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from reconciler.core.rollouts import RolloutView
 
 
 class SyncState(StrEnum):
@@ -20,13 +23,6 @@ class SyncState(StrEnum):
     PRUNED = "Pruned"
 
 
-class RolloutState(StrEnum):
-    IN_PROGRESS = "InProgress"
-    COMPLETED = "Completed"
-    FAILED = "Failed"
-    CANCELED = "Canceled"
-
-
 @dataclass
 class TargetStatus:
     thing_group: str
@@ -34,7 +30,6 @@ class TargetStatus:
     spec_file: str | None = None
     deployment_id: str | None = None
     revision_id: str | None = None
-    rollout: RolloutState | None = None
     last_error: str | None = None
     updated_at: float = field(default_factory=time.time)
 
@@ -58,6 +53,9 @@ class ControllerStatus:
         self.last_error: ErrorRecord | None = None
         self.cycles = 0
         self.targets: dict[str, TargetStatus] = {}
+        # Written by the rollout follower alone (the cycle owns `targets`): each writer replaces
+        # whole values under the lock, nobody reads-modifies-writes the other's part.
+        self._rollouts: dict[str, RolloutView] = {}
         self.heartbeat = time.monotonic()
 
     def update(self, **fields: Any) -> None:
@@ -91,6 +89,23 @@ class ControllerStatus:
         with self._lock:
             self.targets = {s.thing_group: s for s in statuses}
 
+    def set_rollout(self, thing_group: str, view: RolloutView) -> None:
+        with self._lock:
+            self._rollouts[thing_group] = view
+
+    def keep_rollouts(self, thing_groups: Iterable[str]) -> None:
+        keep = set(thing_groups)
+        with self._lock:
+            self._rollouts = {g: v for g, v in self._rollouts.items() if g in keep}
+
+    def rollout(self, thing_group: str) -> RolloutView | None:
+        with self._lock:
+            return self._rollouts.get(thing_group)  # immutable: safe to hand out
+
+    def rollouts(self) -> dict[str, RolloutView]:
+        with self._lock:
+            return dict(self._rollouts)
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             counts = {state.value: 0 for state in SyncState}
@@ -115,7 +130,9 @@ class ControllerStatus:
                         "specFile": s.spec_file,
                         "deploymentId": s.deployment_id,
                         "revisionId": s.revision_id,
-                        "rollout": s.rollout.value if s.rollout else None,
+                        "rollout": (
+                            self._rollouts[name].to_json() if name in self._rollouts else None
+                        ),
                         "lastError": s.last_error,
                         "updatedAt": s.updated_at,
                     }

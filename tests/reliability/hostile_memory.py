@@ -115,14 +115,33 @@ def write_tree(build: Callable[[Path], None], root: Path) -> int:
     return sum(path.stat().st_size for path in root.rglob("*") if path.is_file())
 
 
+# A fresh, small process starts the command and reports its child's peak memory. Measured from
+# the test process itself, ru_maxrss would include the pytest worker's own resident set: Linux
+# carries the high-water mark of the forked image across exec, and a worker that already ran
+# other tests can hold more than the bound being checked.
+_MEASURE = """\
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def peak_rss_mb(command: list[str]) -> tuple[float, int, str]:
     """Run `command`; its peak resident memory in MB, exit code and output."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert process.stdout is not None
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_maxrss / 1024, process.returncode, output  # ru_maxrss is in KiB on Linux
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "maxrss"
+        done = subprocess.run(
+            [sys.executable, "-c", _MEASURE, str(report), *command],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+        )
+        maxrss_kib = int(report.read_text())  # ru_maxrss is in KiB on Linux
+    return maxrss_kib / 1024, done.returncode, done.stdout
 
 
 def commands(root: Path) -> dict[str, list[str]]:

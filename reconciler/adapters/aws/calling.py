@@ -28,7 +28,7 @@ from tenacity import (
 )
 
 from reconciler.adapters.aws.errors import translate
-from reconciler.adapters.aws.ratelimit import AdaptiveRates, TokenBucket
+from reconciler.adapters.aws.ratelimit import AdaptiveRates, RateLimit
 from reconciler.errors import AwsApiError, AwsThrottledError
 
 
@@ -80,7 +80,7 @@ class AwsCaller:
     def __init__(
         self,
         *,
-        rate_limit: TokenBucket | None = None,
+        rate_limit: RateLimit | None = None,
         retry: RetryPolicy | None = None,
         stats: CallStats | None = None,
         sleep: Callable[[float], None] | None = None,

@@ -121,6 +121,11 @@ class GreengrassGateway:
             self._deployments[deployment_id] = live
         return live
 
+    def cached_deployment(self, deployment_id: str) -> LiveDeployment | None:
+        """The deployment if it is cached (no call)."""
+        with self._lock:
+            return self._deployments.get(deployment_id)
+
     def deployments(
         self,
         deployment_ids: Iterable[str],
@@ -143,11 +148,6 @@ class GreengrassGateway:
                 pass
         with self._lock:
             return {i: self._deployments[i] for i in ids}
-
-    def deployment_status(self, deployment_id: str) -> str:
-        """The current status of a deployment (never cached: it moves as devices report)."""
-        raw = self._caller.call(self._client, "get_deployment", deploymentId=deployment_id)
-        return str(raw.get("deploymentStatus", ""))
 
     def forget_deployments_except(self, keep: Iterable[str]) -> None:
         """Drop cached deployments that are no longer latest anywhere (bounded memory)."""
@@ -312,7 +312,11 @@ class GreengrassGateway:
         deployment_id = created.get("deploymentId")
         if deployment_id:
             content = {k: v for k, v in request.items() if k != "clientToken"}
-            document = {**content, "deploymentId": str(deployment_id)}
+            document = {
+                **content,
+                "deploymentId": str(deployment_id),
+                "iotJobId": created.get("iotJobId"),
+            }
             live = _live_deployment(document, self._shared)
             self._remember_document(_document(document))
             with self._lock:
@@ -410,4 +414,5 @@ def _live_deployment(raw: Mapping[str, Any], shared: _SharedParts) -> LiveDeploy
         tags={sys.intern(k): v for k, v in (raw.get("tags") or {}).items()},
         status=raw.get("deploymentStatus", ""),
         created_at=_epoch(raw.get("creationTimestamp")),
+        iot_job_id=raw.get("iotJobId") or None,
     )

@@ -29,8 +29,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from botocore.retries.throttling import CubicCalculator
 
@@ -40,6 +41,12 @@ MIN_RATE = 0.5
 """Calls per second an API never goes below (botocore's adaptive mode's own floor)."""
 
 _READ_PREFIXES = ("Get", "List", "Describe", "Head", "BatchGet")
+
+
+class RateLimit(Protocol):
+    """What `AwsCaller` draws a token from before each attempt."""
+
+    def acquire(self) -> float: ...
 
 
 class TokenBucket:
@@ -241,3 +248,21 @@ class AdaptiveRates:
         """Each API's current rate, in calls per second (for logs and tests)."""
         with self._lock:
             return {api.name: api.rate for api in self._apis.values()}
+
+
+class SharedBudget:
+    """Draws from several buckets in order: a share of a budget and the budget itself.
+
+    Following rollouts draws from its own bucket (`share` of the client rate) and then from the
+    process-wide one, so it never takes more than its share, and every call it makes still
+    counts against the whole: the reconcile cycles, which draw from the process-wide bucket
+    alone, always keep the rest.
+    """
+
+    def __init__(self, buckets: Sequence[TokenBucket]) -> None:
+        if not buckets:
+            raise ValueError("a budget needs at least one bucket")
+        self.buckets = tuple(buckets)
+
+    def acquire(self) -> float:
+        return sum(bucket.acquire() for bucket in self.buckets)

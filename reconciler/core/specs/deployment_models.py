@@ -197,6 +197,17 @@ class SyncPolicy(SpecModel):
     """Revert changes made outside Git (console, CLI) without waiting for a new commit."""
 
 
+class RolloutPolicySpec(SpecModel):
+    """When the controller calls a rollout good or bad, and how long it follows it."""
+
+    failure_threshold_percentage: Annotated[float, Field(ge=0, le=100)] | None = None
+    """Share of the targeted devices that may fail before the rollout is `Failed` (at or below
+    it, with failures, it ends `Degraded`). Default 10."""
+    rollout_timeout_minutes: Annotated[int, Field(ge=1, le=525_600)] | None = None
+    """Stop following a revision this long after it was created, devices still pending or not
+    (offline devices are pending, not failures). Default 1440 (24 hours)."""
+
+
 class DeploymentFields(SpecModel):
     """Fields shared by Settings.defaults, DeploymentBase and Deployment (merged by `extends`).
 
@@ -208,3 +219,4 @@ class DeploymentFields(SpecModel):
     iot_job_configuration: DeploymentIoTJobConfiguration | None = None
     tags: Tags | None = None
     sync_policy: SyncPolicy | None = None
+    rollout_policy: RolloutPolicySpec | None = None

@@ -14,11 +14,13 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs.budget import ExpansionBudget, ExpansionLimitError, oversized
 from reconciler.core.specs.deployment_models import (
     DeploymentComponentSpec,
     DeploymentIoTJobConfiguration,
     DeploymentPolicies,
+    RolloutPolicySpec,
 )
 from reconciler.core.specs.device_keys import (
     configuration_key_findings,
@@ -344,6 +346,7 @@ class DeploymentResolver:
                 prune=bool(sync and sync.prune), self_heal=bool(sync and sync.self_heal)
             ),
             source=source,
+            rollout_policy=_rollout_policy(spec.rollout_policy),
         )
 
     def _component(
@@ -382,6 +385,24 @@ def _component_location(
         if entry is not None:
             return entry.location if entry.value is not None else None
     return None
+
+
+def _rollout_policy(spec: RolloutPolicySpec | None) -> RolloutPolicy:
+    defaults = RolloutPolicy()
+    if spec is None:
+        return defaults
+    return RolloutPolicy(
+        failure_threshold_percentage=(
+            defaults.failure_threshold_percentage
+            if spec.failure_threshold_percentage is None
+            else float(spec.failure_threshold_percentage)
+        ),
+        rollout_timeout_minutes=(
+            defaults.rollout_timeout_minutes
+            if spec.rollout_timeout_minutes is None
+            else spec.rollout_timeout_minutes
+        ),
+    )
 
 
 def _unremovable_keys(spec: DeploymentBaseSpec) -> Iterator[tuple[FieldPath, str]]:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
 from reconciler.core import arns
+from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs.deployment_models import (
     ComponentRunWith,
     DeploymentIoTJobConfiguration,
@@ -93,6 +94,8 @@ class DeploymentSpec:
     tags: Mapping[str, str]
     sync_policy: SyncPolicySettings
     source: SourceLocation
+    rollout_policy: RolloutPolicy = field(default_factory=RolloutPolicy)
+    """When the rollout of a revision is Failed or Degraded, and how long it is followed."""
 
     def tags_api(self) -> dict[str, str] | None:
         """CreateDeployment's `tags` (None when empty: the API rejects an empty map)."""

@@ -13,15 +13,17 @@ from dataclasses import dataclass
 
 PUBLIC_ACCOUNT = "aws"
 
+# botocore's patterns (ComponentARN, ComponentVersionARN, ...) describe the whole value, as AWS
+# validates it: `\Z`, not `$`, which would also accept a trailing newline.
 _COMPONENT = re.compile(
     r"^arn:(?P<partition>[^:]*):greengrass:(?P<region>[^:]*):(?P<account>aws|[0-9]+):"
-    r"components:(?P<name>[^:]+)(?::versions:(?P<version>[^:]+))?$"
+    r"components:(?P<name>[^:]+)(?::versions:(?P<version>[^:]+))?\Z"
 )
 _DEPLOYMENT = re.compile(
-    r"^arn:[^:]*:greengrass:(?P<region>[^:]*):(?P<account>[0-9]+):deployments:(?P<id>[^:]+)$"
+    r"^arn:[^:]*:greengrass:(?P<region>[^:]*):(?P<account>[0-9]+):deployments:(?P<id>[^:]+)\Z"
 )
 _IOT_TARGET = re.compile(
-    r"^arn:[^:]*:iot:(?P<region>[^:]*):(?P<account>[0-9]+):(?P<kind>thing|thinggroup)/(?P<name>.+)$"
+    r"^arn:[^:]*:iot:(?P<region>[^:]*):(?P<account>[0-9]+):(?P<kind>thing|thinggroup)/(?P<name>.+)\Z"
 )
 
 

@@ -288,26 +288,27 @@ def test_a_removed_spec_is_pruned_only_when_prune_is_on(
         assert status != "CANCELED"
 
 
-def test_rollouts_are_followed_until_they_settle(
+def test_rollouts_are_followed_to_an_end_on_the_devices(
     seeded: AwsTestContext, fleet_repo: git.Repo, tmp_path: Path
 ) -> None:
     reconciler = _reconciler(fleet_repo, tmp_path)
     assert reconciler.reconcile("startup", full=True).result == "success"
     targets = reconciler.status.snapshot()["targets"]
-    assert {t["rollout"] for t in targets.values()} == {"InProgress"}
-    assert reconciler.rollouts_in_progress == 2
+    assert {t["rollout"]["state"] for t in targets.values()} == {"Progressing"}
+    assert reconciler.rollouts.following == 2
 
-    # Thing-group deployments are continuous (ACTIVE while they are the group's latest
-    # revision): following them settles nothing and breaks nothing.
-    assert reconciler.follow_rollouts() == []
-    assert reconciler.rollouts_in_progress == 2
-
-    # A revision canceled outside the controller settles as Canceled; the other keeps going.
+    # A revision canceled outside the controller ends Canceled. The other group has no
+    # devices (no fleet is loaded): nothing to wait for, it ends Succeeded with 0 of 0, while
+    # its deployment stays ACTIVE (continuous, as on AWS).
     gg = seeded.client("greengrassv2")
-    staging = _latest(seeded)[PROD_ARN.replace("Prod", "Staging")]["deploymentId"]
-    gg.cancel_deployment(deploymentId=staging)
-    settled = reconciler.follow_rollouts()
-    assert [s.value for s in settled] == ["Canceled"]
-    assert reconciler.rollouts_in_progress == 1
-    targets = reconciler.status.snapshot()["targets"]
-    assert sorted(t["rollout"] for t in targets.values()) == ["Canceled", "InProgress"]
+    latest = _latest(seeded)
+    gg.cancel_deployment(deploymentId=latest[PROD_ARN.replace("Prod", "Staging")]["deploymentId"])
+    reconciler.rollouts.poll()
+    rollouts = {g: t["rollout"] for g, t in reconciler.status.snapshot()["targets"].items()}
+    assert {g: r["state"] for g, r in rollouts.items()} == {
+        "CameraFleetProd": "Succeeded",
+        "CameraFleetStaging": "Canceled",
+    }
+    assert rollouts["CameraFleetProd"]["devices"]["total"] == 0
+    assert latest[PROD_ARN]["deploymentStatus"] == "ACTIVE"
+    assert reconciler.rollouts.following == 0

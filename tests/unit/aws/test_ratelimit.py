@@ -51,6 +51,22 @@ def test_a_rate_must_be_positive() -> None:
         TokenBucket(rate=0)
 
 
+def test_a_shared_budget_takes_at_most_its_share_and_counts_against_the_whole() -> None:
+    from reconciler.adapters.aws.ratelimit import SharedBudget
+
+    clock = FakeClock()
+    whole = TokenBucket(rate=20, burst=20, clock=clock.time, sleep=clock.sleep)
+    share = TokenBucket(rate=5, burst=5, clock=clock.time, sleep=clock.sleep)
+    follow_ups = SharedBudget([share, whole])
+    for _ in range(5 + 5 * 60):  # the burst, then a minute at the share's rate
+        follow_ups.acquire()
+    assert clock.now - 100.0 == pytest.approx(60.0)  # 5 calls/s, not the whole 20
+    # Each follow-up took a token of the whole budget too (the last one just now); the whole
+    # refilled at 20/s meanwhile, so a reconcile cycle finds the rest of its burst free.
+    assert [whole.acquire() for _ in range(19)] == [0.0] * 19
+    assert whole.acquire() == pytest.approx(0.05)
+
+
 # --- pauses and rate changes (what the adaptive rate drives)
 
 
