@@ -62,6 +62,28 @@ class ReconcilerSettings(BaseSettings):
     )
     rate_limit: float = Field(20.0, gt=0, description="AWS calls per second, all services.")
     rate_burst: int = Field(40, ge=1)
+    adaptive_rate: bool = Field(
+        True,
+        description="Slow an API down when AWS throttles it (honouring retryAfterSeconds) and "
+        "speed it up again as its calls go through, each API on its own.",
+    )
+    read_rate_limit: float | None = Field(
+        None,
+        gt=0,
+        description="Calls per second each read API (Get/List/Describe/Head) may "
+        "make; default: rate_limit.",
+    )
+    write_rate_limit: float | None = Field(
+        None,
+        gt=0,
+        description="Calls per second each write API (Create/Put/Delete...) may "
+        "make; default: rate_limit.",
+    )
+    api_rate_limits: dict[str, float] = Field(
+        default_factory=dict,
+        description="Calls per second of named APIs, over their class: JSON such as "
+        '{"CreateDeployment": 2, "s3:PutObject": 10}.',
+    )
     max_attempts: int = Field(
         AWS_RETRY.max_attempts, ge=1, description="Attempts per call on temporary errors."
     )

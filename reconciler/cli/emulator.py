@@ -49,6 +49,14 @@ import click
     help="Share of requests answered 429 ThrottlingException (with Retry-After).",
 )
 @click.option(
+    "--quota-rate",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Requests per second each operation may take (AWS's per-API request-rate quotas); "
+    "more is answered as throttled. 0: no quota.",
+)
+@click.option(
     "--error-rate",
     default=0.0,
     show_default=True,
@@ -129,6 +137,7 @@ def emulator(
     fleet_file: Path | None,
     component_ready_seconds: float,
     throttle_rate: float,
+    quota_rate: float,
     error_rate: float,
     in_progress_rate: float,
     quota_exceeded_rate: float,
@@ -175,6 +184,7 @@ def emulator(
             in_progress_rate=in_progress_rate,
             quota_exceeded_rate=quota_exceeded_rate,
             latency_ms=latency_ms,
+            quota_rate=quota_rate,
             operations=_names(fault_operations),
             services=_names(fault_services),
             seed=fault_seed,

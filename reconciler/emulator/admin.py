@@ -46,6 +46,8 @@ class EmulatorAdmin:
         services: Sequence[str] | None = None,
         seed: int | None = None,
         retry_after_seconds: int | None = None,
+        quota_rate: float | None = None,
+        quota_burst: int | None = None,
     ) -> dict[str, Any]:
         """Change the fault settings; arguments left out keep their current value."""
         wanted = {
@@ -58,6 +60,8 @@ class EmulatorAdmin:
             "services": list(services) if services is not None else None,
             "seed": seed,
             "retryAfterSeconds": retry_after_seconds,
+            "quotaRate": quota_rate,
+            "quotaBurst": quota_burst,
         }
         return self._call("PUT", "faults", {k: v for k, v in wanted.items() if v is not None})
 
@@ -71,6 +75,7 @@ class EmulatorAdmin:
                 "inProgressRate": 0,
                 "quotaExceededRate": 0,
                 "latencyMs": 0,
+                "quotaRate": 0,
                 "operations": [],
                 "seed": None,
             },

@@ -9,12 +9,21 @@ declares them (`RequestAlreadyInProgressException` on CreateComponentVersion and
 CreateDeployment, `ServiceQuotaExceededException` on CreateComponentVersion): a request of any
 other operation that draws one gets no fault, so no client ever sees an error its operation
 cannot answer.
+
+Besides these random draws, a request-rate quota (`quota_rate` requests per second for each
+operation of each service, bursts up to `quota_burst`) throttles what exceeds it, as AWS does:
+its quotas are per API and per account ("Your request exceeded a request rate quota", the
+ThrottlingException's documentation in the Greengrass model), and AWS meters request rates with
+a token bucket (the EC2 and API Gateway throttling pages). A throttled request takes no token.
+Unlike a random throttle, such a throttle depends on how fast the client calls: the fault that
+an adaptive client rate can avoid.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -34,6 +43,8 @@ _JSON_NAMES = {
     "services": "services",
     "seed": "seed",
     "retry_after_seconds": "retryAfterSeconds",
+    "quota_rate": "quotaRate",
+    "quota_burst": "quotaBurst",
 }
 
 
@@ -50,6 +61,8 @@ class FaultSettings:
     services: tuple[str, ...] = ("greengrassv2",)
     seed: int | None = None
     retry_after_seconds: int = 1
+    quota_rate: float = 0.0  # requests per second per operation; 0: no quota
+    quota_burst: int = 0  # 0: one second's worth (at least 1)
 
     def __post_init__(self) -> None:
         for name, _ in self.rates():
@@ -63,6 +76,8 @@ class FaultSettings:
             raise ValueError(f"latencyMs must not be negative, got {self.latency_ms}")
         if self.retry_after_seconds < 0:
             raise ValueError("retryAfterSeconds must not be negative")
+        if self.quota_rate < 0 or self.quota_burst < 0:
+            raise ValueError("quotaRate and quotaBurst must not be negative")
 
     @staticmethod
     def rates() -> tuple[tuple[str, str], ...]:
@@ -76,7 +91,15 @@ class FaultSettings:
 
     @property
     def active(self) -> bool:
-        return bool(self.latency_ms or any(getattr(self, name) for name, _ in self.rates()))
+        return bool(
+            self.latency_ms
+            or self.quota_rate
+            or any(getattr(self, name) for name, _ in self.rates())
+        )
+
+    @property
+    def burst(self) -> float:
+        return float(self.quota_burst or max(1, int(self.quota_rate)))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -104,7 +127,7 @@ class FaultSettings:
                 value = tuple(value)
             elif name == "seed":
                 value = None if value is None else int(value)
-            elif name == "retry_after_seconds":
+            elif name in ("retry_after_seconds", "quota_burst"):
                 value = int(value)
             else:
                 value = float(value)
@@ -139,6 +162,8 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._settings = FaultSettings()
         self._random = random.Random()
+        # (service, operation) -> (tokens, when last refilled): the request-rate quota's buckets
+        self._quota: dict[tuple[str, str], tuple[float, float]] = {}
         self.configure(settings or FaultSettings())
 
     @property
@@ -149,6 +174,7 @@ class FaultInjector:
         with self._lock:
             self._settings = settings
             self._random = random.Random(settings.seed)
+            self._quota = {}
 
     def decide(self, service: str, operation: str) -> FaultDecision:
         settings = self._settings
@@ -160,6 +186,8 @@ class FaultInjector:
             return NO_FAULT
         with self._lock:
             draw = self._random.random()
+            if settings.quota_rate and not self._within_quota(settings, service, operation):
+                return FaultDecision(THROTTLE, settings.latency_ms / 1000.0)
         kind = None
         bound = 0.0
         for name, candidate in settings.rates():
@@ -168,3 +196,12 @@ class FaultInjector:
                 kind = candidate if self._answers(service, operation, candidate) else None
                 break
         return FaultDecision(kind, settings.latency_ms / 1000.0)
+
+    def _within_quota(self, settings: FaultSettings, service: str, operation: str) -> bool:
+        """Take a token of the operation's quota if one is free (under the lock)."""
+        now = time.monotonic()
+        tokens, last = self._quota.get((service, operation), (settings.burst, now))
+        tokens = min(settings.burst, tokens + (now - last) * settings.quota_rate)
+        within = tokens >= 1.0
+        self._quota[(service, operation)] = (tokens - 1.0 if within else tokens, now)
+        return within

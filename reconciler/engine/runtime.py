@@ -9,7 +9,12 @@ from reconciler.adapters.aws.artifacts import ArtifactStore
 from reconciler.adapters.aws.calling import AwsCaller, CallStats
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.aws.greengrass import GreengrassGateway
-from reconciler.adapters.aws.ratelimit import SharedBudget, TokenBucket
+from reconciler.adapters.aws.ratelimit import (
+    AdaptiveRates,
+    RateClasses,
+    SharedBudget,
+    TokenBucket,
+)
 from reconciler.adapters.aws.rollouts import RolloutReader
 from reconciler.adapters.cache import FactCache
 from reconciler.core.events import EventPublisher, NoEventPublisher
@@ -121,12 +126,30 @@ def build_runtime(
         )
     )
     budget = TokenBucket(settings.rate_limit, settings.rate_burst)
-    caller = AwsCaller(rate_limit=budget, retry=settings.retry_policy(), stats=stats)
+    # One adaptive rate per API for the whole process: AWS's quotas are per account and API,
+    # so reconciling and following rollouts slow down together when one of them is throttled.
+    adaptive = (
+        AdaptiveRates(
+            RateClasses(
+                reads=settings.read_rate_limit,
+                writes=settings.write_rate_limit,
+                apis=dict(settings.api_rate_limits),
+                burst=settings.rate_burst,
+            ),
+            default_limit=settings.rate_limit,
+        )
+        if settings.adaptive_rate
+        else None
+    )
+    caller = AwsCaller(
+        rate_limit=budget, retry=settings.retry_policy(), stats=stats, adaptive=adaptive
+    )
     share = follow_up_rate(settings.rate_limit, settings.rollout_budget_share)
     follow_up_caller = AwsCaller(
         rate_limit=SharedBudget([TokenBucket(share, max(1, int(share))), budget]),
         retry=settings.retry_policy(),
         stats=caller.stats,
+        adaptive=adaptive,
     )
     facts = (
         FactCache(settings.cache_dir / "facts", max_bytes=settings.cache_max_mb * 1024 * 1024)

@@ -182,3 +182,29 @@ def test_a_quota_fault_set_on_the_command_line_is_served() -> None:
     finally:
         emulator.process.send_signal(signal.SIGTERM)
         assert emulator.process.wait(timeout=20) == 0
+
+
+def test_a_request_rate_quota_throttles_what_exceeds_it_per_operation(
+    aws: AwsTestContext,
+) -> None:
+    aws.admin.set_faults(quota_rate=1.0, quota_burst=3, retry_after_seconds=1)
+    gg = aws.client("greengrassv2", **ONE_ATTEMPT)
+    outcomes = []
+    for _ in range(5):
+        try:
+            gg.list_deployments()
+            outcomes.append("ok")
+        except ClientError as error:
+            outcomes.append(error.response["Error"]["Code"])
+    # The burst goes through at once, then the quota throttles, with the service's Retry-After.
+    assert outcomes[:3] == ["ok"] * 3
+    assert outcomes[3:] == ["ThrottlingException"] * 2
+    # Another operation has a quota of its own, untouched by ListDeployments' calls.
+    gg.list_components()
+    time.sleep(1.1)  # one second refills one request of ListDeployments' quota
+    gg.list_deployments()
+    assert aws.admin.faults()["quotaRate"] == 1.0
+    aws.admin.clear_faults()
+    assert aws.admin.faults()["quotaRate"] == 0
+    for _ in range(5):
+        gg.list_deployments()  # no quota any more

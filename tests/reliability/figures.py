@@ -26,6 +26,12 @@ class Figure:
 FIGURES = (
     Figure("throttles_injected", "Throttling answers injected (Greengrass, S3, STS)", ""),
     Figure("server_errors_injected", "Server errors injected (5xx)", ""),
+    Figure(
+        "quota_requests_fixed_rate", "Requests of an apply under per-API quotas, fixed rate", ""
+    ),
+    Figure("quota_throttled_fixed_rate", "... of which throttled", ""),
+    Figure("quota_requests_adaptive_rate", "... the same apply at the adaptive rate", ""),
+    Figure("quota_throttled_adaptive_rate", "... of which throttled", ""),
     Figure("responses_lost", "Writes that took effect but whose answer was lost", ""),
     Figure("connections_dropped", "Connections reset mid-response (reads and writes)", ""),
     Figure("responses_stalled", "Answers stalled past the client's read timeout", ""),

@@ -1,5 +1,9 @@
 """Every AWS call goes through `AwsCaller.call`: rate limit, retry, error mapping and accounting.
 
+Rate: each attempt waits for its API's adaptive rate (`ratelimit.AdaptiveRates`: slower after a
+throttle, honouring the service's `retryAfterSeconds` for every caller of that API, faster
+again as calls go through) and then for the process-wide bucket.
+
 botocore's own retry *loop* is turned off (see `clients.py`) so that one policy, visible here,
 decides when and how often: throttling waits at least the `retryAfterSeconds` the service asked
 for; other temporary failures back off exponentially with full jitter; anything permanent fails
@@ -23,7 +27,7 @@ from tenacity import (
 )
 
 from reconciler.adapters.aws.errors import translate
-from reconciler.adapters.aws.ratelimit import RateLimit
+from reconciler.adapters.aws.ratelimit import AdaptiveRates, RateLimit
 from reconciler.errors import AwsApiError, AwsThrottledError
 from reconciler.retrying import AWS_RETRY, RetryPolicy
 
@@ -73,8 +77,10 @@ class AwsCaller:
         retry: RetryPolicy | None = None,
         stats: CallStats | None = None,
         sleep: Callable[[float], None] | None = None,
+        adaptive: AdaptiveRates | None = None,
     ) -> None:
         self.rate_limit = rate_limit
+        self.adaptive = adaptive
         self.retry = retry or AWS_RETRY
         self.stats = stats or CallStats()
         self._sleep = sleep
@@ -115,15 +121,26 @@ class AwsCaller:
         method: Callable[..., Any],
         params: Mapping[str, Any],
     ) -> dict[str, Any]:
+        api = None
+        if self.adaptive is not None:
+            api = self.adaptive.acquire(service, operation, str(model.http.get("method", "")))
         if self.rate_limit is not None:
             self.rate_limit.acquire()
+        sent_at = self.adaptive.now() if self.adaptive is not None else 0.0
         try:
             response: dict[str, Any] = method(**params)
         except Exception as raw:
             error = translate(raw, operation, model)
             self.stats.record(service, operation, error)
+            if api is not None:
+                if isinstance(error, AwsThrottledError):
+                    api.throttled(sent_at, error.retry_after)
+                else:
+                    api.succeeded()  # an answer that is not a throttle: as botocore counts
             raise error from raw
         self.stats.record(service, operation, None)
+        if api is not None:
+            api.succeeded()
         return response
 
     def paginate(

@@ -18,6 +18,7 @@ from reconciler.core.planning.components import resolve_repository_components
 from reconciler.core.planning.dependencies import dependency_problems
 from reconciler.core.planning.needs import LiveNeeds, live_needs, unpinned_dependencies
 from reconciler.core.planning.targets import (
+    PreviewMemo,
     RecipeLookup,
     TargetPlanningError,
     plan_target,
@@ -113,6 +114,8 @@ def plan_deployments(
     # A fleet's groups repeat most of their requests (a base's components, policies, tags):
     # within this plan, equal parts are one object (a 10,000-group apply holds them all).
     share = SharedValues().document
+    # ...and most of their components' configuration previews (see PreviewMemo).
+    previews = PreviewMemo()
 
     def defaults_of(name: str, version: str) -> Mapping[str, Any] | None:
         key = (name, version)
@@ -157,6 +160,7 @@ def plan_deployments(
                     instance=instance,
                     compact=compact,
                     share=share,
+                    previews=previews,
                 )
             except TargetPlanningError as error:
                 if keep_going:

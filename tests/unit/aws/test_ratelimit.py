@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.adapters.aws.ratelimit import TokenBucket
+from reconciler.adapters.aws.ratelimit import (
+    MIN_RATE,
+    AdaptiveRate,
+    AdaptiveRates,
+    RateClasses,
+    TokenBucket,
+)
 
 
 class FakeClock:
@@ -59,3 +65,110 @@ def test_a_shared_budget_takes_at_most_its_share_and_counts_against_the_whole() 
     # refilled at 20/s meanwhile, so a reconcile cycle finds the rest of its burst free.
     assert [whole.acquire() for _ in range(19)] == [0.0] * 19
     assert whole.acquire() == pytest.approx(0.05)
+
+
+# --- pauses and rate changes (what the adaptive rate drives)
+
+
+def test_a_deferred_bucket_hands_out_nothing_until_the_pause_ends_then_paces() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(rate=10, burst=5, clock=clock.time, sleep=clock.sleep)
+    bucket.defer(2.0)
+    waits = [bucket.acquire() for _ in range(3)]
+    # The first waits out the pause; the burst saved before it is not spent at once after it.
+    assert waits == pytest.approx([2.0, 0.1, 0.1])
+
+
+def test_a_shorter_pause_never_shortens_a_longer_one() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(rate=10, burst=1, clock=clock.time, sleep=clock.sleep)
+    bucket.defer(3.0)
+    bucket.defer(1.0)
+    assert bucket.acquire() == pytest.approx(3.0)
+
+
+def test_a_new_rate_spaces_the_next_calls_and_shrinks_the_burst() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(rate=20, burst=20, clock=clock.time, sleep=clock.sleep)
+    bucket.set_rate(2)
+    assert bucket.burst == 2
+    assert [bucket.acquire() for _ in range(4)] == pytest.approx([0.0, 0.0, 0.5, 0.5])
+    with pytest.raises(ValueError, match="positive"):
+        bucket.set_rate(0)
+
+
+# --- the adaptive rate of one API
+
+
+def _api(clock: FakeClock, limit: float = 20) -> AdaptiveRate:
+    return AdaptiveRate("greengrassv2:GetDeployment", limit, clock=clock.time, sleep=clock.sleep)
+
+
+def test_an_api_runs_at_its_limit_until_it_is_throttled() -> None:
+    clock = FakeClock()
+    api = _api(clock)
+    for _ in range(50):
+        api.acquire()
+        api.succeeded()
+    assert api.rate == 20 and api.cuts == 0
+
+
+def test_a_throttle_cuts_the_rate_as_botocore_adaptive_mode_does_and_honours_retry_after() -> None:
+    clock = FakeClock()
+    api = _api(clock)
+    sent = clock.time()
+    api.throttled(sent, retry_after=1.0)
+    assert api.rate == pytest.approx(20 * 0.7)  # botocore's CUBIC beta
+    # Every caller of the API waits out the service's Retry-After, not only the one answered.
+    assert api.acquire() == pytest.approx(1.0)
+
+
+def test_throttles_of_requests_sent_before_the_cut_do_not_cut_again() -> None:
+    clock = FakeClock()
+    api = _api(clock)
+    in_flight = clock.time()
+    clock.now += 0.01
+    api.throttled(in_flight, None)
+    api.throttled(in_flight, None)  # a second request of the same overshoot
+    assert (api.cuts, api.throttles) == (1, 2)
+    clock.now += 0.5
+    api.throttled(clock.time(), None)  # sent after the cut, still too fast: cut again
+    assert api.cuts == 2
+    assert api.rate == pytest.approx(20 * 0.7 * 0.7)
+
+
+def test_the_rate_never_falls_below_the_floor() -> None:
+    clock = FakeClock()
+    api = _api(clock, limit=1)
+    for _ in range(10):
+        clock.now += 1
+        api.throttled(clock.time(), None)
+    assert api.rate == MIN_RATE
+
+
+def test_calls_that_go_through_bring_the_rate_back_to_the_limit_and_no_higher() -> None:
+    clock = FakeClock()
+    api = _api(clock)
+    api.throttled(clock.time(), None)
+    rates = []
+    for _ in range(12):
+        clock.now += 0.5
+        api.succeeded()
+        rates.append(api.rate)
+    assert rates == sorted(rates) and rates[0] < 20  # grows back along the curve...
+    assert rates[-1] == 20  # ...to the limit, never beyond it
+
+
+def test_limits_by_class_and_by_api() -> None:
+    classes = RateClasses(reads=10, writes=1, apis={"CreateDeployment": 2, "s3:PutObject": 5})
+    rates = AdaptiveRates(classes, default_limit=20)
+    assert rates.api("greengrassv2", "ListDeployments", "GET").limit == 10
+    assert rates.api("sts", "GetCallerIdentity", "POST").limit == 10  # a query-protocol read
+    assert rates.api("greengrassv2", "CreateComponentVersion", "POST").limit == 1
+    assert rates.api("greengrassv2", "CreateDeployment", "POST").limit == 2
+    assert rates.api("s3", "PutObject", "PUT").limit == 5
+    unset = AdaptiveRates(RateClasses(), default_limit=20)
+    assert unset.api("s3", "PutObject", "PUT").limit == 20
+    # One state per API: a throttle of one leaves the others alone.
+    unset.api("s3", "PutObject", "PUT").throttled(unset.now(), None)
+    assert unset.rates() == {"s3:PutObject": pytest.approx(14.0)}
