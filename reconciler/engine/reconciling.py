@@ -28,12 +28,19 @@ from reconciler.adapters.sources.base import SourceRevision, SpecSource, changed
 from reconciler.adapters.spec_files import SpecDirectoryLoader
 from reconciler.core.plan import Plan, TargetAction, TargetPlan
 from reconciler.core.provenance import COMMIT
+from reconciler.core.rendering.markdown import target_diff_text
 from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs import InvalidSpecsError, SpecSet
-from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
+from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome, TargetResult
 from reconciler.engine.rollouts import AdoptedRevision, RolloutFollower
 from reconciler.engine.runtime import Runtime, build_runtime
-from reconciler.engine.status import ControllerStatus, ErrorRecord, SyncState, TargetStatus
+from reconciler.engine.status import (
+    ChangeRecord,
+    ControllerStatus,
+    ErrorRecord,
+    SyncState,
+    TargetStatus,
+)
 from reconciler.errors import ReconcilerError, SourceError, SpecError
 from reconciler.settings import ReconcilerSettings
 
@@ -202,7 +209,7 @@ class Reconciler:
             return self._fail(
                 trigger, revision.revision, f"commit {_short(revision.revision)}: {error}", started
             )
-        self._record_targets(plan, spec_set, report)
+        self._record_targets(plan, report, revision)
         if report is not None and report.failed:
             failures = [
                 f"{r.thing_group}: {r.reason}"
@@ -335,11 +342,14 @@ class Reconciler:
             return False
         return self._synced_desired.get(target.thing_group) != target.desired_digest
 
-    def _record_targets(self, plan: Plan, spec_set: SpecSet, report: ApplyReport | None) -> None:
+    def _record_targets(
+        self, plan: Plan, report: ApplyReport | None, revision: SourceRevision
+    ) -> None:
         results = {r.thing_group: r for r in report.targets} if report else {}
         statuses: list[TargetStatus] = []
         for target in plan.targets:
             result = results.get(target.thing_group)
+            change = self._change_record(target, result, revision)
             deployment_id = target.live_deployment_id
             error = None
             if result is not None and result.outcome is Outcome.APPLIED:
@@ -362,6 +372,27 @@ class Reconciler:
                     deployment_id=deployment_id,
                     revision_id=target.live_revision_id,
                     last_error=error,
+                    last_change=change,
                 )
             )
+            if result is not None and result.outcome is Outcome.APPLIED and result.deployment_id:
+                self.status.record_revision(
+                    target.thing_group, deployment_id=result.deployment_id, change=change
+                )
         self.status.replace_targets(statuses)
+
+    def _change_record(
+        self, target: TargetPlan, result: TargetResult | None, revision: SourceRevision
+    ) -> ChangeRecord | None:
+        """This cycle's change for the group, or the one recorded earlier when it has none."""
+        if not target.has_changes:
+            earlier = self.status.target(target.thing_group)
+            return earlier.last_change if earlier else None
+        return ChangeRecord(
+            commit=revision.revision,
+            author=revision.author,
+            subject=revision.subject,
+            at=revision.committed_at or time.time(),
+            plan_text=target_diff_text(target),
+            applied=result is not None and result.outcome is Outcome.APPLIED,
+        )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -23,6 +24,34 @@ class SyncState(StrEnum):
     PRUNED = "Pruned"
 
 
+# Per thing group, at most this many revisions and rollout samples are kept for the dashboard:
+# a few hundred bytes each, so 10,000 groups stay within a few megabytes.
+KEPT_REVISIONS = 10
+KEPT_ROLLOUT_SAMPLES = 120
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """A change the controller planned for a thing group: at which commit, by whom, and the
+    plan's text for the group (the lines of the PR comment's diff block: secrets redacted)."""
+
+    commit: str | None
+    author: str | None = None
+    subject: str | None = None
+    at: float | None = None  # the commit's time (epoch seconds), else when it was planned
+    plan_text: str = ""
+    applied: bool = False  # a revision was created for it (else it is pending or refused)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "commit": self.commit,
+            "author": self.author,
+            "subject": self.subject,
+            "at": self.at,
+            "applied": self.applied,
+        }
+
+
 @dataclass
 class TargetStatus:
     thing_group: str
@@ -32,6 +61,7 @@ class TargetStatus:
     revision_id: str | None = None
     last_error: str | None = None
     updated_at: float = field(default_factory=time.time)
+    last_change: ChangeRecord | None = None
 
 
 @dataclass
@@ -56,6 +86,10 @@ class ControllerStatus:
         # Written by the rollout follower alone (the cycle owns `targets`): each writer replaces
         # whole values under the lock, nobody reads-modifies-writes the other's part.
         self._rollouts: dict[str, RolloutView] = {}
+        # For the dashboard: the revisions each group was given, and its rollout over time
+        # (epoch seconds, succeeded, failed, pending), appended as the counts move.
+        self._revisions: dict[str, deque[dict[str, Any]]] = {}
+        self._samples: dict[str, deque[tuple[float, int, int, int]]] = {}
         self.heartbeat = time.monotonic()
 
     def update(self, **fields: Any) -> None:
@@ -88,15 +122,35 @@ class ControllerStatus:
     def replace_targets(self, statuses: list[TargetStatus]) -> None:
         with self._lock:
             self.targets = {s.thing_group: s for s in statuses}
+            self._revisions = {g: h for g, h in self._revisions.items() if g in self.targets}
 
-    def set_rollout(self, thing_group: str, view: RolloutView) -> None:
+    def record_revision(
+        self, thing_group: str, *, deployment_id: str, change: ChangeRecord | None
+    ) -> None:
+        """A revision the controller created for the group (newest last)."""
+        entry = {"deploymentId": deployment_id, **(change.to_json() if change else {})}
         with self._lock:
+            history = self._revisions.setdefault(thing_group, deque(maxlen=KEPT_REVISIONS))
+            history.append(entry)
+
+    def set_rollout(self, thing_group: str, view: RolloutView, *, at: float | None = None) -> None:
+        counts = view.devices
+        sample = (at if at is not None else time.time(), counts.succeeded, counts.failures)
+        with self._lock:
+            earlier = self._rollouts.get(thing_group)
             self._rollouts[thing_group] = view
+            samples = self._samples.get(thing_group)
+            if samples is None or earlier is None or earlier.deployment_id != view.deployment_id:
+                samples = self._samples[thing_group] = deque(maxlen=KEPT_ROLLOUT_SAMPLES)
+            point = (*sample, counts.pending)
+            if not samples or samples[-1][1:] != point[1:]:
+                samples.append(point)
 
     def keep_rollouts(self, thing_groups: Iterable[str]) -> None:
         keep = set(thing_groups)
         with self._lock:
             self._rollouts = {g: v for g, v in self._rollouts.items() if g in keep}
+            self._samples = {g: v for g, v in self._samples.items() if g in keep}
 
     def rollout(self, thing_group: str) -> RolloutView | None:
         with self._lock:
@@ -113,6 +167,32 @@ class ControllerStatus:
                 counts[status.sync.value] += 1
             return counts
 
+    def group_detail(self, thing_group: str) -> dict[str, Any] | None:
+        """One group as `snapshot()` shows it, with what only its dashboard page shows: the
+        plan text of its last change, its revisions, and its rollout's samples over time."""
+        with self._lock:
+            status = self.targets.get(thing_group)
+            if status is None:
+                return None
+            document = self._target_document(thing_group, status)
+            change = status.last_change
+            document["planText"] = change.plan_text if change else ""
+            document["revisions"] = list(self._revisions.get(thing_group, ()))
+            document["rolloutSamples"] = [list(s) for s in self._samples.get(thing_group, ())]
+            return document
+
+    def _target_document(self, name: str, s: TargetStatus) -> dict[str, Any]:
+        return {
+            "sync": s.sync.value,
+            "specFile": s.spec_file,
+            "deploymentId": s.deployment_id,
+            "revisionId": s.revision_id,
+            "rollout": (self._rollouts[name].to_json() if name in self._rollouts else None),
+            "lastError": s.last_error,
+            "updatedAt": s.updated_at,
+            "lastChange": s.last_change.to_json() if s.last_change else None,
+        }
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {
@@ -125,17 +205,6 @@ class ControllerStatus:
                 "lastError": asdict(self.last_error) if self.last_error else None,
                 "cycles": self.cycles,
                 "targets": {
-                    name: {
-                        "sync": s.sync.value,
-                        "specFile": s.spec_file,
-                        "deploymentId": s.deployment_id,
-                        "revisionId": s.revision_id,
-                        "rollout": (
-                            self._rollouts[name].to_json() if name in self._rollouts else None
-                        ),
-                        "lastError": s.last_error,
-                        "updatedAt": s.updated_at,
-                    }
-                    for name, s in sorted(self.targets.items())
+                    name: self._target_document(name, s) for name, s in sorted(self.targets.items())
                 },
             }
