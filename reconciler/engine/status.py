@@ -9,7 +9,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -117,7 +117,8 @@ class ControllerStatus:
     def target(self, thing_group: str) -> TargetStatus | None:
         with self._lock:
             current = self.targets.get(thing_group)
-            return None if current is None else TargetStatus(**asdict(current))
+            # A shallow copy: its values (ChangeRecord included) are immutable.
+            return None if current is None else replace(current)
 
     def replace_targets(self, statuses: list[TargetStatus]) -> None:
         with self._lock:
