@@ -1,6 +1,9 @@
 """What the controller knows about itself and the fleet, for /status, /readyz and metrics.
 
-One lock guards it; readers get plain-dict snapshots, never live references.
+One lock guards it; readers get plain-dict snapshots, never live references. Each group's
+document is built once per change and shared by the snapshots until the group changes again
+(at 10,000 groups /status and the dashboard would otherwise rebuild them all on every request):
+readers must not modify what they get.
 """
 
 from __future__ import annotations
@@ -90,6 +93,8 @@ class ControllerStatus:
         # (epoch seconds, succeeded, failed, pending), appended as the counts move.
         self._revisions: dict[str, deque[dict[str, Any]]] = {}
         self._samples: dict[str, deque[tuple[float, int, int, int]]] = {}
+        # Each group's /status document, built when first asked for after it changed.
+        self._documents: dict[str, dict[str, Any]] = {}
         self.heartbeat = time.monotonic()
 
     def update(self, **fields: Any) -> None:
@@ -113,6 +118,7 @@ class ControllerStatus:
     def set_target(self, status: TargetStatus) -> None:
         with self._lock:
             self.targets[status.thing_group] = status
+            self._documents.pop(status.thing_group, None)
 
     def target(self, thing_group: str) -> TargetStatus | None:
         with self._lock:
@@ -123,6 +129,7 @@ class ControllerStatus:
     def replace_targets(self, statuses: list[TargetStatus]) -> None:
         with self._lock:
             self.targets = {s.thing_group: s for s in statuses}
+            self._documents = {}
             self._revisions = {g: h for g, h in self._revisions.items() if g in self.targets}
 
     def record_revision(
@@ -140,6 +147,7 @@ class ControllerStatus:
         with self._lock:
             earlier = self._rollouts.get(thing_group)
             self._rollouts[thing_group] = view
+            self._documents.pop(thing_group, None)
             samples = self._samples.get(thing_group)
             if samples is None or earlier is None or earlier.deployment_id != view.deployment_id:
                 samples = self._samples[thing_group] = deque(maxlen=KEPT_ROLLOUT_SAMPLES)
@@ -152,6 +160,7 @@ class ControllerStatus:
         with self._lock:
             self._rollouts = {g: v for g, v in self._rollouts.items() if g in keep}
             self._samples = {g: v for g, v in self._samples.items() if g in keep}
+            self._documents = {}
 
     def rollout(self, thing_group: str) -> RolloutView | None:
         with self._lock:
@@ -175,7 +184,7 @@ class ControllerStatus:
             status = self.targets.get(thing_group)
             if status is None:
                 return None
-            document = self._target_document(thing_group, status)
+            document = dict(self._target_document(thing_group, status))
             change = status.last_change
             document["planText"] = change.plan_text if change else ""
             document["revisions"] = list(self._revisions.get(thing_group, ()))
@@ -183,6 +192,12 @@ class ControllerStatus:
             return document
 
     def _target_document(self, name: str, s: TargetStatus) -> dict[str, Any]:
+        document = self._documents.get(name)
+        if document is None:
+            document = self._documents[name] = self._build_document(name, s)
+        return document
+
+    def _build_document(self, name: str, s: TargetStatus) -> dict[str, Any]:
         return {
             "sync": s.sync.value,
             "specFile": s.spec_file,

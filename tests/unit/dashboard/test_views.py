@@ -167,3 +167,24 @@ def test_commit_and_pull_request_links_only_when_known() -> None:
     )
     assert commit_links(base, {"commit": "local-digest", "subject": "x"}) == {}
     assert commit_links(None, merge) == {}
+
+
+def test_rows_follow_changed_groups_and_reuse_the_others() -> None:
+    from reconciler.engine.status import ControllerStatus, SyncState, TargetStatus
+
+    status = ControllerStatus()
+    status.replace_targets(
+        [TargetStatus("A", SyncState.SYNCED), TargetStatus("B", SyncState.SYNCED)]
+    )
+    known: dict[str, Any] = {}
+    first = {row.name: row for row in fleet_rows(status.snapshot(), known)}
+    view = RolloutView(RolloutState.PROGRESSING, "2", "dep-2", DeviceCounts(succeeded=3, queued=1))
+    status.set_rollout("A", view)
+    second = {row.name: row for row in fleet_rows(status.snapshot(), known)}
+    assert second["B"] is first["B"]  # unchanged: the same document, the same row
+    assert second["A"] is not first["A"]
+    assert (second["A"].rollout["state"], second["A"].targeted) == ("Progressing", 4)
+    status.replace_targets([TargetStatus("A", SyncState.DRIFTED)])
+    third = fleet_rows(status.snapshot(), known)
+    assert [(r.name, r.sync) for r in third] == [("A", "Drifted")]
+    assert set(known) == {"A"}

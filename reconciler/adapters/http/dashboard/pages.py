@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -99,6 +100,9 @@ class Dashboard:
         self.repository_url = repository_url
         self.refresh_seconds = refresh_seconds
         self._clock = clock
+        # Rows of the groups whose status documents did not change (views.fleet_rows).
+        self._rows: dict[str, tuple[Any, views.GroupRow]] = {}
+        self._rows_lock = threading.Lock()
         self._env = Environment(
             loader=PackageLoader("reconciler.adapters.http.dashboard", "templates"),
             autoescape=True,
@@ -171,7 +175,9 @@ class Dashboard:
     def fleet_page(self, args: Mapping[str, str], *, partial: bool = False) -> str:
         """The fleet table's HTML for the query `args` (the whole page, or its live part)."""
         snapshot = self.source.fleet()
-        page = views.select(views.fleet_rows(snapshot), views.FleetQuery.from_args(args))
+        with self._rows_lock:  # waitress serves requests on several threads
+            rows = views.fleet_rows(snapshot, self._rows)
+        page = views.select(rows, views.FleetQuery.from_args(args))
         template = "fleet_live.html" if partial else "fleet.html"
         now = self._clock()
         return self._env.get_template(template).render(

@@ -111,25 +111,44 @@ def device_segments(devices: Mapping[str, Any]) -> list[Segment]:
     return segments
 
 
-def fleet_rows(snapshot: Mapping[str, Any]) -> list[GroupRow]:
+def fleet_rows(
+    snapshot: Mapping[str, Any], known: dict[str, tuple[Any, GroupRow]] | None = None
+) -> list[GroupRow]:
+    """A row per group of the /status document. `known` keeps rows between calls: a group whose
+    document is the very object of the previous call (ControllerStatus shares unchanged ones)
+    keeps its row."""
     targets = snapshot.get("targets")
     rows: list[GroupRow] = []
     for name, target in (targets or {}).items():
         if not isinstance(target, Mapping):
             continue
-        change = target.get("lastChange")
-        rows.append(
-            GroupRow(
-                name=str(name),
-                spec_file=str(target.get("specFile") or ""),
-                sync=str(target.get("sync") or ""),
-                live_revision=str(target.get("revisionId") or ""),
-                rollout=rollout_of(target.get("rollout")),
-                last_change=dict(change) if isinstance(change, Mapping) else None,
-                error=str(target["lastError"]) if target.get("lastError") else None,
-            )
-        )
+        if known is not None:
+            previous = known.get(name)
+            if previous is not None and previous[0] is target:
+                rows.append(previous[1])
+                continue
+        row = _row(str(name), target)
+        rows.append(row)
+        if known is not None:
+            known[name] = (target, row)
+    if known is not None and len(known) > len(rows):
+        names = {row.name for row in rows}
+        for name in [n for n in known if n not in names]:
+            del known[name]
     return rows
+
+
+def _row(name: str, target: Mapping[str, Any]) -> GroupRow:
+    change = target.get("lastChange")
+    return GroupRow(
+        name=name,
+        spec_file=str(target.get("specFile") or ""),
+        sync=str(target.get("sync") or ""),
+        live_revision=str(target.get("revisionId") or ""),
+        rollout=rollout_of(target.get("rollout")),
+        last_change=dict(change) if isinstance(change, Mapping) else None,
+        error=str(target["lastError"]) if target.get("lastError") else None,
+    )
 
 
 @dataclass(frozen=True)
