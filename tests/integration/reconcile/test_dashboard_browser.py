@@ -251,9 +251,12 @@ def test_the_dashboard_follows_a_rollout_and_its_failures_live_in_a_browser(
             break
     _wait(lambda: "Failed" in _text(browser, "section.summary"), "the Failed state")
     _wait(lambda: _count(browser, "failed") == 10, "10 failed devices")
-    failing = browser.find_elements("css selector", "#failing tbody tr")
-    assert sorted(r.text.split()[0] for r in failing) == FAILING
-    assert all("FAILED" in r.text for r in failing)
+    # Read in one script call: a live update may replace the rows between two WebDriver calls.
+    failing = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#failing tbody tr'), r => r.innerText);"
+    )
+    assert sorted(row.split()[0] for row in failing) == FAILING
+    assert all("FAILED" in row for row in failing)
     assert "COMPONENT_CONFIGURATION_NOT_VALID" in _text(browser, "section.failing")
     assert "prod: classify every 2 minutes" in _text(browser, "section.revisions")
     _screenshot(browser, "dashboard-group.png")
