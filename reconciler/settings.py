@@ -149,6 +149,15 @@ class ReconcilerSettings(BaseSettings):
     http_host: str = "0.0.0.0"  # a container serves its probes on every interface
     http_port: int = Field(8080, ge=0, le=65535)
     webhook_secret_file: Path | None = None
+    dashboard: bool = Field(
+        True, description="Serve the read-only fleet dashboard at / and /ui/ (docs/dashboard.md)."
+    )
+    dashboard_token: SecretStr | None = Field(
+        None,
+        description="When set, the dashboard asks for `Authorization: Bearer <token>` "
+        "(RECONCILER_DASHBOARD_TOKEN; from a Kubernetes Secret). /healthz, /readyz, /metrics "
+        "and /status are not affected.",
+    )
     lock: Literal["none", "file", "kubernetes", "s3"] = Field(
         "file",
         description="Who may write: file (one machine), kubernetes (a coordination Lease), "

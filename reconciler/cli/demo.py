@@ -162,8 +162,9 @@ def demo(
     """Run the controller against the bundled emulator and the sample specs.
 
     Nothing leaves this machine: AWS is the local emulator, Git is a repository under --workdir.
-    Open http://127.0.0.1:8080/status, then change a spec in the demo repository and commit it:
-    the controller picks the commit up and creates a new deployment revision.
+    Open the dashboard at http://127.0.0.1:8080/ (or /status), then change a spec in the demo
+    repository and commit it: the controller picks the commit up and creates a new deployment
+    revision, and the dashboard shows the devices taking it.
     """
     # The emulator needs moto, which the controller's image does not ship: import it here only.
     from reconciler.emulator.options import EmulatorOptions
@@ -257,6 +258,7 @@ def _run_controller(
         try:
             synced = _wait_synced(controller, len(spec_set.deployments), timeout=120.0)
             click.echo(f"status: {controller.http.url if controller.http else ''}/status")
+            click.echo(f"dashboard: {controller.http.url if controller.http else ''}/")
             click.echo("all thing groups in sync" if synced else "not in sync after 120 s")
             if synced:
                 done, targeted = devices_on_latest(endpoint)
@@ -267,6 +269,7 @@ def _run_controller(
     url = controller.http.url if controller.http else "(no HTTP server)"
     click.echo(
         f"\n  Emulator (AWS):  {endpoint}\n"
+        f"  Dashboard:       {url}/  (the fleet, live; read-only)\n"
         f"  Controller:      {url}  (/status /metrics /healthz /readyz)\n"
         f"  Fleet repo:      {repo_dir}\n\n"
         f"  Try: edit {repo_dir}/deploy-specs/groups/camera-staging.yaml, then\n"
@@ -284,7 +287,7 @@ def _run_controller(
 def _announce_sync(controller: Controller, groups: int) -> None:
     if _wait_synced(controller, groups, timeout=120.0):
         url = controller.http.url if controller.http else ""
-        click.echo(f"\n  ✓ all {groups} thing groups in sync — curl {url}/status\n")
+        click.echo(f"\n  ✓ all {groups} thing groups in sync — open {url}/ or curl {url}/status\n")
         endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
         done, targeted = devices_on_latest(endpoint)
         click.echo(f"  ✓ {done} of {targeted} devices run their group's latest revision\n")

@@ -29,13 +29,20 @@ from reconciler.adapters.spec_files import SpecDirectoryLoader
 from reconciler.core.events import EventPublisher, NoEventPublisher
 from reconciler.core.plan import Plan, TargetAction, TargetPlan
 from reconciler.core.provenance import COMMIT
+from reconciler.core.rendering.markdown import target_diff_text
 from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs import InvalidSpecsError, SpecSet
-from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
+from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome, TargetResult
 from reconciler.engine.notices import CycleNotices
 from reconciler.engine.rollouts import AdoptedRevision, RolloutFollower
 from reconciler.engine.runtime import Runtime, build_runtime
-from reconciler.engine.status import ControllerStatus, ErrorRecord, SyncState, TargetStatus
+from reconciler.engine.status import (
+    ChangeRecord,
+    ControllerStatus,
+    ErrorRecord,
+    SyncState,
+    TargetStatus,
+)
 from reconciler.errors import ReconcilerError, SourceError, SpecError
 from reconciler.settings import ReconcilerSettings
 
@@ -236,7 +243,7 @@ class Reconciler:
             message = f"commit {_short(revision.revision)}: {error}"
             groups = self.status.mark_all_unknown(message)
             return self._fail(trigger, revision.revision, message, started, failed_groups=groups)
-        self._record_targets(plan, spec_set, report)
+        self._record_targets(plan, report, revision)
         problems: list[str] = []
         failed_groups = [f.thing_group for f in plan.failures]
         if plan.failures:
@@ -385,11 +392,14 @@ class Reconciler:
             return False
         return self._synced_desired.get(target.thing_group) != target.desired_digest
 
-    def _record_targets(self, plan: Plan, spec_set: SpecSet, report: ApplyReport | None) -> None:
+    def _record_targets(
+        self, plan: Plan, report: ApplyReport | None, revision: SourceRevision
+    ) -> None:
         results = {r.thing_group: r for r in report.targets} if report else {}
         statuses: list[TargetStatus] = []
         for target in plan.targets:
             result = results.get(target.thing_group)
+            change = self._change_record(target, result, revision)
             deployment_id = target.live_deployment_id
             error = None
             if result is not None and result.outcome is Outcome.APPLIED:
@@ -412,8 +422,13 @@ class Reconciler:
                     deployment_id=deployment_id,
                     revision_id=target.live_revision_id,
                     last_error=error,
+                    last_change=change,
                 )
             )
+            if result is not None and result.outcome is Outcome.APPLIED and result.deployment_id:
+                self.status.record_revision(
+                    target.thing_group, deployment_id=result.deployment_id, change=change
+                )
         statuses += self._unplanned_statuses(plan)
         self.status.replace_targets(statuses)
 
@@ -430,7 +445,24 @@ class Reconciler:
                     spec_file=previous.spec_file if previous else None,
                     deployment_id=previous.deployment_id if previous else None,
                     revision_id=previous.revision_id if previous else None,
+                    last_change=previous.last_change if previous else None,
                     last_error=f"cannot be planned: {failure.reason}",
                 )
             )
         return statuses
+
+    def _change_record(
+        self, target: TargetPlan, result: TargetResult | None, revision: SourceRevision
+    ) -> ChangeRecord | None:
+        """This cycle's change for the group, or the one recorded earlier when it has none."""
+        if not target.has_changes:
+            earlier = self.status.target(target.thing_group)
+            return earlier.last_change if earlier else None
+        return ChangeRecord(
+            commit=revision.revision,
+            author=revision.author,
+            subject=revision.subject,
+            at=revision.committed_at or time.time(),
+            plan_text=target_diff_text(target),
+            applied=result is not None and result.outcome is Outcome.APPLIED,
+        )

@@ -133,6 +133,7 @@ class RolloutFollower:
                 since=now,
                 commit=commit,
             ),
+            at=now,
         )
 
     def adopt(
@@ -291,7 +292,7 @@ class RolloutFollower:
         with self._lock:
             if self._followed.get(entry.thing_group) is not entry:
                 return None  # a newer revision replaced it while we read
-            self._status.set_rollout(entry.thing_group, view)
+            self._status.set_rollout(entry.thing_group, view, at=now)
         if timed_out:
             log.info(
                 "rollout no longer followed: rolloutTimeout passed",

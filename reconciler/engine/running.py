@@ -17,6 +17,8 @@ import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from reconciler.adapters.aws.calling import CallStats
+from reconciler.adapters.http.dashboard import Dashboard, DashboardSource
+from reconciler.adapters.http.dashboard.views import repository_web_url
 from reconciler.adapters.http.probes import Probes
 from reconciler.adapters.http.server import ControllerHttpServer
 from reconciler.adapters.http.webhook import WebhookHandler
@@ -95,9 +97,20 @@ class Controller:
                 probes=Probes(healthy=self.healthy, ready=self.ready, status=self.status.snapshot),
                 webhook=webhook,
                 metrics=self.metrics,
+                dashboard=self._dashboard(settings),
             )
 
     # ------------------------------------------------------------------ wiring
+    def _dashboard(self, settings: ReconcilerSettings) -> Dashboard | None:
+        if not settings.dashboard:
+            return None
+        token = settings.dashboard_token.get_secret_value() if settings.dashboard_token else None
+        return Dashboard(
+            DashboardSource(fleet=self.status.snapshot, group=self.status.group_detail),
+            token=token or None,
+            repository_url=repository_web_url(settings.source),
+        )
+
     def _runtime(self, settings: ReconcilerSettings, region: str, account: str) -> Runtime:
         return build_runtime(
             settings, region=region, account=account, stats=self.call_stats, events=self.events

@@ -1,14 +1,18 @@
 """What the controller knows about itself and the fleet, for /status, /readyz and metrics.
 
-One lock guards it; readers get plain-dict snapshots, never live references.
+One lock guards it; readers get plain-dict snapshots, never live references. Each group's
+document is built once per change and shared by the snapshots until the group changes again
+(at 10,000 groups /status and the dashboard would otherwise rebuild them all on every request):
+readers must not modify what they get.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -24,6 +28,34 @@ class SyncState(StrEnum):
     UNKNOWN = "Unknown"  # the last cycle crashed before it could tell
 
 
+# Per thing group, at most this many revisions and rollout samples are kept for the dashboard:
+# a few hundred bytes each, so 10,000 groups stay within a few megabytes.
+KEPT_REVISIONS = 10
+KEPT_ROLLOUT_SAMPLES = 120
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """A change the controller planned for a thing group: at which commit, by whom, and the
+    plan's text for the group (the lines of the PR comment's diff block: secrets redacted)."""
+
+    commit: str | None
+    author: str | None = None
+    subject: str | None = None
+    at: float | None = None  # the commit's time (epoch seconds), else when it was planned
+    plan_text: str = ""
+    applied: bool = False  # a revision was created for it (else it is pending or refused)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "commit": self.commit,
+            "author": self.author,
+            "subject": self.subject,
+            "at": self.at,
+            "applied": self.applied,
+        }
+
+
 @dataclass
 class TargetStatus:
     thing_group: str
@@ -33,6 +65,7 @@ class TargetStatus:
     revision_id: str | None = None
     last_error: str | None = None
     updated_at: float = field(default_factory=time.time)
+    last_change: ChangeRecord | None = None
 
 
 @dataclass
@@ -57,6 +90,12 @@ class ControllerStatus:
         # Written by the rollout follower alone (the cycle owns `targets`): each writer replaces
         # whole values under the lock, nobody reads-modifies-writes the other's part.
         self._rollouts: dict[str, RolloutView] = {}
+        # For the dashboard: the revisions each group was given, and its rollout over time
+        # (epoch seconds, succeeded, failed, pending), appended as the counts move.
+        self._revisions: dict[str, deque[dict[str, Any]]] = {}
+        self._samples: dict[str, deque[tuple[float, int, int, int]]] = {}
+        # Each group's /status document, built when first asked for after it changed.
+        self._documents: dict[str, dict[str, Any]] = {}
         self.heartbeat = time.monotonic()
 
     def update(self, **fields: Any) -> None:
@@ -80,15 +119,19 @@ class ControllerStatus:
     def set_target(self, status: TargetStatus) -> None:
         with self._lock:
             self.targets[status.thing_group] = status
+            self._documents.pop(status.thing_group, None)
 
     def target(self, thing_group: str) -> TargetStatus | None:
         with self._lock:
             current = self.targets.get(thing_group)
-            return None if current is None else TargetStatus(**asdict(current))
+            # A shallow copy: its values (ChangeRecord included) are immutable.
+            return None if current is None else replace(current)
 
     def replace_targets(self, statuses: list[TargetStatus]) -> None:
         with self._lock:
             self.targets = {s.thing_group: s for s in statuses}
+            self._documents = {}
+            self._revisions = {g: h for g, h in self._revisions.items() if g in self.targets}
 
     def mark_all_unknown(self, reason: str) -> tuple[str, ...]:
         """After a crashed cycle: no group is known to be in sync any more. Returns them."""
@@ -97,16 +140,38 @@ class ControllerStatus:
                 status.sync = SyncState.UNKNOWN
                 status.last_error = reason
                 status.updated_at = time.time()
+            self._documents = {}
             return tuple(sorted(self.targets))
 
-    def set_rollout(self, thing_group: str, view: RolloutView) -> None:
+    def record_revision(
+        self, thing_group: str, *, deployment_id: str, change: ChangeRecord | None
+    ) -> None:
+        """A revision the controller created for the group (newest last)."""
+        entry = {"deploymentId": deployment_id, **(change.to_json() if change else {})}
         with self._lock:
+            history = self._revisions.setdefault(thing_group, deque(maxlen=KEPT_REVISIONS))
+            history.append(entry)
+
+    def set_rollout(self, thing_group: str, view: RolloutView, *, at: float | None = None) -> None:
+        counts = view.devices
+        sample = (at if at is not None else time.time(), counts.succeeded, counts.failures)
+        with self._lock:
+            earlier = self._rollouts.get(thing_group)
             self._rollouts[thing_group] = view
+            self._documents.pop(thing_group, None)
+            samples = self._samples.get(thing_group)
+            if samples is None or earlier is None or earlier.deployment_id != view.deployment_id:
+                samples = self._samples[thing_group] = deque(maxlen=KEPT_ROLLOUT_SAMPLES)
+            point = (*sample, counts.pending)
+            if not samples or samples[-1][1:] != point[1:]:
+                samples.append(point)
 
     def keep_rollouts(self, thing_groups: Iterable[str]) -> None:
         keep = set(thing_groups)
         with self._lock:
             self._rollouts = {g: v for g, v in self._rollouts.items() if g in keep}
+            self._samples = {g: v for g, v in self._samples.items() if g in keep}
+            self._documents = {}
 
     def rollout(self, thing_group: str) -> RolloutView | None:
         with self._lock:
@@ -123,6 +188,38 @@ class ControllerStatus:
                 counts[status.sync.value] += 1
             return counts
 
+    def group_detail(self, thing_group: str) -> dict[str, Any] | None:
+        """One group as `snapshot()` shows it, with what only its dashboard page shows: the
+        plan text of its last change, its revisions, and its rollout's samples over time."""
+        with self._lock:
+            status = self.targets.get(thing_group)
+            if status is None:
+                return None
+            document = dict(self._target_document(thing_group, status))
+            change = status.last_change
+            document["planText"] = change.plan_text if change else ""
+            document["revisions"] = list(self._revisions.get(thing_group, ()))
+            document["rolloutSamples"] = [list(s) for s in self._samples.get(thing_group, ())]
+            return document
+
+    def _target_document(self, name: str, s: TargetStatus) -> dict[str, Any]:
+        document = self._documents.get(name)
+        if document is None:
+            document = self._documents[name] = self._build_document(name, s)
+        return document
+
+    def _build_document(self, name: str, s: TargetStatus) -> dict[str, Any]:
+        return {
+            "sync": s.sync.value,
+            "specFile": s.spec_file,
+            "deploymentId": s.deployment_id,
+            "revisionId": s.revision_id,
+            "rollout": (self._rollouts[name].to_json() if name in self._rollouts else None),
+            "lastError": s.last_error,
+            "updatedAt": s.updated_at,
+            "lastChange": s.last_change.to_json() if s.last_change else None,
+        }
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {
@@ -135,17 +232,6 @@ class ControllerStatus:
                 "lastError": asdict(self.last_error) if self.last_error else None,
                 "cycles": self.cycles,
                 "targets": {
-                    name: {
-                        "sync": s.sync.value,
-                        "specFile": s.spec_file,
-                        "deploymentId": s.deployment_id,
-                        "revisionId": s.revision_id,
-                        "rollout": (
-                            self._rollouts[name].to_json() if name in self._rollouts else None
-                        ),
-                        "lastError": s.last_error,
-                        "updatedAt": s.updated_at,
-                    }
-                    for name, s in sorted(self.targets.items())
+                    name: self._target_document(name, s) for name, s in sorted(self.targets.items())
                 },
             }

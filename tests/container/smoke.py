@@ -12,8 +12,9 @@ What it does, all on this machine:
   * runs the image as built (its own user, its default command `run`) on the host network, with
     the hardening the Helm chart applies (read-only root filesystem, no capabilities);
   * checks: the process is not root; /healthz answers 200; /readyz turns 200 and /status shows
-    every thing group Synced within 60 s; the emulator holds a deployment for every group; the
-    reconcile metrics count a success; the image's HEALTHCHECK passes.
+    every thing group Synced within 60 s; the dashboard at / lists them; the emulator holds a
+    deployment for every group; the reconcile metrics count a success; the image's HEALTHCHECK
+    passes.
 It removes the container, the emulator and the repository whatever happens, and exits 1 with the
 reason (and the container's log) on the first failed check.
 """
@@ -218,6 +219,17 @@ def check_synced(base: str, groups: list[str]) -> dict[str, Any]:
     return document
 
 
+def check_dashboard(base: str, groups: list[str]) -> None:
+    """The dashboard's templates and static files are in the image (package data)."""
+    status, page = _get(f"{base}/")
+    if status != 200 or not all(f'data-group="{group}"' in page for group in groups):
+        raise SmokeCheckError(f"the dashboard at / answered {status}: {page[:500]}")
+    for path in ("/ui/static/dashboard.js", "/ui/static/dashboard.css"):
+        if _get(f"{base}{path}")[0] != 200:
+            raise SmokeCheckError(f"the dashboard's {path} is missing from the image")
+    _log("the dashboard lists every group")
+
+
 def check_deployments(endpoint: str, region: str, account: str, groups: list[str]) -> None:
     client = boto3.client(
         "greengrassv2",
@@ -287,6 +299,7 @@ def run(image: str, name: str, run_dir: Path, specs: Path, tally: Tally) -> None
             tally.check(lambda: check_healthz(base))
             tally.check(lambda: check_not_root(name))
             tally.check(lambda: check_synced(base, groups))
+            tally.check(lambda: check_dashboard(base, groups))
             tally.check(lambda: check_deployments(endpoint, region, account, groups))
             tally.check(lambda: check_metrics(base))
             tally.check(lambda: check_healthcheck(name))

@@ -5,6 +5,7 @@
     GET  /metrics   Prometheus exposition     text format, or OpenMetrics when asked for
     GET  /status    JSON                      the loop's own status document
     POST /webhook   202 / 200 / 4xx           Git push webhooks (404 when no secret is set)
+    GET  /, /ui/... HTML                      the read-only fleet dashboard (docs/dashboard.md)
 
 Anything else is a JSON 404, and a known path with the wrong method a JSON 405 with `Allow`.
 """
@@ -13,8 +14,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client.exposition import choose_encoder
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
@@ -22,6 +23,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from reconciler.adapters.http import probes as probe_routes
+from reconciler.adapters.http.dashboard import Dashboard
 from reconciler.adapters.http.probes import Probes
 from reconciler.adapters.http.responses import bytes_response, json_response
 from reconciler.adapters.http.webhook import WebhookHandler
@@ -34,20 +36,35 @@ _access_log = logging.getLogger("reconciler.http.access")
 
 # Probed and scraped every few seconds (a 503 from /readyz included, until the first sync):
 # logged at DEBUG so that INFO shows what people and webhooks did.
-_QUIET_ENDPOINTS = frozenset({"healthz", "readyz", "metrics"})
+# The dashboard's static files and live refreshes too: a page open in a browser asks every
+# few seconds.
+_QUIET_ENDPOINTS = frozenset({"healthz", "readyz", "metrics", "ui_static"})
 
 
 class ControllerApp:
     """A WSGI callable serving the probes, metrics, status and webhook of one controller."""
 
     def __init__(
-        self, *, probes: Probes, webhook: WebhookHandler | None, metrics: ControllerMetrics
+        self,
+        *,
+        probes: Probes,
+        webhook: WebhookHandler | None,
+        metrics: ControllerMetrics,
+        dashboard: Dashboard | None = None,
     ) -> None:
         self.probes = probes
         self.webhook = webhook
         self.metrics = metrics
+        self.dashboard = dashboard
+        dashboard_rules = [
+            Rule("/", endpoint="ui_fleet", methods=["GET"]),
+            Rule("/ui/", endpoint="ui_fleet", methods=["GET"]),
+            Rule("/ui/groups/<path:name>", endpoint="ui_group", methods=["GET"]),
+            Rule("/ui/static/<name>", endpoint="ui_static", methods=["GET"]),
+        ]
         self._routes = Map(
             [
+                *(dashboard_rules if dashboard is not None else []),
                 Rule("/healthz", endpoint="healthz", methods=["GET"]),
                 Rule("/readyz", endpoint="readyz", methods=["GET"]),
                 Rule("/metrics", endpoint="metrics", methods=["GET"]),
@@ -67,7 +84,7 @@ class ControllerApp:
     def _dispatch(self, request: Request) -> tuple[str | None, Response]:
         adapter = self._routes.bind_to_environ(request.environ)
         try:
-            endpoint, _ = adapter.match()
+            endpoint, values = adapter.match()
         except MethodNotAllowed as error:
             allowed = ", ".join(sorted(error.valid_methods or []))
             return None, json_response(
@@ -77,9 +94,11 @@ class ControllerApp:
             return None, json_response(404, {"error": "not found"})
         except HTTPException as error:  # a redirect or a malformed request line
             return None, json_response(error.code or 400, {"error": error.description or ""})
-        return str(endpoint), self._answer(str(endpoint), request)
+        return str(endpoint), self._answer(str(endpoint), request, values)
 
-    def _answer(self, endpoint: str, request: Request) -> Response:
+    def _answer(self, endpoint: str, request: Request, values: Mapping[str, Any]) -> Response:
+        if endpoint.startswith("ui_") and self.dashboard is not None:
+            return self.dashboard.handle(request, endpoint, values)
         if endpoint == "healthz":
             return probe_routes.healthz(self.probes)
         if endpoint == "readyz":

@@ -30,6 +30,10 @@ class SourceRevision:
     """Identity of the specs content alone: the Git tree id of the specs path, or the digest of a
     plain directory. Two revisions with the same content_id hold byte-identical specs, even when
     their commits differ (a commit that only touched the README). None when unknown."""
+    author: str | None = None
+    """The commit's author name for Git (shown by the dashboard); None for a plain directory."""
+    subject: str | None = None
+    """The commit's subject line for Git (at most 72 characters); None for a plain directory."""
 
 
 class SpecSource(Protocol):

@@ -51,12 +51,17 @@ def check_branch_name(branch: str) -> str:
     return branch
 
 
+# SHA, committer time, author name, subject: NUL-separated (none of them can hold a NUL).
+_COMMIT_FORMAT = "--format=%H%x00%ct%x00%an%x00%s"
+
+
 @dataclass(frozen=True)
 class _Commit:
     sha: str
     committed_at: float
     subject: str
     specs_tree: str
+    author: str = ""
 
 
 class _CacheBrokenError(Exception):
@@ -271,11 +276,11 @@ class GitSource:
     def _read_fetched_commit(self, repository: Path, env: dict[str, str]) -> _Commit:
         ref = f"refs/remotes/origin/{self.branch}"
         try:
-            line = self._git.run(repository, ["log", "-1", "--format=%H%x00%ct%x00%s", ref, "--"],
+            line = self._git.run(repository, ["log", "-1", _COMMIT_FORMAT, ref, "--"],
                                  action="read the fetched commit", env=env)  # fmt: skip
         except GitRunError as failure:
             raise _CacheBrokenError(str(failure)) from None
-        sha, committed_at, subject = line.strip().split("\0", 2)
+        sha, committed_at, author, subject = line.strip().split("\0", 3)
         spec = f"{sha}^{{tree}}" if not self.path.parts else f"{sha}:{self.path.as_posix()}"
         try:
             kind = self._git.run(repository, ["cat-file", "-t", spec],
@@ -289,7 +294,7 @@ class GitSource:
             raise SourceError(
                 f"the specs path '{self.path}' {what} at commit {sha[:12]} of {self.display}"
             )
-        return _Commit(sha, float(committed_at), subject, tree.strip())
+        return _Commit(sha, float(committed_at), subject, tree.strip(), author)
 
     def _revision(self, commit: _Commit) -> SourceRevision:
         subject = commit.subject
@@ -301,6 +306,8 @@ class GitSource:
             description=f"{self.branch}@{commit.sha[:7]} ({subject})",
             committed_at=commit.committed_at,
             content_id=commit.specs_tree,
+            author=commit.author or None,
+            subject=subject,
         )
 
     # -- watching a local repository ---------------------------------------------------------

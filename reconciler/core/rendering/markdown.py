@@ -79,6 +79,13 @@ def _section_parts(target: TargetPlan) -> tuple[list[str], list[str], list[str]]
     return head, diff, tail
 
 
+def target_diff_text(target: TargetPlan) -> str:
+    """The lines of a thing group's diff block in the PR comment (values redacted as there),
+    then its warnings: what the dashboard shows as the group's plan."""
+    diff = [line for entry in target_entries(target) for line in _diff_lines(entry)]
+    return _join(diff + [f"warning: {printable(w)}" for w in target.warnings])
+
+
 def _join(lines: list[str]) -> str:
     return "\n".join(lines) + "\n"
 

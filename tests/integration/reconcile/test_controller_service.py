@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -132,5 +133,6 @@ def test_the_readme_demo_command_brings_every_group_in_sync(tmp_path: Path) -> N
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all thing groups in sync" in result.stdout
+    assert re.search(r"^dashboard: http://127\.0\.0\.1:\d+/$", result.stdout, re.MULTILINE)
     # The demo's simulated devices (3 per sample group) took the revisions the controller made.
     assert "6 of 6 devices run their group's latest revision" in result.stdout
