@@ -26,6 +26,7 @@ import structlog
 
 from reconciler.adapters.sources.base import SourceRevision, SpecSource, changed_since
 from reconciler.adapters.spec_files import SpecDirectoryLoader
+from reconciler.core.events import Event, EventKind
 from reconciler.core.plan import Plan, TargetAction, TargetPlan
 from reconciler.core.provenance import COMMIT
 from reconciler.core.rollouts import RolloutPolicy
@@ -33,7 +34,14 @@ from reconciler.core.specs import InvalidSpecsError, SpecSet
 from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
 from reconciler.engine.rollouts import AdoptedRevision, RolloutFollower
 from reconciler.engine.runtime import Runtime, build_runtime
-from reconciler.engine.status import ControllerStatus, ErrorRecord, SyncState, TargetStatus
+from reconciler.engine.status import (
+    CANCELED_OUTSIDE_GIT,
+    ControllerStatus,
+    ErrorRecord,
+    Hold,
+    SyncState,
+    TargetStatus,
+)
 from reconciler.errors import ReconcilerError, SourceError, SpecError
 from reconciler.settings import ReconcilerSettings
 
@@ -197,12 +205,13 @@ class Reconciler:
                 compact=True,
             )
             self._adopt_rollouts(plan, spec_set, runtime)
-            report = self._apply(plan, spec_set, runtime, revision)
+            holds = self._holds(plan, spec_set)
+            report = self._apply(plan, spec_set, runtime, revision, holds)
         except ReconcilerError as error:
             return self._fail(
                 trigger, revision.revision, f"commit {_short(revision.revision)}: {error}", started
             )
-        self._record_targets(plan, spec_set, report)
+        self._record_targets(plan, report, holds, runtime, revision.revision)
         if report is not None and report.failed:
             failures = [
                 f"{r.thing_group}: {r.reason}"
@@ -256,8 +265,27 @@ class Reconciler:
             )
         )
 
+    def _holds(self, plan: Plan, spec_set: SpecSet) -> dict[str, Hold]:
+        """The groups held back this cycle and why (docs/controller.md "Stopping a group")."""
+        heal = {d.thing_group for d in spec_set.deployments if d.sync_policy.self_heal}
+        holds: dict[str, Hold] = {}
+        for target in plan.targets:
+            group = target.thing_group
+            if (
+                target.canceled_outside_git
+                and group not in heal
+                and not self._changed_in_git(target)
+            ):
+                holds[group] = Hold(SyncState.HALTED, CANCELED_OUTSIDE_GIT)
+        return holds
+
     def _apply(
-        self, plan: Plan, spec_set: SpecSet, runtime: Runtime, revision: SourceRevision
+        self,
+        plan: Plan,
+        spec_set: SpecSet,
+        runtime: Runtime,
+        revision: SourceRevision,
+        holds: dict[str, Hold],
     ) -> ApplyReport | None:
         heal = {d.thing_group for d in spec_set.deployments if d.sync_policy.self_heal}
         changed_in_git = {t.thing_group for t in plan.targets if self._changed_in_git(t)}
@@ -265,6 +293,7 @@ class Reconciler:
             t.thing_group
             for t in plan.targets
             if t.action in (TargetAction.CREATE, TargetAction.UPDATE)
+            and t.thing_group not in holds
             and (not t.drift or t.thing_group in heal or t.thing_group in changed_in_git)
         ) | frozenset(t.thing_group for t in plan.targets if t.action is TargetAction.PRUNE)
         for target in plan.targets:
@@ -335,14 +364,25 @@ class Reconciler:
             return False
         return self._synced_desired.get(target.thing_group) != target.desired_digest
 
-    def _record_targets(self, plan: Plan, spec_set: SpecSet, report: ApplyReport | None) -> None:
+    def _record_targets(
+        self,
+        plan: Plan,
+        report: ApplyReport | None,
+        holds: dict[str, Hold],
+        runtime: Runtime,
+        commit: str,
+    ) -> None:
         results = {r.thing_group: r for r in report.targets} if report else {}
         statuses: list[TargetStatus] = []
         for target in plan.targets:
             result = results.get(target.thing_group)
             deployment_id = target.live_deployment_id
             error = None
-            if result is not None and result.outcome is Outcome.APPLIED:
+            hold = holds.get(target.thing_group)
+            if hold is not None:
+                sync = hold.state
+                self._announce_hold(target, hold, runtime, commit)
+            elif result is not None and result.outcome is Outcome.APPLIED:
                 sync, deployment_id = SyncState.SYNCED, result.deployment_id
             elif result is not None and result.outcome is Outcome.FAILED:
                 sync, error = SyncState.FAILED, result.reason
@@ -362,6 +402,27 @@ class Reconciler:
                     deployment_id=deployment_id,
                     revision_id=target.live_revision_id,
                     last_error=error,
+                    reason=hold.reason if hold else None,
                 )
             )
         self.status.replace_targets(statuses)
+
+    def _announce_hold(self, target: TargetPlan, hold: Hold, runtime: Runtime, commit: str) -> None:
+        """Log and publish a hold once, when the group enters it (not every cycle it stays)."""
+        before = self.status.target(target.thing_group)
+        if before is not None and before.sync is hold.state and before.reason == hold.reason:
+            return
+        log.warning(
+            "group held back", group=target.thing_group, state=hold.state.value, reason=hold.reason
+        )
+        runtime.events.publish(
+            Event(
+                kind=EventKind.HALTED,
+                summary=f"{target.thing_group}: {hold.state.value} ({hold.reason})",
+                thing_group=target.thing_group,
+                commit=commit,
+                deployment_id=target.live_deployment_id,
+                revision_id=target.live_revision_id,
+                details={"state": hold.state.value, "reason": hold.reason},
+            )
+        )

@@ -21,6 +21,9 @@ class SyncState(StrEnum):
     DRIFTED = "Drifted"  # changed outside Git; selfHeal off
     FAILED = "Failed"
     PRUNED = "Pruned"
+    # Held back on purpose (the stop button, docs/controller.md "Stopping a group"): planned,
+    # not applied; `TargetStatus.reason` says why.
+    HALTED = "Halted"  # its latest revision was canceled outside Git
 
 
 @dataclass
@@ -32,6 +35,18 @@ class TargetStatus:
     revision_id: str | None = None
     last_error: str | None = None
     updated_at: float = field(default_factory=time.time)
+    reason: str | None = None  # why a held group is not applied (Halted...)
+
+
+CANCELED_OUTSIDE_GIT = "canceled outside Git"
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Why the controller does not apply a planned group this cycle."""
+
+    state: SyncState
+    reason: str
 
 
 @dataclass
@@ -134,6 +149,7 @@ class ControllerStatus:
                             self._rollouts[name].to_json() if name in self._rollouts else None
                         ),
                         "lastError": s.last_error,
+                        "reason": s.reason,
                         "updatedAt": s.updated_at,
                     }
                     for name, s in sorted(self.targets.items())
