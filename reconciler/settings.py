@@ -84,6 +84,10 @@ class ReconcilerSettings(BaseSettings):
     http_host: str = "0.0.0.0"  # a container serves its probes on every interface
     http_port: int = Field(8080, ge=0, le=65535)
     webhook_secret_file: Path | None = None
+    stop_token_file: Path | None = Field(
+        None,
+        description="A file holding the bearer token of POST /suspend and /resume (unset: off).",
+    )
     lock: Literal["none", "file", "kubernetes", "s3"] = Field(
         "file",
         description="Who may write: file (one machine), kubernetes (a coordination Lease), "

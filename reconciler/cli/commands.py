@@ -16,6 +16,8 @@ COMMANDS: dict[str, str] = {
     "apply": "reconciler.cli.apply:apply",
     "status": "reconciler.cli.status:status",
     "run": "reconciler.cli.run:run",
+    "suspend": "reconciler.cli.stop:suspend",
+    "resume": "reconciler.cli.stop:resume",
     "comment": "reconciler.cli.comment:comment",
     "emulator": "reconciler.cli.emulator:emulator",
     "demo": "reconciler.cli.demo:demo",

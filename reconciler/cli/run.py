@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from reconciler.adapters.http.stops import read_token_file
 from reconciler.adapters.http.webhook import read_secret_file
 from reconciler.adapters.sources.credentials import GitCredentials
 from reconciler.adapters.sources.factory import open_source
@@ -32,6 +33,11 @@ from reconciler.settings import ReconcilerSettings
 @click.option("--http-host", help="Address of the probes/metrics/webhook server [0.0.0.0].")
 @click.option("--http-port", type=int, help="Port of that server [8080]; 0 picks a free one.")
 @click.option("--webhook-secret-file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--stop-token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File with the bearer token of POST /suspend and /resume (default: off).",
+)
 @click.option("--lock", type=click.Choice(["none", "file", "kubernetes", "s3"]))
 @click.option(
     "--cache-dir",
@@ -88,6 +94,9 @@ def run(once: bool, **given: Any) -> None:
             source=source,
             elector=build_elector(settings),
             webhook_secret=secret,
+            stop_token=(
+                read_token_file(settings.stop_token_file) if settings.stop_token_file else None
+            ),
         )
     except (ReconcilerError, ValueError) as error:
         fail(error if isinstance(error, ReconcilerError) else ReconcilerError(str(error)))

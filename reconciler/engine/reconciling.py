@@ -20,17 +20,20 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal
 
 import structlog
 
 from reconciler.adapters.sources.base import SourceRevision, SpecSource, changed_since
 from reconciler.adapters.spec_files import SpecDirectoryLoader
+from reconciler.adapters.suspensions import SuspensionStore
 from reconciler.core.events import Event, EventKind
 from reconciler.core.plan import Plan, TargetAction, TargetPlan
 from reconciler.core.provenance import COMMIT
 from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs import InvalidSpecsError, SpecSet
+from reconciler.core.suspension import active_suspension
 from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
 from reconciler.engine.rollouts import AdoptedRevision, RolloutFollower
 from reconciler.engine.runtime import Runtime, build_runtime
@@ -86,6 +89,8 @@ class Reconciler:
         runtime_factory: Callable[[ReconcilerSettings, str, str], Runtime] | None = None,
         on_cycle: Callable[[CycleOutcome], None] | None = None,
         rollouts: RolloutFollower | None = None,
+        suspensions: SuspensionStore | None = None,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self.source = source
         self.settings = settings
@@ -106,6 +111,9 @@ class Reconciler:
         self._synced_desired: dict[str, bytes] | None = None
         # Parses only the Deployments that changed since the last specs that loaded.
         self._specs = SpecDirectoryLoader()
+        # Operators' suspensions outside Git (adapters/suspensions.py), read every cycle.
+        self.suspensions = suspensions or SuspensionStore(settings.cache_dir)
+        self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ helpers
@@ -268,15 +276,23 @@ class Reconciler:
     def _holds(self, plan: Plan, spec_set: SpecSet) -> dict[str, Hold]:
         """The groups held back this cycle and why (docs/controller.md "Stopping a group")."""
         heal = {d.thing_group for d in spec_set.deployments if d.sync_policy.self_heal}
+        by_operator = self.suspensions.load()
+        now = self._now()
         holds: dict[str, Hold] = {}
         for target in plan.targets:
             group = target.thing_group
+            spec = spec_set.deployment_for(group)
+            suspension = active_suspension(
+                group, spec.suspension if spec else None, by_operator, now
+            )
             if (
                 target.canceled_outside_git
                 and group not in heal
                 and not self._changed_in_git(target)
             ):
                 holds[group] = Hold(SyncState.HALTED, CANCELED_OUTSIDE_GIT)
+            elif suspension is not None and target.action is not TargetAction.NOOP:
+                holds[group] = Hold(SyncState.SUSPENDED, suspension.describe())
         return holds
 
     def _apply(
@@ -295,7 +311,11 @@ class Reconciler:
             if t.action in (TargetAction.CREATE, TargetAction.UPDATE)
             and t.thing_group not in holds
             and (not t.drift or t.thing_group in heal or t.thing_group in changed_in_git)
-        ) | frozenset(t.thing_group for t in plan.targets if t.action is TargetAction.PRUNE)
+        ) | frozenset(
+            t.thing_group
+            for t in plan.targets
+            if t.action is TargetAction.PRUNE and t.thing_group not in holds
+        )
         for target in plan.targets:
             if target.drift and target.thing_group in changed_in_git - heal:
                 log.warning(

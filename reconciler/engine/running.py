@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from reconciler.adapters.aws.calling import CallStats
 from reconciler.adapters.http.probes import Probes
 from reconciler.adapters.http.server import ControllerHttpServer
+from reconciler.adapters.http.stops import StopHandler
 from reconciler.adapters.http.webhook import WebhookHandler
 from reconciler.adapters.leases.election import LeaderElector
 from reconciler.adapters.memory import release_free_memory
@@ -44,6 +45,7 @@ class Controller:
         source: SpecSource,
         elector: LeaderElector | None = None,
         webhook_secret: bytes | None = None,
+        stop_token: bytes | None = None,
         serve_http: bool = True,
     ) -> None:
         self.settings = settings
@@ -86,6 +88,15 @@ class Controller:
                 probes=Probes(healthy=self.healthy, ready=self.ready, status=self.status.snapshot),
                 webhook=webhook,
                 metrics=self.metrics,
+                stops=(
+                    StopHandler(
+                        token=stop_token,
+                        store=self.reconciler.suspensions,
+                        on_change=lambda: self.trigger("suspension", full=True),
+                    )
+                    if stop_token
+                    else None
+                ),
             )
 
     # ------------------------------------------------------------------ wiring

@@ -24,6 +24,7 @@ class SyncState(StrEnum):
     # Held back on purpose (the stop button, docs/controller.md "Stopping a group"): planned,
     # not applied; `TargetStatus.reason` says why.
     HALTED = "Halted"  # its latest revision was canceled outside Git
+    SUSPENDED = "Suspended"  # `suspend` in the specs, or an operator's (reconciler suspend)
 
 
 @dataclass

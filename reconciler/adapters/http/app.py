@@ -5,6 +5,8 @@
     GET  /metrics   Prometheus exposition     text format, or OpenMetrics when asked for
     GET  /status    JSON                      the loop's own status document
     POST /webhook   202 / 200 / 4xx           Git push webhooks (404 when no secret is set)
+    POST /suspend   200 / 4xx                 suspend a group or all (bearer token; stops.py)
+    POST /resume    200 / 4xx                 resume it (404 when no stop token is set)
 
 Anything else is a JSON 404, and a known path with the wrong method a JSON 405 with `Allow`.
 """
@@ -24,6 +26,7 @@ from werkzeug.wrappers import Request, Response
 from reconciler.adapters.http import probes as probe_routes
 from reconciler.adapters.http.probes import Probes
 from reconciler.adapters.http.responses import bytes_response, json_response
+from reconciler.adapters.http.stops import StopHandler
 from reconciler.adapters.http.webhook import WebhookHandler
 from reconciler.adapters.metrics import ControllerMetrics
 
@@ -41,11 +44,17 @@ class ControllerApp:
     """A WSGI callable serving the probes, metrics, status and webhook of one controller."""
 
     def __init__(
-        self, *, probes: Probes, webhook: WebhookHandler | None, metrics: ControllerMetrics
+        self,
+        *,
+        probes: Probes,
+        webhook: WebhookHandler | None,
+        metrics: ControllerMetrics,
+        stops: StopHandler | None = None,
     ) -> None:
         self.probes = probes
         self.webhook = webhook
         self.metrics = metrics
+        self.stops = stops
         self._routes = Map(
             [
                 Rule("/healthz", endpoint="healthz", methods=["GET"]),
@@ -53,6 +62,8 @@ class ControllerApp:
                 Rule("/metrics", endpoint="metrics", methods=["GET"]),
                 Rule("/status", endpoint="status", methods=["GET"]),
                 Rule("/webhook", endpoint="webhook", methods=["POST"]),
+                Rule("/suspend", endpoint="suspend", methods=["POST"]),
+                Rule("/resume", endpoint="resume", methods=["POST"]),
             ],
             strict_slashes=False,
         )
@@ -88,6 +99,12 @@ class ControllerApp:
             return probe_routes.status(self.probes)
         if endpoint == "metrics":
             return self._metrics(request)
+        if endpoint in ("suspend", "resume"):
+            if self.stops is None:
+                return json_response(
+                    404, {"error": "suspend/resume are disabled: no stop token is configured"}
+                )
+            return self.stops.handle(request, endpoint)
         if self.webhook is None:
             return json_response(
                 404, {"error": "the webhook is disabled: no webhook secret is configured"}

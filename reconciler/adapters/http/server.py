@@ -24,6 +24,7 @@ from waitress.task import ThreadedTaskDispatcher
 from reconciler.adapters.http.app import ControllerApp
 from reconciler.adapters.http.connections import ConnectionLimits, GuardedWSGIServer
 from reconciler.adapters.http.probes import Probes
+from reconciler.adapters.http.stops import StopHandler
 from reconciler.adapters.http.webhook import WebhookHandler
 from reconciler.adapters.metrics import ControllerMetrics
 from reconciler.errors import ReconcilerError
@@ -51,11 +52,12 @@ class ControllerHttpServer:
         webhook: WebhookHandler | None,
         metrics: ControllerMetrics,
         limits: ConnectionLimits | None = None,
+        stops: StopHandler | None = None,
     ) -> None:
         self.host = host
         self.limits = limits or ConnectionLimits()
         self._requested_port = port
-        self.app = ControllerApp(probes=probes, webhook=webhook, metrics=metrics)
+        self.app = ControllerApp(probes=probes, webhook=webhook, metrics=metrics, stops=stops)
         # Waitress buffers a whole body before the application sees it, so the webhook's cap
         # (checked again, precisely, by the handler) must also bound what waitress accepts.
         self._max_body = 2 * webhook.max_body_bytes + 1 if webhook else _NO_BODY_LIMIT

@@ -374,6 +374,11 @@ def _plan_target(
                 f"the latest revision {live.revision_id} FAILED on devices; it matches the specs, "
                 "so nothing is re-applied — fix the specs or the devices"
             )
+    if spec.suspension is not None and action is not TargetAction.NOOP:
+        warnings.append(
+            f"{spec.suspension.describe()} — the controller plans this group but does not "
+            "apply it while suspended"
+        )
     return TargetPlan(
         thing_group=spec.thing_group,
         target_arn=target_arn,
