@@ -1,6 +1,8 @@
-"""Where operators' suspensions live outside Git: one JSON file in the controller's cache dir.
+"""Where operators' stops live outside Git: one JSON file in the controller's cache dir.
 
-`reconciler suspend`/`resume` and the controller's HTTP API write it, the controller reads it
+It holds suspensions (`reconciler suspend`/`resume`, the HTTP API) and rollbacks (`reconciler
+rollback`: which revision an operator put back, so the controller does not fight it). They write
+it, the controller reads it
 every cycle, so a suspension survives restarts and is seen by the next cycle whoever wrote it.
 Writes replace the file atomically (a temporary file renamed over it), under an exclusive
 `flock` on a side file, so two writers (the CLI and the HTTP API) never lose each other's
@@ -18,7 +20,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from reconciler.core.suspension import Suspension
+from reconciler.core.suspension import RollbackRecord, Suspension
 from reconciler.errors import ReconcilerError
 
 FILE_NAME = "suspensions.json"
@@ -42,41 +44,71 @@ class SuspensionStore:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def load(self) -> dict[str, Suspension]:
-        """Every recorded suspension by group (`*`: all groups), expired ones included."""
+    def _read(self) -> tuple[dict[str, Suspension], dict[str, RollbackRecord]]:
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            return {}
+            return {}, {}
         except OSError as error:
             raise SuspensionStoreError(f"cannot read {self.path}: {error.strerror}") from error
         try:
             document = json.loads(text)
             groups = document["groups"]
-            return {str(name): Suspension.from_json(entry) for name, entry in groups.items()}
+            rollbacks = document.get("rollbacks", {})
+            return (
+                {str(name): Suspension.from_json(entry) for name, entry in groups.items()},
+                {str(name): RollbackRecord.from_json(entry) for name, entry in rollbacks.items()},
+            )
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise SuspensionStoreError(
                 f"{self.path} is not a suspensions file ({error}); fix or delete it "
-                "(deleting it resumes every group an operator suspended)"
+                "(deleting it resumes every group an operator suspended or rolled back)"
             ) from error
+
+    def load(self) -> dict[str, Suspension]:
+        """Every recorded suspension by group (`*`: all groups), expired ones included."""
+        return self._read()[0]
+
+    def rollbacks(self) -> dict[str, RollbackRecord]:
+        """Every recorded rollback by group."""
+        return self._read()[1]
 
     def suspend(self, group: str, suspension: Suspension) -> None:
         with self._locked():
-            current = self.load()
+            current, rollbacks = self._read()
             current[group] = suspension
-            self._write(current)
+            self._write(current, rollbacks)
 
     def resume(self, group: str) -> bool:
         """Remove the operator's suspension of `group`; False when there was none."""
         with self._locked():
-            current = self.load()
+            current, rollbacks = self._read()
             if current.pop(group, None) is None:
                 return False
-            self._write(current)
+            self._write(current, rollbacks)
             return True
 
-    def _write(self, suspensions: dict[str, Suspension]) -> None:
-        document = {"groups": {g: s.to_json() for g, s in sorted(suspensions.items())}}
+    def record_rollback(self, group: str, record: RollbackRecord) -> None:
+        with self._locked():
+            current, rollbacks = self._read()
+            rollbacks[group] = record
+            self._write(current, rollbacks)
+
+    def forget_rollback(self, group: str) -> bool:
+        with self._locked():
+            current, rollbacks = self._read()
+            if rollbacks.pop(group, None) is None:
+                return False
+            self._write(current, rollbacks)
+            return True
+
+    def _write(
+        self, suspensions: dict[str, Suspension], rollbacks: dict[str, RollbackRecord]
+    ) -> None:
+        document = {
+            "groups": {g: s.to_json() for g, s in sorted(suspensions.items())},
+            "rollbacks": {g: r.to_json() for g, r in sorted(rollbacks.items())},
+        }
         handle, temporary = tempfile.mkstemp(prefix=".suspensions-", dir=self.path.parent)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:

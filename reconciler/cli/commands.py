@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "run": "reconciler.cli.run:run",
     "suspend": "reconciler.cli.stop:suspend",
     "resume": "reconciler.cli.stop:resume",
+    "rollback": "reconciler.cli.stop:rollback",
     "comment": "reconciler.cli.comment:comment",
     "emulator": "reconciler.cli.emulator:emulator",
     "demo": "reconciler.cli.demo:demo",

@@ -1,4 +1,4 @@
-"""`reconciler suspend` and `reconciler resume`: the stop button, outside Git.
+"""`reconciler suspend`, `resume` and `rollback`: the stop button, outside Git.
 
 Either through a running controller's HTTP API (`--controller URL --token-file FILE`), or, on
 the controller's own host (lock=none or file), straight into its suspension store in the cache
@@ -18,9 +18,18 @@ import click
 
 from reconciler.adapters.http.stops import StopTokenError, read_token_file
 from reconciler.adapters.suspensions import SuspensionStore, SuspensionStoreError
-from reconciler.cli.common import EXIT_OK, fail
+from reconciler.cli.common import (
+    EXIT_OK,
+    endpoint_option,
+    fail,
+    load_specs_or_exit,
+    runtime_for,
+    specs_option,
+)
 from reconciler.core.printable import printable
+from reconciler.core.rollback import RollbackError
 from reconciler.core.suspension import ALL_GROUPS, Suspension, format_instant, parse_duration
+from reconciler.engine.rollback import roll_back
 from reconciler.errors import ReconcilerError
 from reconciler.settings import ReconcilerSettings
 
@@ -178,4 +187,68 @@ def resume(
         click.echo(printable(f"{_name(name)} was not suspended by an operator"), err=True)
         raise SystemExit(EXIT_NOTHING_TO_RESUME)
     click.echo(printable(f"resumed {_name(name)}"))
+    raise SystemExit(EXIT_OK)
+
+
+@click.command()
+@click.argument("group")
+@click.option("--to", "to_revision", metavar="REVISION", help="The revision id to put back.")
+@click.option(
+    "--last-good",
+    is_flag=True,
+    help="The newest earlier revision whose rollout succeeded on its devices (the default).",
+)
+@specs_option
+@endpoint_option
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The controller's cache directory, where the rollback is recorded so that the "
+    "controller does not undo it [env RECONCILER_CACHE_DIR].",
+)
+def rollback(
+    group: str,
+    to_revision: str | None,
+    last_good: bool,
+    specs_path: Path,
+    endpoint_url: str | None,
+    cache_dir: Path | None,
+) -> None:
+    """Deploy an earlier revision of GROUP now: --to REVISION, or --last-good.
+
+    The new revision carries the earlier one's content. The group shows `RolledBack` and the
+    controller leaves it alone until the specs match it again or a commit changes what they
+    ask of the group. The specs name the account and region.
+
+    \b
+    Examples:
+      reconciler rollback CameraFleetProd --last-good
+      reconciler rollback CameraFleetProd --to 6
+    Exit status: 0 rolled back, 1 error (nothing to roll back to: nothing created).
+    """
+    if to_revision is not None and last_good:
+        raise click.UsageError("give --to REVISION or --last-good, not both")
+    spec_set = load_specs_or_exit(specs_path)
+    try:
+        runtime = runtime_for(spec_set, endpoint_url, cache_dir=cache_dir)
+        result = roll_back(
+            runtime,
+            group,
+            target_arn=spec_set.settings.thing_group_arn(group),
+            to_revision=to_revision,
+            instance=runtime.settings.instance,
+            store=_store(cache_dir),
+        )
+    except RollbackError as error:
+        fail(ReconcilerError(str(error)))
+        return
+    except ReconcilerError as error:
+        fail(error)
+        return
+    click.echo(
+        printable(
+            f"rolled back {group}: revision {result.from_revision} -> the content of revision "
+            f"{result.to_revision} (deployment {result.deployment_id})"
+        )
+    )
     raise SystemExit(EXIT_OK)

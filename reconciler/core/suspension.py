@@ -102,3 +102,48 @@ def parse_duration(text: str) -> timedelta:
     if seconds <= 0:
         raise ValueError(f"{text!r} is no time at all: give a positive duration")
     return timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class RollbackRecord:
+    """An operator's `reconciler rollback`: the content hash of the revision it creates
+    (`content_hash`, recorded before it is created, so no cycle can see the revision without
+    the record), its id once created, and the content hash of the revision it replaced
+    (`replaced_hash`: what the specs asked then). The controller leaves the group `RolledBack`
+    while a revision with `content_hash` is live and the specs still ask what it replaced; a
+    commit that changes the group, or specs that match the rollback, end it."""
+
+    content_hash: str
+    deployment_id: str
+    to_revision: str
+    from_revision: str
+    replaced_hash: str | None
+    at: datetime
+
+    def describe(self) -> str:
+        return (
+            f"rolled back by operator from revision {self.from_revision} to the content of "
+            f"revision {self.to_revision} at {format_instant(self.at)}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "contentHash": self.content_hash,
+            "deploymentId": self.deployment_id,
+            "toRevision": self.to_revision,
+            "fromRevision": self.from_revision,
+            "replacedHash": self.replaced_hash,
+            "at": format_instant(self.at),
+        }
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> RollbackRecord:
+        replaced = value.get("replacedHash")
+        return cls(
+            content_hash=str(value["contentHash"]),
+            deployment_id=str(value["deploymentId"]),
+            to_revision=str(value["toRevision"]),
+            from_revision=str(value["fromRevision"]),
+            replaced_hash=str(replaced) if replaced else None,
+            at=parse_instant(str(value["at"])),
+        )

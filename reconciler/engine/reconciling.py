@@ -30,10 +30,10 @@ from reconciler.adapters.spec_files import SpecDirectoryLoader
 from reconciler.adapters.suspensions import SuspensionStore
 from reconciler.core.events import Event, EventKind
 from reconciler.core.plan import Plan, TargetAction, TargetPlan
-from reconciler.core.provenance import COMMIT
+from reconciler.core.provenance import COMMIT, CONTENT_HASH
 from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs import InvalidSpecsError, SpecSet
-from reconciler.core.suspension import active_suspension
+from reconciler.core.suspension import RollbackRecord, active_suspension
 from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
 from reconciler.engine.rollouts import AdoptedRevision, RolloutFollower
 from reconciler.engine.runtime import Runtime, build_runtime
@@ -213,7 +213,7 @@ class Reconciler:
                 compact=True,
             )
             self._adopt_rollouts(plan, spec_set, runtime)
-            holds = self._holds(plan, spec_set)
+            holds = self._holds(plan, spec_set, runtime)
             report = self._apply(plan, spec_set, runtime, revision, holds)
         except ReconcilerError as error:
             return self._fail(
@@ -273,10 +273,11 @@ class Reconciler:
             )
         )
 
-    def _holds(self, plan: Plan, spec_set: SpecSet) -> dict[str, Hold]:
+    def _holds(self, plan: Plan, spec_set: SpecSet, runtime: Runtime) -> dict[str, Hold]:
         """The groups held back this cycle and why (docs/controller.md "Stopping a group")."""
         heal = {d.thing_group for d in spec_set.deployments if d.sync_policy.self_heal}
         by_operator = self.suspensions.load()
+        rollbacks = self.suspensions.rollbacks()
         now = self._now()
         holds: dict[str, Hold] = {}
         for target in plan.targets:
@@ -293,7 +294,35 @@ class Reconciler:
                 holds[group] = Hold(SyncState.HALTED, CANCELED_OUTSIDE_GIT)
             elif suspension is not None and target.action is not TargetAction.NOOP:
                 holds[group] = Hold(SyncState.SUSPENDED, suspension.describe())
+            if group in rollbacks and group not in holds:
+                rolled_back = self._rolled_back(target, rollbacks[group], runtime)
+                if rolled_back is None:
+                    # Spent: the specs match it now, or a newer revision replaced it.
+                    self.suspensions.forget_rollback(group)
+                else:
+                    holds[group] = rolled_back
         return holds
+
+    def _rolled_back(
+        self, target: TargetPlan, record: RollbackRecord, runtime: Runtime
+    ) -> Hold | None:
+        """The hold of a group an operator rolled back, while the rollback stands: its revision
+        is live, the specs do not match it, and they still ask what it replaced (no commit
+        changed the group since)."""
+        live = (
+            runtime.gateway.deployment(target.live_deployment_id)  # cached: planning read it
+            if target.live_deployment_id
+            else None
+        )
+        if (
+            live is None
+            or live.tags.get(CONTENT_HASH) != record.content_hash
+            or target.action is TargetAction.NOOP
+            or self._changed_in_git(target)
+            or (record.replaced_hash is not None and target.content_hash != record.replaced_hash)
+        ):
+            return None
+        return Hold(SyncState.ROLLED_BACK, record.describe())
 
     def _apply(
         self,

@@ -25,6 +25,7 @@ class SyncState(StrEnum):
     # not applied; `TargetStatus.reason` says why.
     HALTED = "Halted"  # its latest revision was canceled outside Git
     SUSPENDED = "Suspended"  # `suspend` in the specs, or an operator's (reconciler suspend)
+    ROLLED_BACK = "RolledBack"  # an operator's `reconciler rollback` stands
 
 
 @dataclass

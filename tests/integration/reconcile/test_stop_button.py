@@ -19,6 +19,7 @@ from reconciler.adapters.http.server import ControllerHttpServer
 from reconciler.adapters.http.stops import StopHandler
 from reconciler.adapters.metrics import ControllerMetrics
 from reconciler.adapters.sources.factory import open_source
+from reconciler.adapters.suspensions import SuspensionStore
 from reconciler.cli import main
 from reconciler.core.events import EventKind
 from reconciler.engine.reconciling import Reconciler
@@ -33,6 +34,7 @@ from tests.integration.reconcile.rollout_kit import (
     commit,
     fleet_repo,
     reconciler,
+    run_until,
 )
 
 STAGING = "CameraFleetStaging"
@@ -321,3 +323,108 @@ def _token(tmp_path: Path) -> Path:
     path = tmp_path / "stop-token"
     path.write_text("s3cret-token-for-tests\n")
     return path
+
+
+# ---------------------------------------------------------------------------- rollback
+
+STAGING_FLEET = """
+generate:
+  - {group: CameraFleetStaging, count: 4, namePrefix: staging-}
+timing: {applySeconds: 2, jitterSeconds: 2}
+"""
+CLASSIFIER = "aws.greengrass.DLRImageClassification"
+
+
+def _interval(aws: AwsTestContext, deployment_id: str) -> Any:
+    gg = aws.client("greengrassv2")
+    update = gg.get_deployment(deploymentId=deployment_id)["components"][CLASSIFIER]
+    return json.loads(update["configurationUpdate"]["merge"])["InferenceInterval"]
+
+
+def _rollback(repo: git.Repo, cache: Path, *args: str) -> Any:
+    return CliRunner().invoke(
+        main,
+        [
+            "rollback",
+            STAGING,
+            *args,
+            "--specs",
+            str(Path(repo.working_dir) / "deploy-specs"),
+            "--cache-dir",
+            str(cache),
+        ],
+        catch_exceptions=False,
+    )
+
+
+def test_rollback_to_the_last_good_revision_is_left_alone_until_git_changes_the_group(
+    seeded: AwsTestContext, repo: git.Repo, tmp_path: Path
+) -> None:
+    seeded.admin.set_clock("virtual")
+    seeded.admin.load_fleet(STAGING_FLEET)
+    clock = ManualClock(float(seeded.admin.clock()["now"]))
+    cache = tmp_path / "cache"
+    rec = reconciler(repo, cache, clock)
+    assert rec.reconcile("startup", full=True).result == "success"
+    good = run_until(seeded, clock, rec, STAGING, "Succeeded")
+    assert good["devices"]["succeeded"] == 4
+
+    # Revision 2 fails on half the devices.
+    seeded.admin.set_failures(
+        [
+            {
+                "component": CLASSIFIER,
+                "version": "*",
+                "devices": ["staging-1", "staging-2"],
+                "phase": "configuration",
+            }
+        ]
+    )
+    commit(
+        repo, "groups/camera-staging.yaml", "InferenceInterval: 15", "InferenceInterval: 20", "s"
+    )
+    assert rec.reconcile("poll").result == "success"
+    bad = run_until(seeded, clock, rec, STAGING, "Failed")
+    assert _interval(seeded, bad["deploymentId"]) == 20
+    seeded.admin.set_failures([])
+
+    seeded.admin.clear_requests()
+    result = _rollback(repo, cache, "--last-good")
+    assert result.exit_code == 0, result.output
+    assert "rolled back CameraFleetStaging: revision 2 -> the content of revision 1" in (
+        result.output
+    )
+    assert mutating_calls(seeded) == ["greengrassv2:CreateDeployment"]
+    restored = _latest(seeded)[STAGING_ARN]
+    assert restored["revisionId"] == "3"
+    assert _interval(seeded, restored["deploymentId"]) == 15
+
+    # The controller, and a restarted one, leave it alone while Git asks what it replaced,
+    # and follow its rollout.
+    seeded.admin.clear_requests()
+    assert rec.reconcile("resync", full=True).result == "success"
+    followed = run_until(seeded, clock, rec, STAGING, "Succeeded")
+    assert followed["deploymentId"] == restored["deploymentId"]
+    restarted = reconciler(repo, cache, clock)
+    assert restarted.reconcile("startup", full=True).result == "success"
+    assert mutating_calls(seeded) == []
+    for controller in (rec, restarted):
+        staging = _target(controller, STAGING)
+        assert staging["sync"] == "RolledBack"
+        assert staging["reason"].startswith(
+            "rolled back by operator from revision 2 to the content of revision 1 at "
+        )
+    # Nothing to roll back to by name: the latest, or a revision that does not exist.
+    assert _rollback(repo, cache, "--to", "3").exit_code == 1
+    assert _rollback(repo, cache, "--to", "9").exit_code == 1
+    assert mutating_calls(seeded) == []
+
+    # A commit that changes the group ends the rollback.
+    commit(
+        repo, "groups/camera-staging.yaml", "InferenceInterval: 20", "InferenceInterval: 30", "s"
+    )
+    assert restarted.reconcile("poll").result == "success"
+    assert mutating_calls(seeded) == ["greengrassv2:CreateDeployment"]
+    assert _interval(seeded, _latest(seeded)[STAGING_ARN]["deploymentId"]) == 30
+    assert _target(restarted, STAGING)["sync"] == "Synced"
+    assert SuspensionStore(cache).rollbacks() == {}
