@@ -158,6 +158,10 @@ class ReconcilerSettings(BaseSettings):
         "(RECONCILER_DASHBOARD_TOKEN; from a Kubernetes Secret). /healthz, /readyz, /metrics "
         "and /status are not affected.",
     )
+    stop_token_file: Path | None = Field(
+        None,
+        description="A file holding the bearer token of POST /suspend and /resume (unset: off).",
+    )
     lock: Literal["none", "file", "kubernetes", "s3"] = Field(
         "file",
         description="Who may write: file (one machine), kubernetes (a coordination Lease), "
@@ -186,7 +190,7 @@ class ReconcilerSettings(BaseSettings):
     )
     notify_slack_url_file: Path | None = Field(None, description="File holding that URL.")
     notify_slack_events: str = Field(
-        "applied,rolloutSucceeded,rolloutFailed,driftDetected,cycleFailed",
+        "applied,rolloutSucceeded,rolloutFailed,driftDetected,cycleFailed,halted",
         description="Event kinds sent to the chat webhook, comma-separated (or `all`).",
     )
     notify_webhook_url: SecretStr | None = Field(

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from reconciler.adapters.http.stops import read_token_file
 from reconciler.adapters.http.webhook import read_secret_file
 from reconciler.adapters.notifiers.factory import build_publisher
 from reconciler.adapters.sources.credentials import GitCredentials
@@ -54,6 +55,12 @@ from reconciler.settings import ReconcilerSettings
     "--webhook-secret-file",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Enables POST /webhook [env RECONCILER_WEBHOOK_SECRET_FILE].",
+)
+@click.option(
+    "--stop-token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Enables POST /suspend and /resume with this bearer token "
+    "[env RECONCILER_STOP_TOKEN_FILE].",
 )
 @click.option(
     "--lock",
@@ -126,6 +133,9 @@ def run(once: bool, **given: Any) -> None:
             source=source,
             elector=build_elector(settings),
             webhook_secret=secret,
+            stop_token=(
+                read_token_file(settings.stop_token_file) if settings.stop_token_file else None
+            ),
         )
     except (ReconcilerError, ValueError) as error:
         fail(error if isinstance(error, ReconcilerError) else ReconcilerError(str(error)))

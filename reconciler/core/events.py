@@ -24,6 +24,7 @@ class EventKind(StrEnum):
     ROLLOUT_FAILED = "rolloutFailed"
     DRIFT_DETECTED = "driftDetected"
     CYCLE_FAILED = "cycleFailed"
+    HALTED = "halted"  # a group the controller holds back (canceled outside Git...), once
 
 
 @dataclass(frozen=True)

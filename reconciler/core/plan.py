@@ -105,6 +105,10 @@ class TargetPlan:
     # The live revision differs from the desired one and was not made by the reconciler as it
     # is (changed in the console or by another tool): only `selfHeal` lets the controller revert.
     drift: bool = False
+    # The latest revision was canceled outside Git (the console, the CLI) and the specs still ask
+    # for what it carried: an operator's stop. Only `selfHeal` lets the controller deploy again;
+    # a commit that changes what the specs ask of the group clears it (see targets.py).
+    canceled_outside_git: bool = False
     components: tuple[ComponentPlan, ...] = ()
     field_changes: tuple[FieldChange, ...] = ()
     # The CreateDeployment request (without clientToken and provenance tags), secrets unredacted:

@@ -20,26 +20,31 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Literal
 
 import structlog
 
 from reconciler.adapters.sources.base import SourceRevision, SpecSource, changed_since
 from reconciler.adapters.spec_files import SpecDirectoryLoader
-from reconciler.core.events import EventPublisher, NoEventPublisher
+from reconciler.adapters.suspensions import SuspensionStore
+from reconciler.core.events import Event, EventKind, EventPublisher, NoEventPublisher
 from reconciler.core.plan import Plan, TargetAction, TargetPlan
-from reconciler.core.provenance import COMMIT
+from reconciler.core.provenance import COMMIT, CONTENT_HASH
 from reconciler.core.rendering.markdown import target_diff_text
 from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs import InvalidSpecsError, SpecSet
+from reconciler.core.suspension import RollbackRecord, active_suspension
 from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome, TargetResult
 from reconciler.engine.notices import CycleNotices
 from reconciler.engine.rollouts import AdoptedRevision, RolloutFollower
 from reconciler.engine.runtime import Runtime, build_runtime
 from reconciler.engine.status import (
+    CANCELED_OUTSIDE_GIT,
     ChangeRecord,
     ControllerStatus,
     ErrorRecord,
+    Hold,
     SyncState,
     TargetStatus,
 )
@@ -88,6 +93,8 @@ class Reconciler:
         on_cycle: Callable[[CycleOutcome], None] | None = None,
         events: EventPublisher | None = None,
         rollouts: RolloutFollower | None = None,
+        suspensions: SuspensionStore | None = None,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self.source = source
         self.settings = settings
@@ -114,6 +121,9 @@ class Reconciler:
         self._synced_desired: dict[str, bytes] | None = None
         # Parses only the Deployments that changed since the last specs that loaded.
         self._specs = SpecDirectoryLoader()
+        # Operators' suspensions outside Git (adapters/suspensions.py), read every cycle.
+        self.suspensions = suspensions or SuspensionStore(settings.cache_dir)
+        self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ helpers
@@ -236,14 +246,15 @@ class Reconciler:
             )
             self._notices.drift(plan, spec_set, runtime.events, revision.revision)
             self._adopt_rollouts(plan, spec_set, runtime)
-            report = self._apply(plan, spec_set, runtime, revision)
+            holds = self._holds(plan, spec_set, runtime)
+            report = self._apply(plan, spec_set, runtime, revision, holds)
         except ReconcilerError as error:
             # No group could be checked against this commit (AWS unreachable, the account
             # refused, a problem of the repository's own components): none stays `Synced`.
             message = f"commit {_short(revision.revision)}: {error}"
             groups = self.status.mark_all_unknown(message)
             return self._fail(trigger, revision.revision, message, started, failed_groups=groups)
-        self._record_targets(plan, report, revision)
+        self._record_targets(plan, report, holds, runtime, revision)
         problems: list[str] = []
         failed_groups = [f.thing_group for f in plan.failures]
         if plan.failures:
@@ -309,8 +320,64 @@ class Reconciler:
             )
         )
 
+    def _holds(self, plan: Plan, spec_set: SpecSet, runtime: Runtime) -> dict[str, Hold]:
+        """The groups held back this cycle and why (docs/controller.md "Stopping a group")."""
+        heal = {d.thing_group for d in spec_set.deployments if d.sync_policy.self_heal}
+        by_operator = self.suspensions.load()
+        rollbacks = self.suspensions.rollbacks()
+        now = self._now()
+        holds: dict[str, Hold] = {}
+        for target in plan.targets:
+            group = target.thing_group
+            spec = spec_set.deployment_for(group)
+            suspension = active_suspension(
+                group, spec.suspension if spec else None, by_operator, now
+            )
+            if (
+                target.canceled_outside_git
+                and group not in heal
+                and not self._changed_in_git(target)
+            ):
+                holds[group] = Hold(SyncState.HALTED, CANCELED_OUTSIDE_GIT)
+            elif suspension is not None and target.action is not TargetAction.NOOP:
+                holds[group] = Hold(SyncState.SUSPENDED, suspension.describe())
+            if group in rollbacks and group not in holds:
+                rolled_back = self._rolled_back(target, rollbacks[group], runtime)
+                if rolled_back is None:
+                    # Spent: the specs match it now, or a newer revision replaced it.
+                    self.suspensions.forget_rollback(group)
+                else:
+                    holds[group] = rolled_back
+        return holds
+
+    def _rolled_back(
+        self, target: TargetPlan, record: RollbackRecord, runtime: Runtime
+    ) -> Hold | None:
+        """The hold of a group an operator rolled back, while the rollback stands: its revision
+        is live, the specs do not match it, and they still ask what it replaced (no commit
+        changed the group since)."""
+        live = (
+            runtime.gateway.deployment(target.live_deployment_id)  # cached: planning read it
+            if target.live_deployment_id
+            else None
+        )
+        if (
+            live is None
+            or live.tags.get(CONTENT_HASH) != record.content_hash
+            or target.action is TargetAction.NOOP
+            or self._changed_in_git(target)
+            or (record.replaced_hash is not None and target.content_hash != record.replaced_hash)
+        ):
+            return None
+        return Hold(SyncState.ROLLED_BACK, record.describe())
+
     def _apply(
-        self, plan: Plan, spec_set: SpecSet, runtime: Runtime, revision: SourceRevision
+        self,
+        plan: Plan,
+        spec_set: SpecSet,
+        runtime: Runtime,
+        revision: SourceRevision,
+        holds: dict[str, Hold],
     ) -> ApplyReport | None:
         heal = {d.thing_group for d in spec_set.deployments if d.sync_policy.self_heal}
         changed_in_git = {t.thing_group for t in plan.targets if self._changed_in_git(t)}
@@ -318,8 +385,13 @@ class Reconciler:
             t.thing_group
             for t in plan.targets
             if t.action in (TargetAction.CREATE, TargetAction.UPDATE)
+            and t.thing_group not in holds
             and (not t.drift or t.thing_group in heal or t.thing_group in changed_in_git)
-        ) | frozenset(t.thing_group for t in plan.targets if t.action is TargetAction.PRUNE)
+        ) | frozenset(
+            t.thing_group
+            for t in plan.targets
+            if t.action is TargetAction.PRUNE and t.thing_group not in holds
+        )
         for target in plan.targets:
             if target.drift and target.thing_group in changed_in_git - heal:
                 log.warning(
@@ -393,7 +465,12 @@ class Reconciler:
         return self._synced_desired.get(target.thing_group) != target.desired_digest
 
     def _record_targets(
-        self, plan: Plan, report: ApplyReport | None, revision: SourceRevision
+        self,
+        plan: Plan,
+        report: ApplyReport | None,
+        holds: dict[str, Hold],
+        runtime: Runtime,
+        revision: SourceRevision,
     ) -> None:
         results = {r.thing_group: r for r in report.targets} if report else {}
         statuses: list[TargetStatus] = []
@@ -402,7 +479,11 @@ class Reconciler:
             change = self._change_record(target, result, revision)
             deployment_id = target.live_deployment_id
             error = None
-            if result is not None and result.outcome is Outcome.APPLIED:
+            hold = holds.get(target.thing_group)
+            if hold is not None:
+                sync = hold.state
+                self._announce_hold(target, hold, runtime, revision.revision)
+            elif result is not None and result.outcome is Outcome.APPLIED:
                 sync, deployment_id = SyncState.SYNCED, result.deployment_id
             elif result is not None and result.outcome is Outcome.FAILED:
                 sync, error = SyncState.FAILED, result.reason
@@ -423,6 +504,7 @@ class Reconciler:
                     revision_id=target.live_revision_id,
                     last_error=error,
                     last_change=change,
+                    reason=hold.reason if hold else None,
                 )
             )
             if result is not None and result.outcome is Outcome.APPLIED and result.deployment_id:
@@ -465,4 +547,24 @@ class Reconciler:
             at=revision.committed_at or time.time(),
             plan_text=target_diff_text(target),
             applied=result is not None and result.outcome is Outcome.APPLIED,
+        )
+
+    def _announce_hold(self, target: TargetPlan, hold: Hold, runtime: Runtime, commit: str) -> None:
+        """Log and publish a hold once, when the group enters it (not every cycle it stays)."""
+        before = self.status.target(target.thing_group)
+        if before is not None and before.sync is hold.state and before.reason == hold.reason:
+            return
+        log.warning(
+            "group held back", group=target.thing_group, state=hold.state.value, reason=hold.reason
+        )
+        runtime.events.publish(
+            Event(
+                kind=EventKind.HALTED,
+                summary=f"{target.thing_group}: {hold.state.value} ({hold.reason})",
+                thing_group=target.thing_group,
+                commit=commit,
+                deployment_id=target.live_deployment_id,
+                revision_id=target.live_revision_id,
+                details={"state": hold.state.value, "reason": hold.reason},
+            )
         )

@@ -21,6 +21,7 @@ from reconciler.adapters.http.dashboard import Dashboard, DashboardSource
 from reconciler.adapters.http.dashboard.views import repository_web_url
 from reconciler.adapters.http.probes import Probes
 from reconciler.adapters.http.server import ControllerHttpServer
+from reconciler.adapters.http.stops import StopHandler
 from reconciler.adapters.http.webhook import WebhookHandler
 from reconciler.adapters.leases.election import LeaderElector
 from reconciler.adapters.memory import release_free_memory
@@ -48,6 +49,7 @@ class Controller:
         source: SpecSource,
         elector: LeaderElector | None = None,
         webhook_secret: bytes | None = None,
+        stop_token: bytes | None = None,
         serve_http: bool = True,
     ) -> None:
         self.settings = settings
@@ -98,6 +100,15 @@ class Controller:
                 webhook=webhook,
                 metrics=self.metrics,
                 dashboard=self._dashboard(settings),
+                stops=(
+                    StopHandler(
+                        token=stop_token,
+                        store=self.reconciler.suspensions,
+                        on_change=lambda: self.trigger("suspension", full=True),
+                    )
+                    if stop_token
+                    else None
+                ),
             )
 
     # ------------------------------------------------------------------ wiring

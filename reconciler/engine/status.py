@@ -26,6 +26,11 @@ class SyncState(StrEnum):
     FAILED = "Failed"
     PRUNED = "Pruned"
     UNKNOWN = "Unknown"  # the last cycle crashed before it could tell
+    # Held back on purpose (the stop button, docs/controller.md "Stopping a group"): planned,
+    # not applied; `TargetStatus.reason` says why.
+    HALTED = "Halted"  # its latest revision was canceled outside Git
+    SUSPENDED = "Suspended"  # `suspend` in the specs, or an operator's (reconciler suspend)
+    ROLLED_BACK = "RolledBack"  # an operator's `reconciler rollback` stands
 
 
 # Per thing group, at most this many revisions and rollout samples are kept for the dashboard:
@@ -66,6 +71,18 @@ class TargetStatus:
     last_error: str | None = None
     updated_at: float = field(default_factory=time.time)
     last_change: ChangeRecord | None = None
+    reason: str | None = None  # why a held group is not applied (Halted...)
+
+
+CANCELED_OUTSIDE_GIT = "canceled outside Git"
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Why the controller does not apply a planned group this cycle."""
+
+    state: SyncState
+    reason: str
 
 
 @dataclass
@@ -216,6 +233,7 @@ class ControllerStatus:
             "revisionId": s.revision_id,
             "rollout": (self._rollouts[name].to_json() if name in self._rollouts else None),
             "lastError": s.last_error,
+            "reason": s.reason,
             "updatedAt": s.updated_at,
             "lastChange": s.last_change.to_json() if s.last_change else None,
         }

@@ -109,6 +109,30 @@ class GreengrassGateway:
             latest[summary.target_arn] = summary
         return latest
 
+    def deployment_history(self, target_arn: str) -> list[DeploymentSummary]:
+        """Every revision of one target (ListDeployments ALL), newest revision first."""
+        revisions = [
+            DeploymentSummary(
+                deployment_id=item["deploymentId"],
+                target_arn=item["targetArn"],
+                revision_id=str(item.get("revisionId", "")),
+                deployment_name=item.get("deploymentName", ""),
+                status=item.get("deploymentStatus", ""),
+                created_at=_epoch(item.get("creationTimestamp")),
+                is_latest_for_target=bool(item.get("isLatestForTarget", False)),
+            )
+            for item in self._caller.paginate(
+                self._client,
+                "list_deployments",
+                "deployments",
+                historyFilter="ALL",
+                targetArn=target_arn,
+                maxResults=PAGE_SIZE,
+            )
+            if item.get("targetArn") == target_arn and not item.get("parentTargetArn")
+        ]
+        return sorted(revisions, key=_revision_order, reverse=True)
+
     def deployment(self, deployment_id: str) -> LiveDeployment:
         with self._lock:
             cached = self._deployments.get(deployment_id)
@@ -325,6 +349,11 @@ class GreengrassGateway:
 
     def cancel_deployment(self, deployment_id: str) -> dict[str, Any]:
         return self._caller.call(self._client, "cancel_deployment", deploymentId=deployment_id)
+
+
+def _revision_order(summary: DeploymentSummary) -> tuple[int, float]:
+    revision = summary.revision_id
+    return (int(revision) if revision.isdigit() else -1, summary.created_at)
 
 
 class _SharedParts:

@@ -6,6 +6,8 @@
     GET  /status    JSON                      the loop's own status document
     POST /webhook   202 / 200 / 4xx           Git push webhooks (404 when no secret is set)
     GET  /, /ui/... HTML                      the read-only fleet dashboard (docs/dashboard.md)
+    POST /suspend   200 / 4xx                 suspend a group or all (bearer token; stops.py)
+    POST /resume    200 / 4xx                 resume it (404 when no stop token is set)
 
 Anything else is a JSON 404, and a known path with the wrong method a JSON 405 with `Allow`.
 """
@@ -26,6 +28,7 @@ from reconciler.adapters.http import probes as probe_routes
 from reconciler.adapters.http.dashboard import Dashboard
 from reconciler.adapters.http.probes import Probes
 from reconciler.adapters.http.responses import bytes_response, json_response
+from reconciler.adapters.http.stops import StopHandler
 from reconciler.adapters.http.webhook import WebhookHandler
 from reconciler.adapters.metrics import ControllerMetrics
 
@@ -51,6 +54,7 @@ class ControllerApp:
         webhook: WebhookHandler | None,
         metrics: ControllerMetrics,
         dashboard: Dashboard | None = None,
+        stops: StopHandler | None = None,
     ) -> None:
         self.probes = probes
         self.webhook = webhook
@@ -62,6 +66,7 @@ class ControllerApp:
             Rule("/ui/groups/<path:name>", endpoint="ui_group", methods=["GET"]),
             Rule("/ui/static/<name>", endpoint="ui_static", methods=["GET"]),
         ]
+        self.stops = stops
         self._routes = Map(
             [
                 *(dashboard_rules if dashboard is not None else []),
@@ -70,6 +75,8 @@ class ControllerApp:
                 Rule("/metrics", endpoint="metrics", methods=["GET"]),
                 Rule("/status", endpoint="status", methods=["GET"]),
                 Rule("/webhook", endpoint="webhook", methods=["POST"]),
+                Rule("/suspend", endpoint="suspend", methods=["POST"]),
+                Rule("/resume", endpoint="resume", methods=["POST"]),
             ],
             strict_slashes=False,
         )
@@ -107,6 +114,12 @@ class ControllerApp:
             return probe_routes.status(self.probes)
         if endpoint == "metrics":
             return self._metrics(request)
+        if endpoint in ("suspend", "resume"):
+            if self.stops is None:
+                return json_response(
+                    404, {"error": "suspend/resume are disabled: no stop token is configured"}
+                )
+            return self.stops.handle(request, endpoint)
         if self.webhook is None:
             return json_response(
                 404, {"error": "the webhook is disabled: no webhook secret is configured"}

@@ -25,6 +25,7 @@ from reconciler.adapters.http.app import ControllerApp
 from reconciler.adapters.http.connections import ConnectionLimits, GuardedWSGIServer
 from reconciler.adapters.http.dashboard import Dashboard
 from reconciler.adapters.http.probes import Probes
+from reconciler.adapters.http.stops import StopHandler
 from reconciler.adapters.http.webhook import WebhookHandler
 from reconciler.adapters.metrics import ControllerMetrics
 from reconciler.errors import ReconcilerError
@@ -53,12 +54,13 @@ class ControllerHttpServer:
         metrics: ControllerMetrics,
         limits: ConnectionLimits | None = None,
         dashboard: Dashboard | None = None,
+        stops: StopHandler | None = None,
     ) -> None:
         self.host = host
         self.limits = limits or ConnectionLimits()
         self._requested_port = port
         self.app = ControllerApp(
-            probes=probes, webhook=webhook, metrics=metrics, dashboard=dashboard
+            probes=probes, webhook=webhook, metrics=metrics, dashboard=dashboard, stops=stops
         )
         # Waitress buffers a whole body before the application sees it, so the webhook's cap
         # (checked again, precisely, by the handler) must also bound what waitress accepts.

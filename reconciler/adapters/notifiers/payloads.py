@@ -20,6 +20,7 @@ _CHAT_MARKS = {
     EventKind.ROLLOUT_FAILED: ":x:",
     EventKind.DRIFT_DETECTED: ":warning:",
     EventKind.CYCLE_FAILED: ":rotating_light:",
+    EventKind.HALTED: ":octagonal_sign:",
 }
 _CHAT_FAILING_SHOWN = 5
 

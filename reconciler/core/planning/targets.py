@@ -285,6 +285,24 @@ def desired_state_digest(spec: DeploymentSpec, versions: Mapping[str, str]) -> b
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
+def _canceled_outside_git(
+    live: LiveDeployment,
+    current: Mapping[str, Any],
+    request: Mapping[str, Any],
+    digest: str,
+    managed: bool,
+) -> bool:
+    """Whether a CANCELED latest revision is an operator's stop the controller must honour:
+    the specs still ask for what it carried. "What it carried" is its content, or, for a
+    revision this reconciler made, the `content-hash` tag it put on it (the request it sent):
+    a commit that changes what the specs ask of the group changes the request, so neither
+    matches and the new revision is deployed. A canceled revision made by someone else is
+    honoured too: the operator stopped the group, whatever was running."""
+    if not managed:
+        return True
+    return current == request or live.tags.get(CONTENT_HASH) == digest
+
+
 def plan_target(
     spec: DeploymentSpec,
     *,
@@ -395,7 +413,7 @@ def _plan_target(
             request[part] = share(request[part])
     digest = request_hash(request)
     field_changes: tuple[FieldChange, ...] = ()
-    managed = drift = False
+    managed = drift = canceled = False
     if live is None:
         action = TargetAction.CREATE
     else:
@@ -404,9 +422,18 @@ def _plan_target(
         field_changes = _field_changes(current, request)
         if live.status == "CANCELED":
             action = TargetAction.UPDATE
-            warnings.append(
-                f"the latest revision {live.revision_id} was cancelled; it will be deployed again"
-            )
+            canceled = _canceled_outside_git(live, current, request, digest, managed)
+            if canceled:
+                warnings.append(
+                    f"the latest revision {live.revision_id} was canceled outside Git and the "
+                    "specs still ask for it: the controller leaves the group halted (selfHeal: "
+                    "true, a commit that changes the group, or `reconciler apply` deploys it)"
+                )
+            else:
+                warnings.append(
+                    f"the latest revision {live.revision_id} was canceled; the specs changed "
+                    "since it was made, so the new revision is deployed"
+                )
         elif current == request:
             action = TargetAction.NOOP
         else:
@@ -424,6 +451,11 @@ def _plan_target(
                 f"the latest revision {live.revision_id} FAILED on devices; it matches the specs, "
                 "so nothing is re-applied — fix the specs or the devices"
             )
+    if spec.suspension is not None and action is not TargetAction.NOOP:
+        warnings.append(
+            f"{spec.suspension.describe()} — the controller plans this group but does not "
+            "apply it while suspended"
+        )
     return TargetPlan(
         thing_group=spec.thing_group,
         target_arn=target_arn,
@@ -434,6 +466,7 @@ def _plan_target(
         live_revision_id=live.revision_id if live else None,
         live_managed=managed,
         drift=drift,
+        canceled_outside_git=canceled,
         components=tuple(components),
         field_changes=field_changes,
         request=None if compact and action is TargetAction.NOOP else request,

@@ -51,6 +51,7 @@ def _target(target: TargetPlan) -> dict[str, Any]:
         "liveRevisionId": target.live_revision_id,
         "liveManagedByReconciler": target.live_managed,
         "drift": target.drift,
+        "canceledOutsideGit": target.canceled_outside_git,
         "contentHash": target.content_hash,
         "components": [_component(c) for c in target.components],
         "fieldChanges": [

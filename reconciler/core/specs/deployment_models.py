@@ -30,6 +30,7 @@ from reconciler.core.specs.fields import (
     TagValue,
 )
 from reconciler.core.specs.problems import quoted
+from reconciler.core.suspension import parse_instant
 
 
 class ApiShape(SpecModel):
@@ -208,6 +209,21 @@ class RolloutPolicySpec(SpecModel):
     (offline devices are pending, not failures). Default 1440 (24 hours)."""
 
 
+def _instant(text: str) -> str:
+    parse_instant(text)
+    return text
+
+
+class SuspendSpec(SpecModel):
+    """Plan the group but do not apply it: a stop that lives in Git (docs/controller.md)."""
+
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    """Why; shown in /status, the plan and the log."""
+    until: Annotated[str, AfterValidator(_instant)] | None = None
+    """ISO 8601 date-time with a timezone (2026-12-24T18:00:00Z): the suspension ends by itself
+    then. Omitted: until the document says otherwise."""
+
+
 class DeploymentFields(SpecModel):
     """Fields shared by Settings.defaults, DeploymentBase and Deployment (merged by `extends`).
 
@@ -220,3 +236,4 @@ class DeploymentFields(SpecModel):
     tags: Tags | None = None
     sync_policy: SyncPolicy | None = None
     rollout_policy: RolloutPolicySpec | None = None
+    suspend: SuspendSpec | None = None

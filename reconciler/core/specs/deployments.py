@@ -37,6 +37,7 @@ from reconciler.core.specs.resolved import DeploymentComponent, DeploymentSpec, 
 from reconciler.core.specs.sharing import SharedValues
 from reconciler.core.specs.tree import SpecLimits
 from reconciler.core.specs.validation import validate_node
+from reconciler.core.suspension import Suspension, parse_instant
 
 _NOT_DECLARED = "not declared"
 
@@ -162,8 +163,10 @@ class DeploymentResolver:
         def locate(name: str) -> Node | None:
             return component_nodes.child(name) if component_nodes is not None else None
 
+        suspend_node = effective.child("suspend")
+        suspend_at = str(suspend_node.location) if suspend_node is not None else None
         try:
-            return self._deployment(document.name, document.location, spec, locate)
+            return self._deployment(document.name, document.location, spec, locate, suspend_at)
         except ExpansionLimitError as error:
             self.problems.append(
                 SpecProblem.on(document.spec.child("extends") or document.spec, str(error))
@@ -191,7 +194,12 @@ class DeploymentResolver:
 
         try:
             deployment = self._deployment(
-                deferred.name, deferred.location, spec, locate, report=False
+                deferred.name,
+                deferred.location,
+                spec,
+                locate,
+                _suspend_location(deferred, chain, self.defaults),
+                report=False,
             )
         except ExpansionLimitError:
             return None
@@ -287,6 +295,7 @@ class DeploymentResolver:
         source: SourceLocation,
         spec: DeploymentBaseSpec,
         locate: Callable[[str], Node | SourceLocation | None],
+        suspend_at: str | None,
         *,
         report: bool = True,
     ) -> DeploymentSpec | None:
@@ -347,6 +356,15 @@ class DeploymentResolver:
             ),
             source=source,
             rollout_policy=_rollout_policy(spec.rollout_policy),
+            suspension=(
+                Suspension(
+                    reason=spec.suspend.reason,
+                    until=parse_instant(spec.suspend.until) if spec.suspend.until else None,
+                    origin=suspend_at or str(source),
+                )
+                if spec.suspend is not None
+                else None
+            ),
         )
 
     def _component(
@@ -384,6 +402,22 @@ def _component_location(
         entry = components.child(name) if components is not None else None
         if entry is not None:
             return entry.location if entry.value is not None else None
+    return None
+
+
+def _suspend_location(
+    deferred: DeferredDeployment, chain: Sequence[Layered], defaults: Node | None
+) -> str | None:
+    """Where the resolved `suspend` comes from: the nearest layer that writes it."""
+    if "suspend" in deferred.spec:
+        # Parsed again for its line (rare: only a suspended group pays for it).
+        node = deferred.located().spec.child("suspend")
+        return str(node.location) if node is not None else deferred.location.file
+    layers = [base.spec for base in chain] + ([defaults] if defaults is not None else [])
+    for layer in layers:
+        node = layer.child("suspend")
+        if node is not None:
+            return str(node.location)
     return None
 
 

@@ -20,6 +20,7 @@ from reconciler.core.specs.deployment_models import (
     DeploymentPolicies,
 )
 from reconciler.core.specs.located import JsonValue, SourceLocation
+from reconciler.core.suspension import Suspension
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ class DeploymentSpec:
     source: SourceLocation
     rollout_policy: RolloutPolicy = field(default_factory=RolloutPolicy)
     """When the rollout of a revision is Failed or Degraded, and how long it is followed."""
+    suspension: Suspension | None = None
+    """`suspend`: planned, not applied, while active (how the controller acts, not what the
+    group gets: outside `desired_state_digest`)."""
 
     def tags_api(self) -> dict[str, str] | None:
         """CreateDeployment's `tags` (None when empty: the API rejects an empty map)."""

@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-SYNC_STATES = ("Synced", "OutOfSync", "Drifted", "Failed", "Pruned", "Unknown")
+SYNC_STATES = (
+    "Synced",
+    "OutOfSync",
+    "Drifted",
+    "Failed",
+    "Pruned",
+    "Unknown",
+    "Halted",
+    "Suspended",
+    "RolledBack",
+)
 ROLLOUT_STATES = ("Progressing", "Succeeded", "Degraded", "Failed", "Superseded", "Canceled")
 SORT_KEYS = ("group", "sync", "rollout", "progress", "failed", "unhealthy", "changed")
 PAGE_SIZES = (25, 50, 100, 200)

@@ -1,0 +1,254 @@
+"""`reconciler suspend`, `resume` and `rollback`: the stop button, outside Git.
+
+Either through a running controller's HTTP API (`--controller URL --token-file FILE`), or, on
+the controller's own host (lock=none or file), straight into its suspension store in the cache
+directory. Both are what the controller reads every cycle (docs/controller.md "Stopping a group").
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler.adapters.http.stops import StopTokenError, read_token_file
+from reconciler.adapters.suspensions import SuspensionStore, SuspensionStoreError
+from reconciler.cli.common import (
+    EXIT_OK,
+    endpoint_option,
+    fail,
+    load_specs_or_exit,
+    runtime_for,
+    specs_option,
+)
+from reconciler.core.printable import printable
+from reconciler.core.rollback import RollbackError
+from reconciler.core.suspension import ALL_GROUPS, Suspension, format_instant, parse_duration
+from reconciler.engine.rollback import roll_back
+from reconciler.errors import ReconcilerError
+from reconciler.settings import ReconcilerSettings
+
+EXIT_NOTHING_TO_RESUME = 3
+
+
+def _where(function: Any) -> Any:
+    for option in reversed(
+        [
+            click.argument("group", required=False),
+            click.option("--all", "every", is_flag=True, help="Every group the specs target."),
+            click.option(
+                "--controller",
+                metavar="URL",
+                help="A running controller (http://host:8080): record it through its HTTP API.",
+            ),
+            click.option(
+                "--token-file",
+                type=click.Path(path_type=Path, dir_okay=False),
+                help="File with the controller's stop token (its RECONCILER_STOP_TOKEN_FILE).",
+            ),
+            click.option(
+                "--cache-dir",
+                type=click.Path(path_type=Path, file_okay=False),
+                help="Without --controller: the controller's cache directory, where its "
+                "suspensions are kept [env RECONCILER_CACHE_DIR].",
+            ),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def _group(group: str | None, every: bool) -> str:
+    if every == (group is not None):
+        raise click.UsageError("give either a thing group name or --all")
+    if group == ALL_GROUPS:
+        raise click.UsageError(f"{ALL_GROUPS!r} is not a thing group name: use --all")
+    return ALL_GROUPS if every else str(group)
+
+
+def _post(controller: str, token_file: Path | None, path: str, body: dict[str, Any]) -> Any:
+    if token_file is None:
+        raise click.UsageError("--controller needs --token-file")
+    token = read_token_file(token_file).decode("utf-8", "replace")
+    request = urllib.request.Request(
+        controller.rstrip("/") + path,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        detail = error.read().decode("utf-8", "replace")[:500]
+        raise ReconcilerError(f"the controller answered {error.code}: {detail}") from None
+    except (urllib.error.URLError, OSError) as error:
+        raise ReconcilerError(f"cannot reach the controller at {controller}: {error}") from None
+
+
+def _store(cache_dir: Path | None) -> SuspensionStore:
+    overrides: dict[str, Any] = {"cache_dir": cache_dir} if cache_dir else {}
+    settings = ReconcilerSettings(**overrides)
+    return SuspensionStore(settings.cache_dir)
+
+
+def _name(group: str) -> str:
+    return "every group" if group == ALL_GROUPS else group
+
+
+@click.command()
+@_where
+@click.option("--reason", required=True, help="Why: shown in /status, the log and the event.")
+@click.option(
+    "--for", "length", metavar="DURATION", help="e.g. 30m, 2h, 1d: resume by itself then."
+)
+def suspend(
+    group: str | None,
+    every: bool,
+    controller: str | None,
+    token_file: Path | None,
+    cache_dir: Path | None,
+    reason: str,
+    length: str | None,
+) -> None:
+    """Stop applying to GROUP (or --all groups): the controller plans but does not apply.
+
+    The suspension is recorded outside Git, survives restarts, shows in /status as `Suspended`
+    with its reason, and ends with `reconciler resume` or by itself after --for.
+
+    \b
+    Examples:
+      reconciler suspend CameraFleetProd --reason "bad model, investigating" --for 2h
+      reconciler suspend --all --reason "freeze" --controller http://ctl:8080 --token-file t
+    Exit status: 0 recorded, 1 error.
+    """
+    name = _group(group, every)
+    if not reason.strip():
+        raise click.UsageError("--reason must not be empty")
+    try:
+        duration = parse_duration(length) if length else None
+    except ValueError as error:
+        raise click.UsageError(f"--for: {error}") from None
+    try:
+        if controller:
+            body: dict[str, Any] = {"reason": reason, "for": length}
+            body.update({"all": True} if name == ALL_GROUPS else {"group": name})
+            until = _post(controller, token_file, "/suspend", body)["suspension"]["until"]
+        else:
+            now = datetime.now(UTC)
+            recorded = Suspension(
+                reason=reason.strip(),
+                until=now + duration if duration else None,
+                since=now,
+            )
+            _store(cache_dir).suspend(name, recorded)
+            until = format_instant(recorded.until) if recorded.until else None
+    except (ReconcilerError, StopTokenError, SuspensionStoreError) as error:
+        fail(error)
+        return
+    ends = f" until {until}" if until else " until resumed"
+    click.echo(printable(f"suspended {_name(name)}{ends}: {reason.strip()}"))
+    raise SystemExit(EXIT_OK)
+
+
+@click.command()
+@_where
+def resume(
+    group: str | None,
+    every: bool,
+    controller: str | None,
+    token_file: Path | None,
+    cache_dir: Path | None,
+) -> None:
+    """Apply to GROUP (or --all) again: remove the operator's suspension.
+
+    A `suspend` written in the specs stays until the specs change; `resume --all` removes only
+    the suspension of every group, not those of single groups.
+
+    \b
+    Exit status: 0 resumed, 1 error, 3 there was no such suspension.
+    """
+    name = _group(group, every)
+    try:
+        if controller:
+            body = {"all": True} if name == ALL_GROUPS else {"group": name}
+            resumed = bool(_post(controller, token_file, "/resume", body)["resumed"])
+        else:
+            resumed = _store(cache_dir).resume(name)
+    except (ReconcilerError, StopTokenError, SuspensionStoreError) as error:
+        fail(error)
+        return
+    if not resumed:
+        click.echo(printable(f"{_name(name)} was not suspended by an operator"), err=True)
+        raise SystemExit(EXIT_NOTHING_TO_RESUME)
+    click.echo(printable(f"resumed {_name(name)}"))
+    raise SystemExit(EXIT_OK)
+
+
+@click.command()
+@click.argument("group")
+@click.option("--to", "to_revision", metavar="REVISION", help="The revision id to put back.")
+@click.option(
+    "--last-good",
+    is_flag=True,
+    help="The newest earlier revision whose rollout succeeded on its devices (the default).",
+)
+@specs_option
+@endpoint_option
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="The controller's cache directory, where the rollback is recorded so that the "
+    "controller does not undo it [env RECONCILER_CACHE_DIR].",
+)
+def rollback(
+    group: str,
+    to_revision: str | None,
+    last_good: bool,
+    specs_path: Path,
+    endpoint_url: str | None,
+    cache_dir: Path | None,
+) -> None:
+    """Deploy an earlier revision of GROUP now: --to REVISION, or --last-good.
+
+    The new revision carries the earlier one's content. The group shows `RolledBack` and the
+    controller leaves it alone until the specs match it again or a commit changes what they
+    ask of the group. The specs name the account and region.
+
+    \b
+    Examples:
+      reconciler rollback CameraFleetProd --last-good
+      reconciler rollback CameraFleetProd --to 6
+    Exit status: 0 rolled back, 1 error (nothing to roll back to: nothing created).
+    """
+    if to_revision is not None and last_good:
+        raise click.UsageError("give --to REVISION or --last-good, not both")
+    spec_set = load_specs_or_exit(specs_path)
+    try:
+        runtime = runtime_for(spec_set, endpoint_url, cache_dir=cache_dir)
+        result = roll_back(
+            runtime,
+            group,
+            target_arn=spec_set.settings.thing_group_arn(group),
+            to_revision=to_revision,
+            instance=runtime.settings.instance,
+            store=_store(cache_dir),
+        )
+    except RollbackError as error:
+        fail(ReconcilerError(str(error)))
+        return
+    except ReconcilerError as error:
+        fail(error)
+        return
+    click.echo(
+        printable(
+            f"rolled back {group}: revision {result.from_revision} -> the content of revision "
+            f"{result.to_revision} (deployment {result.deployment_id})"
+        )
+    )
+    raise SystemExit(EXIT_OK)
