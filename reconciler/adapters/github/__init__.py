@@ -10,6 +10,7 @@ docs/pr-comments.md describes the workflow that uses it; the notification sink t
 rollouts on GitHub through it is `adapters.notifiers.github_feedback`.
 """
 
+from reconciler.adapters.github.body import status_description
 from reconciler.adapters.github.client import DEFAULT_API_URL, GitHubClient
 from reconciler.adapters.github.errors import (
     PublishAuthError,
@@ -35,7 +36,6 @@ from reconciler.adapters.github.publishing import (
     set_commit_status,
     set_deployment_status,
     set_plan_status,
-    status_description,
 )
 from reconciler.retrying import RetryPolicy
 

@@ -27,39 +27,26 @@ from reconciler.adapters.github.body import (
     FittedBody,
     fit_comment_body,
     shorten_description,
-    status_description,
 )
-from reconciler.adapters.github.client import DEFAULT_API_URL, GitHubClient
+from reconciler.adapters.github.client import GitHubClient
 from reconciler.adapters.github.errors import (
     COMMENT_PERMISSION,
     DEPLOYMENT_PERMISSION,
     STATUS_PERMISSION,
     PublishAuthError,
     PublishError,
-    PublishNotFoundError,
-    PublishRateLimitedError,
     PublishServerError,
     PublishUncertainError,
     Purpose,
 )
 from reconciler.core.markers import DEFAULT_KEY, has_marker, marker_line, with_marker
-from reconciler.retrying import RetryPolicy
 
 __all__ = [
-    "DEFAULT_API_URL",
     "STATUS_CONTEXT",
-    "GitHubClient",
     "IssueComment",
-    "PublishAuthError",
-    "PublishError",
-    "PublishNotFoundError",
     "PublishOutcome",
-    "PublishRateLimitedError",
     "PublishResult",
-    "PublishServerError",
-    "PublishUncertainError",
     "RepoRef",
-    "RetryPolicy",
     "edit_sticky_comment",
     "ensure_deployment",
     "find_deployment",
@@ -70,7 +57,6 @@ __all__ = [
     "set_commit_status",
     "set_deployment_status",
     "set_plan_status",
-    "status_description",
 ]
 
 STATUS_CONTEXT = "greengrass-reconciler/plan"
