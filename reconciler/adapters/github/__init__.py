@@ -4,7 +4,8 @@
     errors      PublishError and its subclasses, and how GitHub's answers map onto them
     body        fitting a plan into GitHub's limits (comment body, status description)
     publishing  the sticky comment, the commit status, the token; deployments and their
-                statuses, merged pull requests (what rollout feedback writes through)
+                statuses, merged pull requests (what rollout feedback writes through);
+                the revert pull request of `reconciler rollback --revert-pr`
 
 docs/pr-comments.md describes the workflow that uses it; the notification sink that follows
 rollouts on GitHub through it is `adapters.notifiers.github_feedback`.
@@ -25,9 +26,11 @@ from reconciler.adapters.github.publishing import (
     IssueComment,
     PublishOutcome,
     PublishResult,
+    PullRequest,
     RepoRef,
     edit_sticky_comment,
     ensure_deployment,
+    ensure_pull_request,
     find_deployment,
     find_sticky_comment,
     merged_pull_requests,
@@ -52,10 +55,12 @@ __all__ = [
     "PublishResult",
     "PublishServerError",
     "PublishUncertainError",
+    "PullRequest",
     "RepoRef",
     "RetryPolicy",
     "edit_sticky_comment",
     "ensure_deployment",
+    "ensure_pull_request",
     "find_deployment",
     "find_sticky_comment",
     "merged_pull_requests",
