@@ -35,6 +35,7 @@ from reconciler.core.rendering.markdown import target_diff_text
 from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs import InvalidSpecsError, SpecSet
 from reconciler.core.suspension import RollbackRecord, active_suspension
+from reconciler.core.windows import window_verdict
 from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome, TargetResult
 from reconciler.engine.notices import CycleNotices
 from reconciler.engine.rollouts import AdoptedRevision, RolloutFollower
@@ -326,6 +327,7 @@ class Reconciler:
         by_operator = self.suspensions.load()
         rollbacks = self.suspensions.rollbacks()
         now = self._now()
+        windows = spec_set.settings.sync_windows
         holds: dict[str, Hold] = {}
         for target in plan.targets:
             group = target.thing_group
@@ -341,6 +343,10 @@ class Reconciler:
                 holds[group] = Hold(SyncState.HALTED, CANCELED_OUTSIDE_GIT)
             elif suspension is not None and target.action is not TargetAction.NOOP:
                 holds[group] = Hold(SyncState.SUSPENDED, suspension.describe())
+            elif target.action is not TargetAction.NOOP:
+                allowed, reason, _ = window_verdict(windows, group, now)
+                if not allowed:
+                    holds[group] = Hold(SyncState.WAITING, reason)
             if group in rollbacks and group not in holds:
                 rolled_back = self._rolled_back(target, rollbacks[group], runtime)
                 if rolled_back is None:

@@ -31,6 +31,7 @@ class SyncState(StrEnum):
     HALTED = "Halted"  # its latest revision was canceled outside Git
     SUSPENDED = "Suspended"  # `suspend` in the specs, or an operator's (reconciler suspend)
     ROLLED_BACK = "RolledBack"  # an operator's `reconciler rollback` stands
+    WAITING = "Waiting"  # outside its sync window (Settings `syncWindows`)
 
 
 # Per thing group, at most this many revisions and rollout samples are kept for the dashboard:

@@ -29,6 +29,7 @@ from reconciler.core.specs.resolved import RepositorySettings, SpecSet
 from reconciler.core.specs.snapshot import SpecSnapshot, reload
 from reconciler.core.specs.tree import SpecLimits, SpecTree
 from reconciler.core.specs.validation import validate_node
+from reconciler.core.windows import SyncWindow, parse_cron, parse_duration
 
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -284,6 +285,17 @@ class _Loader:
             source=document.root.location,
             prune=bool(
                 spec.defaults and spec.defaults.sync_policy and spec.defaults.sync_policy.prune
+            ),
+            sync_windows=tuple(
+                SyncWindow(
+                    kind=w.kind,
+                    schedule=parse_cron(w.schedule),
+                    duration=parse_duration(w.duration),
+                    time_zone=w.time_zone,
+                    groups=tuple(w.groups or ()),
+                    duration_text=w.duration,
+                )
+                for w in spec.sync_windows or ()
             ),
         )
         return settings, defaults

@@ -21,6 +21,7 @@ from reconciler.core.specs.deployment_models import (
 )
 from reconciler.core.specs.located import JsonValue, SourceLocation
 from reconciler.core.suspension import Suspension
+from reconciler.core.windows import SyncWindow
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class RepositorySettings:
     prune: bool = False
     """`defaults.syncPolicy.prune`: whether deployments of groups no spec targets any more (and
     that this reconciler made) are cancelled. Specs that are gone cannot say it themselves."""
+    sync_windows: tuple[SyncWindow, ...] = ()
+    """`syncWindows`: when the controller may apply (core/windows.py)."""
 
     def thing_group_arn(self, thing_group: str) -> str:
         return arns.thing_group_arn(self.region, self.account_id, thing_group)

@@ -24,6 +24,7 @@ SYNC_STATES = (
     "Halted",
     "Suspended",
     "RolledBack",
+    "Waiting",
 )
 ROLLOUT_STATES = ("Progressing", "Succeeded", "Degraded", "Failed", "Superseded", "Canceled")
 SORT_KEYS = ("group", "sync", "rollout", "progress", "failed", "unhealthy", "changed")
