@@ -11,11 +11,13 @@ from typing import Any
 
 import git
 import pytest
+from click.testing import CliRunner
 
 from reconciler.adapters.http.probes import Probes
 from reconciler.adapters.http.server import ControllerHttpServer
 from reconciler.adapters.metrics import ControllerMetrics
 from reconciler.adapters.sources.factory import open_source
+from reconciler.cli import main
 from reconciler.engine.reconciling import Reconciler
 from reconciler.engine.runtime import build_runtime
 from reconciler.engine.status import ControllerStatus
@@ -121,3 +123,20 @@ def test_a_deny_window_defers_an_apply_until_it_closes(
     assert mutating_calls(seeded) == ["greengrassv2:CreateDeployment"]
     assert _latest_id(seeded) != before
     assert _status_over_http(rec)["targets"][STAGING]["sync"] == "Synced"
+
+
+def test_the_cli_apply_is_a_manual_sync_and_ignores_windows(
+    seeded: AwsTestContext, specs: Path
+) -> None:
+    settings = specs / "reconciler.yaml"
+    always_denied = (
+        '  syncWindows:\n    - {kind: deny, schedule: "* * * * *", duration: 7d}\n  defaults:\n'
+    )
+    settings.write_text(settings.read_text().replace("  defaults:\n", always_denied, 1))
+    seeded.admin.clear_requests()
+    result = CliRunner().invoke(
+        main, ["apply", "--specs", str(specs), "--auto-approve", "--no-cache"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "greengrassv2:CreateDeployment" in mutating_calls(seeded)
+    assert _latest_id(seeded)  # the staging group got its deployment, window or not
