@@ -143,6 +143,27 @@ def test_an_open_deny_window_never_allows(at: datetime, minutes: int, allow: boo
     assert until is not None and at < until <= at + timedelta(minutes=minutes)
 
 
+@given(
+    at=_instants,
+    hour=st.integers(min_value=0, max_value=23),
+    minute=st.integers(min_value=0, max_value=59),
+    minutes=st.integers(min_value=1, max_value=3 * 24 * 60),
+)
+def test_a_daily_window_is_open_exactly_within_duration_of_its_last_firing(
+    at: datetime, hour: int, minute: int, minutes: int
+) -> None:
+    # Another way to the same answer: the last firing of "M H * * *" at or before `at`.
+    fired = at.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if fired > at:
+        fired -= timedelta(days=1)
+    duration = timedelta(minutes=minutes)
+    window = _window("deny", f"{minute} {hour} * * *", f"{minutes}m")
+    opened = window.opened_at(at)
+    assert (opened is not None) == (at < fired + duration)
+    if opened is not None:
+        assert opened <= at < opened + duration
+
+
 WINDOWS = """  syncWindows:
     - kind: deny
       schedule: "0 22 * * 5"
