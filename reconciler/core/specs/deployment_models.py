@@ -192,8 +192,11 @@ Tags = Annotated[
 class SyncPolicy(SpecModel):
     """What the controller may do on its own."""
 
-    prune: bool | None = None
-    """Cancel the deployment of a thing group whose Deployment document was removed."""
+    prune: bool | Literal["cancel", "uninstall"] | None = None
+    """What to do with the deployment of a thing group whose Deployment document was removed
+    (read from the Settings' defaults): `cancel` (or `true`) cancels it, and its devices keep
+    running its components; `uninstall` first deploys a revision with no components (devices
+    remove what that group deployed), then cancels it; `false` leaves it."""
     self_heal: bool | None = None
     """Revert changes made outside Git (console, CLI) without waiting for a new commit."""
 
