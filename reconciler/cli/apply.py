@@ -53,8 +53,8 @@ _OUTCOME_COLOURS = {
 @click.option(
     "--prune",
     is_flag=True,
-    help="Cancel reconciler-made deployments of groups no spec targets any more (also on when "
-    "the Settings' defaults.syncPolicy.prune is true).",
+    help="Prune reconciler-made deployments of groups no spec targets any more, as the "
+    "Settings' defaults.syncPolicy.prune says (cancel when it says false).",
 )
 @click.option(
     "--force",
