@@ -100,7 +100,8 @@ class Runtime:
             compact=compact,
             keep_going=keep_going,
         )
-        plan = self._count_prune_devices(plan)
+        if not compact:  # a plan people read (the controller's compact plans render nothing)
+            plan = self._count_prune_devices(plan)
         drifted = {t.thing_group for t in plan.targets if t.drift}
         if not (compact and drifted):
             return plan
@@ -116,7 +117,8 @@ class Runtime:
 
     def _count_prune_devices(self, plan: Plan) -> Plan:
         """The devices each prune candidate concerns: its group's things, recursive (one
-        ListThingsInThingGroup sweep per candidate; candidates are rare)."""
+        ListThingsInThingGroup sweep per candidate, only for plans that are rendered: a
+        candidate left while prune is off would otherwise cost a sweep every cycle)."""
         if not any(t.action is TargetAction.PRUNE for t in plan.targets):
             return plan
         return replace(
