@@ -495,6 +495,8 @@ class Reconciler:
                 sync, error = SyncState.FAILED, result.reason
             elif result is not None and result.outcome is Outcome.PRUNED:
                 sync = SyncState.PRUNED
+            elif result is not None and result.outcome is Outcome.UNINSTALLING:
+                sync, deployment_id = SyncState.PRUNING, result.deployment_id
             elif target.action is TargetAction.NOOP:
                 sync = SyncState.SYNCED
             elif target.drift:
@@ -510,7 +512,9 @@ class Reconciler:
                     revision_id=target.live_revision_id,
                     last_error=error,
                     last_change=change,
-                    reason=hold.reason if hold else None,
+                    reason=hold.reason
+                    if hold
+                    else (result.reason if sync is SyncState.PRUNING and result else None),
                 )
             )
             if result is not None and result.outcome is Outcome.APPLIED and result.deployment_id:

@@ -25,6 +25,7 @@ class SyncState(StrEnum):
     DRIFTED = "Drifted"  # changed outside Git; selfHeal off
     FAILED = "Failed"
     PRUNED = "Pruned"
+    PRUNING = "Pruning"  # `prune: uninstall`: its empty revision is rolling out, then cancelled
     UNKNOWN = "Unknown"  # the last cycle crashed before it could tell
     # Held back on purpose (the stop button, docs/controller.md "Stopping a group"): planned,
     # not applied; `TargetStatus.reason` says why.

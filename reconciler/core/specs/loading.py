@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 
+from reconciler.core.plan import PruneMode
 from reconciler.core.specs.budget import ExpansionBudget
 from reconciler.core.specs.components import ComponentDocuments
 from reconciler.core.specs.deployments import DeferredDeployment, DeploymentResolver, TargetOwner
@@ -283,8 +284,10 @@ class _Loader:
             artifact_prefix=spec.artifacts.prefix,
             allow_empty=spec.allow_empty,
             source=document.root.location,
-            prune=bool(
-                spec.defaults and spec.defaults.sync_policy and spec.defaults.sync_policy.prune
+            prune=PruneMode.of(
+                spec.defaults.sync_policy.prune
+                if spec.defaults and spec.defaults.sync_policy
+                else None
             ),
             sync_windows=tuple(
                 SyncWindow(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from reconciler.core.plan import PruneMode
 from reconciler.core.specs import (
     InMemorySpecTree,
     InvalidSpecsError,
@@ -305,4 +306,26 @@ def test_a_yaml_file_that_is_no_spec_document() -> None:
         "a.yaml:1: metadata: required field is missing",
         "a.yaml:1: name: unknown field 'name' (expected one of: apiVersion, kind, metadata, spec)",
         "a.yaml:1: spec: required field is missing",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "mode"),
+    [
+        ("false", PruneMode.OFF),
+        ("true", PruneMode.CANCEL),  # what prune: true always did
+        ("cancel", PruneMode.CANCEL),
+        ("uninstall", PruneMode.UNINSTALL),
+    ],
+)
+def test_settings_say_what_prune_does(written: str, mode: PruneMode) -> None:
+    files = edit(sample_files(), "reconciler.yaml", "prune: false", f"prune: {written}")
+    assert load(files).settings.prune is mode
+
+
+def test_an_unknown_prune_mode_is_an_error_naming_the_field() -> None:
+    files = edit(sample_files(), "reconciler.yaml", "prune: false", "prune: remove")
+    assert rendered(files) == [
+        "reconciler.yaml:26: spec.defaults.syncPolicy.prune: expected true, false, cancel or "
+        "uninstall, got 'remove'"
     ]

@@ -19,6 +19,7 @@ SYNC_STATES = (
     "OutOfSync",
     "Drifted",
     "Failed",
+    "Pruning",
     "Pruned",
     "Unknown",
     "Halted",
