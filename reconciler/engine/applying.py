@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -245,12 +245,9 @@ class Applier:
             ),
         }
         request["clientToken"] = target.client_token
-        try:
-            created = self.gateway.create_deployment(request)
-        except ReconcilerError as error:
-            self._emit(f"FAILED {target.thing_group}: {error}")
-            return TargetResult(target.thing_group, Outcome.FAILED, reason=str(error))
-        deployment_id = str(created.get("deploymentId"))
+        deployment_id = self._create(target.thing_group, request)
+        if isinstance(deployment_id, TargetResult):
+            return deployment_id
         self._emit(f"deployed {target.thing_group}: {deployment_id}")
         return TargetResult(target.thing_group, Outcome.APPLIED, deployment_id)
 
@@ -280,6 +277,15 @@ class Applier:
         self._emit(f"pruned {target.thing_group} (cancelled {deployment_id})")
         return TargetResult(target.thing_group, Outcome.PRUNED, deployment_id)
 
+    def _create(self, thing_group: str, request: Mapping[str, object]) -> str | TargetResult:
+        """CreateDeployment: the new deployment's id, or the failed result to report."""
+        try:
+            created = self.gateway.create_deployment(request)
+        except ReconcilerError as error:
+            self._emit(f"FAILED {thing_group}: {error}")
+            return TargetResult(thing_group, Outcome.FAILED, reason=str(error))
+        return str(created.get("deploymentId"))
+
     def _deploy_uninstall_revision(self, target: TargetPlan, options: ApplyOptions) -> TargetResult:
         if not self._may_write():
             return TargetResult(target.thing_group, Outcome.SKIPPED, reason=_LOST_LEASE)
@@ -295,12 +301,9 @@ class Applier:
             # One empty revision per revision it replaces, however often a cycle retries.
             "clientToken": digest[:64],
         }
-        try:
-            created = self.gateway.create_deployment(request)
-        except ReconcilerError as error:
-            self._emit(f"FAILED {target.thing_group}: {error}")
-            return TargetResult(target.thing_group, Outcome.FAILED, reason=str(error))
-        deployment_id = str(created.get("deploymentId"))
+        deployment_id = self._create(target.thing_group, request)
+        if isinstance(deployment_id, TargetResult):
+            return deployment_id
         self._emit(f"uninstalling {target.thing_group}: deployed empty revision {deployment_id}")
         return TargetResult(
             target.thing_group,
