@@ -29,6 +29,7 @@ from reconciler.retrying import RetryPolicy
 from reconciler.settings import ReconcilerSettings
 from tests.chart.conftest import ROOT
 from tests.conftest import AwsTestContext
+from tests.integration.reconcile.rollout_kit import ManualClock, fleet_repo, reconciler, run_until
 
 DOC = ROOT / "docs" / "deployment.md"
 SAMPLE = ROOT / "deploy-specs"
@@ -172,3 +173,47 @@ def test_s3_lock_calls_are_allowed_by_the_lock_policy(aws: AwsTestContext) -> No
     assert denied(policies()["lock"], calls) == []
     # Scoped to the one object: another key of the bucket is not the lock's to write.
     assert not allows(policies()["lock"], "s3:PutObject", f"arn:aws:s3:::{LOCK_BUCKET}/other")
+
+
+FLEET = """
+generate:
+  - {group: CameraFleetProd, count: 6, namePrefix: prod-}
+  - {group: CameraFleetStaging, count: 2, namePrefix: staging-}
+timing: {applySeconds: 2, jitterSeconds: 2}
+"""
+
+
+def test_following_rollouts_to_the_devices_is_allowed_for_the_controller(
+    aws: AwsTestContext, specs: Path, tmp_path: Path
+) -> None:
+    """The controller reads what its revisions did on the devices (DescribeJob, the failed
+    executions, core device status, effective deployments): its policy must allow each read,
+    the failed devices included."""
+    seed_account(aws.endpoint_url, load_spec_set(specs))
+    aws.admin.set_clock("virtual")
+    aws.admin.load_fleet(FLEET)
+    aws.admin.set_failures(
+        [
+            {
+                "component": "aws.greengrass.DLRImageClassification",
+                "version": "*",
+                "devices": ["prod-1"],
+                "phase": "configuration",
+            }
+        ]
+    )
+    aws.admin.clear_requests()
+    repo = fleet_repo(tmp_path / "fleet", specs)
+    clock = ManualClock(float(aws.admin.clock()["now"]))
+    rec = reconciler(repo, tmp_path / "cache", clock)
+    assert rec.reconcile("startup", full=True).result == "success"
+    rollout = run_until(aws, clock, rec, "CameraFleetProd", "Failed")
+    assert [device["device"] for device in rollout["failing"]] == ["prod-1"]
+    calls = iam_calls(aws)
+    follows = {
+        "iot:DescribeJob",
+        "iot:ListJobExecutionsForJob",
+        "greengrass:ListEffectiveDeployments",
+    }
+    assert follows <= {c[0] for c in calls}
+    assert denied(policies()["controller"], calls) == []
