@@ -57,6 +57,11 @@ log = structlog.get_logger("reconciler.cycle")
 CycleResult = Literal["success", "error", "skipped"]
 
 
+# The holds that end by themselves with time (Settings windows, an expiring suspension); an
+# operator's cancel (Halted) and a rollback end only with a commit or an operator's act.
+LAPSING_HOLDS = frozenset({SyncState.WAITING, SyncState.SUSPENDED})
+
+
 @dataclass(frozen=True)
 class CycleOutcome:
     trigger: str
@@ -115,6 +120,9 @@ class Reconciler:
         self._verified: set[tuple[str, str]] = set()
         self._last_synced: SourceRevision | None = None
         self._last_cycle_failed = False
+        # Holds that end with time (a window opens, a suspension expires) are planned again
+        # at the next poll even when no commit came: they must not wait for the full resync.
+        self._holds_may_lapse = False
         # Follows every revision created or found to the devices (engine/rollouts.py).
         self.rollouts = rollouts or RolloutFollower(status)
         # Per thing group, what the specs asked of it at the last successful cycle (None: no
@@ -200,6 +208,7 @@ class Reconciler:
         if (
             not full
             and not self._last_cycle_failed
+            and not self._holds_may_lapse
             and not changed_since(self._last_synced, revision)
         ):
             # Same specs content as the last successful cycle (e.g. a README-only commit).
@@ -256,6 +265,7 @@ class Reconciler:
             groups = self.status.mark_all_unknown(message)
             return self._fail(trigger, revision.revision, message, started, failed_groups=groups)
         self._record_targets(plan, report, holds, runtime, revision)
+        self._holds_may_lapse = any(h.state in LAPSING_HOLDS for h in holds.values())
         problems: list[str] = []
         failed_groups = [f.thing_group for f in plan.failures]
         if plan.failures:

@@ -117,8 +117,14 @@ def test_a_deny_window_defers_an_apply_until_it_closes(
     assert outcome.result == "success", outcome.message
     assert mutating_calls(seeded) == []
 
-    now.value = datetime(2026, 12, 5, 5, 0, tzinfo=UTC)  # the window closed
-    outcome = rec.reconcile("resync", full=True)
+    outcome = rec.reconcile("poll")  # no new commit, still inside: still nothing
+    assert outcome.result == "success", outcome.message
+    assert mutating_calls(seeded) == []
+
+    # The window closed. No commit came: the next poll applies (the controller polls every
+    # minute), not only the next full resync.
+    now.value = datetime(2026, 12, 5, 5, 0, tzinfo=UTC)
+    outcome = rec.reconcile("poll")
     assert outcome.result == "success", outcome.message
     assert mutating_calls(seeded) == ["greengrassv2:CreateDeployment"]
     assert _latest_id(seeded) != before
