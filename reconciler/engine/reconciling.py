@@ -28,26 +28,24 @@ import structlog
 from reconciler.adapters.sources.base import SourceRevision, SpecSource, changed_since
 from reconciler.adapters.spec_files import SpecDirectoryLoader
 from reconciler.adapters.suspensions import SuspensionStore
-from reconciler.core.events import Event, EventKind, EventPublisher, NoEventPublisher
+from reconciler.core.events import EventPublisher, NoEventPublisher
 from reconciler.core.plan import Plan, TargetAction, TargetPlan
 from reconciler.core.provenance import COMMIT, CONTENT_HASH
-from reconciler.core.rendering.markdown import target_diff_text
 from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs import InvalidSpecsError, SpecSet
 from reconciler.core.suspension import RollbackRecord, active_suspension
 from reconciler.core.windows import window_verdict
-from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome, TargetResult
+from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
 from reconciler.engine.notices import CycleNotices
+from reconciler.engine.projection import StatusProjection
 from reconciler.engine.rollouts import AdoptedRevision, RolloutFollower
 from reconciler.engine.runtime import Runtime, build_runtime
 from reconciler.engine.status import (
     CANCELED_OUTSIDE_GIT,
-    ChangeRecord,
     ControllerStatus,
     ErrorRecord,
     Hold,
     SyncState,
-    TargetStatus,
 )
 from reconciler.errors import ReconcilerError, SourceError, SpecError
 from reconciler.settings import ReconcilerSettings
@@ -133,6 +131,7 @@ class Reconciler:
         # Operators' suspensions outside Git (adapters/suspensions.py), read every cycle.
         self.suspensions = suspensions or SuspensionStore(settings.cache_dir)
         self._now = now or (lambda: datetime.now(UTC))
+        self._projection = StatusProjection(status)
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ helpers
@@ -264,7 +263,7 @@ class Reconciler:
             message = f"commit {_short(revision.revision)}: {error}"
             groups = self.status.mark_all_unknown(message)
             return self._fail(trigger, revision.revision, message, started, failed_groups=groups)
-        self._record_targets(plan, report, holds, runtime, revision)
+        self._projection.record(plan, report, holds, runtime.events, revision)
         self._holds_may_lapse = any(h.state in LAPSING_HOLDS for h in holds.values())
         problems: list[str] = []
         failed_groups = [f.thing_group for f in plan.failures]
@@ -479,112 +478,3 @@ class Reconciler:
         if self._synced_desired is None or target.desired_digest is None:
             return False
         return self._synced_desired.get(target.thing_group) != target.desired_digest
-
-    def _record_targets(
-        self,
-        plan: Plan,
-        report: ApplyReport | None,
-        holds: dict[str, Hold],
-        runtime: Runtime,
-        revision: SourceRevision,
-    ) -> None:
-        results = {r.thing_group: r for r in report.targets} if report else {}
-        statuses: list[TargetStatus] = []
-        for target in plan.targets:
-            result = results.get(target.thing_group)
-            change = self._change_record(target, result, revision)
-            deployment_id = target.live_deployment_id
-            error = None
-            hold = holds.get(target.thing_group)
-            if hold is not None:
-                sync = hold.state
-                self._announce_hold(target, hold, runtime, revision.revision)
-            elif result is not None and result.outcome is Outcome.APPLIED:
-                sync, deployment_id = SyncState.SYNCED, result.deployment_id
-            elif result is not None and result.outcome is Outcome.FAILED:
-                sync, error = SyncState.FAILED, result.reason
-            elif result is not None and result.outcome is Outcome.PRUNED:
-                sync = SyncState.PRUNED
-            elif result is not None and result.outcome is Outcome.UNINSTALLING:
-                sync, deployment_id = SyncState.PRUNING, result.deployment_id
-            elif target.action is TargetAction.NOOP:
-                sync = SyncState.SYNCED
-            elif target.drift:
-                sync = SyncState.DRIFTED
-            else:
-                sync = SyncState.OUT_OF_SYNC
-            statuses.append(
-                TargetStatus(
-                    thing_group=target.thing_group,
-                    sync=sync,
-                    spec_file=target.spec_file,
-                    deployment_id=deployment_id,
-                    revision_id=target.live_revision_id,
-                    last_error=error,
-                    last_change=change,
-                    reason=hold.reason
-                    if hold
-                    else (result.reason if sync is SyncState.PRUNING and result else None),
-                )
-            )
-            if result is not None and result.outcome is Outcome.APPLIED and result.deployment_id:
-                self.status.record_revision(
-                    target.thing_group, deployment_id=result.deployment_id, change=change
-                )
-        statuses += self._unplanned_statuses(plan)
-        self.status.replace_targets(statuses)
-
-    def _unplanned_statuses(self, plan: Plan) -> list[TargetStatus]:
-        """The groups that could not be planned: `Failed` with the reason, their live
-        deployment as the last cycle knew it."""
-        statuses = []
-        for failure in plan.failures:
-            previous = self.status.target(failure.thing_group)
-            statuses.append(
-                TargetStatus(
-                    thing_group=failure.thing_group,
-                    sync=SyncState.FAILED,
-                    spec_file=previous.spec_file if previous else None,
-                    deployment_id=previous.deployment_id if previous else None,
-                    revision_id=previous.revision_id if previous else None,
-                    last_change=previous.last_change if previous else None,
-                    last_error=f"cannot be planned: {failure.reason}",
-                )
-            )
-        return statuses
-
-    def _change_record(
-        self, target: TargetPlan, result: TargetResult | None, revision: SourceRevision
-    ) -> ChangeRecord | None:
-        """This cycle's change for the group, or the one recorded earlier when it has none."""
-        if not target.has_changes:
-            earlier = self.status.target(target.thing_group)
-            return earlier.last_change if earlier else None
-        return ChangeRecord(
-            commit=revision.revision,
-            author=revision.author,
-            subject=revision.subject,
-            at=revision.committed_at or time.time(),
-            plan_text=target_diff_text(target),
-            applied=result is not None and result.outcome is Outcome.APPLIED,
-        )
-
-    def _announce_hold(self, target: TargetPlan, hold: Hold, runtime: Runtime, commit: str) -> None:
-        """Log and publish a hold once, when the group enters it (not every cycle it stays)."""
-        before = self.status.target(target.thing_group)
-        if before is not None and before.sync is hold.state and before.reason == hold.reason:
-            return
-        log.warning(
-            "group held back", group=target.thing_group, state=hold.state.value, reason=hold.reason
-        )
-        runtime.events.publish(
-            Event(
-                kind=EventKind.HALTED,
-                summary=f"{target.thing_group}: {hold.state.value} ({hold.reason})",
-                thing_group=target.thing_group,
-                commit=commit,
-                deployment_id=target.live_deployment_id,
-                revision_id=target.live_revision_id,
-                details={"state": hold.state.value, "reason": hold.reason},
-            )
-        )
