@@ -50,7 +50,8 @@ def deep_merge(base: Mapping[str, JsonValue], patch: Mapping[str, JsonValue]) ->
     return merged
 
 
-def _merge_over(target: JsonObject, patch: JsonObject) -> None:
+def _merge_over(target: JsonObject, patch: Mapping[str, JsonValue]) -> None:
+    # Copies what it takes from `patch` (new objects, deep-copied values): `patch` may be shared.
     for key, value in patch.items():
         spelling = spelling_in(target, key)
         existing = None if spelling is None else target[spelling]
@@ -170,7 +171,7 @@ def apply_configuration_update(
             continue  # the nucleus logs an error and skips the pointer
         _remove(config, path)
     _merge_under(config, _shared_device_defaults(defaults))
-    _merge_over(config, update.merge_document)
+    _merge_over(config, update.merge_shared)
     return _without_dropped_keys(config)
 
 

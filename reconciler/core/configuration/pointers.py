@@ -7,11 +7,11 @@ Greengrass walks objects only: a list is a value, reset as a whole, never entere
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from jsonpointer import JsonPointer, JsonPointerException, escape
 
-from reconciler.core.configuration.documents import JsonObject, JsonValue
+from reconciler.core.configuration.documents import JsonValue
 from reconciler.core.configuration.errors import InvalidPointerError
 
 Path = tuple[str, ...]
@@ -104,11 +104,11 @@ def leaf_depth(document: JsonValue, path: Path) -> int | None:
     return None  # pragma: no cover - the loop always returns
 
 
-def nodes(document: JsonObject) -> list[tuple[Path, JsonValue]]:
+def nodes(document: Mapping[str, JsonValue]) -> list[tuple[Path, JsonValue]]:
     """Every key of `document` with its path and value, walking objects (lists are values)."""
     found: list[tuple[Path, JsonValue]] = []
 
-    def walk(node: JsonObject, prefix: Path) -> None:
+    def walk(node: Mapping[str, JsonValue], prefix: Path) -> None:
         for key, value in node.items():
             found.append(((*prefix, key), value))
             if isinstance(value, dict):
