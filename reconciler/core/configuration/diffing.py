@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from reconciler.core.configuration.documents import JsonObject, JsonValue, json_equal
+from reconciler.core.configuration.documents import JsonObject, json_equal
 from reconciler.core.configuration.model import ConfigurationChange
 from reconciler.core.configuration.pointers import ROOT, Path, find, format_pointer, outermost
 
@@ -31,18 +31,11 @@ def _differing_paths(live: JsonObject, desired: JsonObject, path: Path) -> Itera
         desired_value = desired[key]
         if isinstance(live_value, dict) and isinstance(desired_value, dict):
             yield from _differing_paths(live_value, desired_value, (*path, key))
-        elif not _same_json(live_value, desired_value):
+        elif not json_equal(live_value, desired_value):
             yield (*path, key)  # replaced, or a list that differs anywhere inside
     for key in desired:
         if key not in live:
             yield (*path, key)  # added
-
-
-def _same_json(left: JsonValue, right: JsonValue) -> bool:
-    """Equality as JSON sees it, with a shortcut for the common case of two equal strings."""
-    if type(left) is str and type(right) is str:
-        return left == right
-    return json_equal(left, right)
 
 
 def summarize_change(

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from reconciler.core.configuration import JsonObject, JsonValue
 from reconciler.core.configuration.diffing import difference_points
-from reconciler.core.configuration.documents import json_equal
+from reconciler.core.configuration.documents import canonical_json, copy_json, json_equal
 from reconciler.core.configuration.pointers import (
     Path,
     lift_out_of_lists,
@@ -96,3 +96,36 @@ def test_a_change_inside_a_list_is_a_change_of_the_list() -> None:
     live: JsonObject = {"ports": [{"port": 1}, {"port": 2}], "keep": {"x": [1, 2]}}
     desired: JsonObject = {"ports": [{"port": 1}, {"port": 3}], "keep": {"x": [1, 2]}, "new": {}}
     assert difference_points(live, desired) == [("new",), ("ports",)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(left=json_values(SCALARS), right=json_values(SCALARS))
+def test_json_equality_is_equality_of_the_canonical_texts(
+    left: JsonValue, right: JsonValue
+) -> None:
+    assert json_equal(left, right) == (canonical_json(left) == canonical_json(right))
+    assert json_equal(left, left)
+
+
+def test_numbers_python_finds_equal_differ_as_json() -> None:
+    assert not json_equal(0.0, -0.0)
+    assert not json_equal(1, True)
+    assert not json_equal(1, 1.0)
+    assert json_equal(None, None)
+    assert json_equal("é", "é")
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=json_values(SCALARS))
+def test_a_json_copy_is_equal_and_shares_no_object_or_list(value: JsonValue) -> None:
+    copied = copy_json(value)
+    assert canonical_json(copied) == canonical_json(value)
+    assert not set(map(id, _containers(copied))) & set(map(id, _containers(value)))
+
+
+def _containers(value: JsonValue) -> list[JsonValue]:
+    if isinstance(value, dict):
+        return [value, *(c for item in value.values() for c in _containers(item))]
+    if isinstance(value, list):
+        return [value, *(c for item in value for c in _containers(item))]
+    return []
