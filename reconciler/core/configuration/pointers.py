@@ -107,12 +107,14 @@ def leaf_depth(document: JsonValue, path: Path) -> int | None:
 def nodes(document: Mapping[str, JsonValue]) -> list[tuple[Path, JsonValue]]:
     """Every key of `document` with its path and value, walking objects (lists are values)."""
     found: list[tuple[Path, JsonValue]] = []
-
-    def walk(node: Mapping[str, JsonValue], prefix: Path) -> None:
-        for key, value in node.items():
-            found.append(((*prefix, key), value))
-            if isinstance(value, dict):
-                walk(value, (*prefix, key))
-
-    walk(document, ROOT)
+    _walk(document, ROOT, found)
     return found
+
+
+def _walk(node: Mapping[str, JsonValue], prefix: Path, found: list[tuple[Path, JsonValue]]) -> None:
+    # A function of the module, not a closure that calls itself: such a closure is a reference
+    # cycle, which kept every result of a plan's thousands of calls until the cyclic collector ran.
+    for key, value in node.items():
+        found.append(((*prefix, key), value))
+        if isinstance(value, dict):
+            _walk(value, (*prefix, key), found)
