@@ -40,6 +40,9 @@ class LocalSpecTree:
         self.root = root
         self._real_root = root.resolve()
         self._digests: dict[str, str] = {}
+        # Whether each directory is a Git directory, asked once per tree (a tree serves one
+        # load): every file of a directory would otherwise stat its ancestors again.
+        self._git_directories: dict[Path, bool] = {}
 
     def list_files(self) -> Sequence[str]:
         found: list[str] = []
@@ -80,7 +83,15 @@ class LocalSpecTree:
             return False
         if is_hidden(relative.as_posix()):
             return False
-        return not any(_is_git_directory(self._real_root / parent) for parent in relative.parents)
+        return not any(
+            self._is_git_directory(self._real_root / parent) for parent in relative.parents
+        )
+
+    def _is_git_directory(self, directory: Path) -> bool:
+        known = self._git_directories.get(directory)
+        if known is None:
+            known = self._git_directories[directory] = _is_git_directory(directory)
+        return known
 
     def _path(self, path: str) -> Path:
         return self.root / path

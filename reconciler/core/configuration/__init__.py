@@ -1,6 +1,6 @@
 """Component configuration updates: plan them, simulate devices applying them, preview them.
 
-Pure: only the standard library and jsonpatch/jsonpointer. See docs/configuration-updates.md.
+Pure: only the standard library and jsonpointer. See docs/configuration-updates.md.
 """
 
 from __future__ import annotations

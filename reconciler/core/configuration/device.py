@@ -27,7 +27,6 @@ every device of the group holds once the revision is applied.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator, Mapping
 from typing import cast
 
@@ -35,6 +34,7 @@ from reconciler.core.configuration.documents import (
     JsonObject,
     JsonValue,
     canonical_json,
+    copy_json,
     json_object,
 )
 from reconciler.core.configuration.keys import DROPPED_PREFIX, reads_as_index, spelling_in
@@ -50,7 +50,8 @@ def deep_merge(base: Mapping[str, JsonValue], patch: Mapping[str, JsonValue]) ->
     return merged
 
 
-def _merge_over(target: JsonObject, patch: JsonObject) -> None:
+def _merge_over(target: JsonObject, patch: Mapping[str, JsonValue]) -> None:
+    # Copies what it takes from `patch` (new objects, deep-copied values): `patch` may be shared.
     for key, value in patch.items():
         spelling = spelling_in(target, key)
         existing = None if spelling is None else target[spelling]
@@ -59,7 +60,7 @@ def _merge_over(target: JsonObject, patch: JsonObject) -> None:
         elif (
             spelling is not None and not isinstance(value, dict) and not isinstance(existing, dict)
         ):
-            target[spelling] = copy.deepcopy(value)  # a value replaces a value, spelling kept
+            target[spelling] = copy_json(value)  # a value replaces a value, spelling kept
         else:
             # Absent, or an object meets a non-object: a new node, spelled as the merge spells it.
             if spelling is not None:
@@ -69,7 +70,7 @@ def _merge_over(target: JsonObject, patch: JsonObject) -> None:
                 _merge_over(merged, value)
                 target[key] = merged
             else:
-                target[key] = copy.deepcopy(value)
+                target[key] = copy_json(value)
 
 
 def _merge_under(target: JsonObject, defaults: JsonObject) -> None:
@@ -77,14 +78,14 @@ def _merge_under(target: JsonObject, defaults: JsonObject) -> None:
     for key, value in defaults.items():
         spelling = spelling_in(target, key)
         if spelling is None:
-            target[key] = copy.deepcopy(value)
+            target[key] = copy_json(value)
             continue
         existing = target[spelling]
         if isinstance(value, dict) and isinstance(existing, dict):
             _merge_under(existing, value)
         elif isinstance(value, dict) or isinstance(existing, dict):
             del target[spelling]
-            target[key] = copy.deepcopy(value)
+            target[key] = copy_json(value)
         # Two non-objects: the device's value is newer than the default's timestamp 1; it stays.
 
 
@@ -170,7 +171,7 @@ def apply_configuration_update(
             continue  # the nucleus logs an error and skips the pointer
         _remove(config, path)
     _merge_under(config, _shared_device_defaults(defaults))
-    _merge_over(config, update.merge_document)
+    _merge_over(config, update.merge_shared)
     return _without_dropped_keys(config)
 
 

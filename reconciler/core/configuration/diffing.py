@@ -1,57 +1,41 @@
 """Where two configurations differ, in Greengrass terms, and a readable summary of it.
 
-`jsonpatch.make_patch` finds the differences; its operations are translated into *difference
-points*: the outermost paths whose values differ, where a change anywhere inside a list counts
-as a change of the whole list (Greengrass can only replace or reset a list as a whole), and a
-`move` or `copy` counts as the removal of its source and the addition of its target.
+*Difference points* are the outermost paths whose values differ: a key one side has and the
+other lacks, a value replaced by another (compared as JSON: `1`, `1.0` and `true` differ), and a
+list that differs anywhere inside counts as a change of the whole list (Greengrass can only
+replace or reset a list as a whole). Objects are walked key by key; nothing else is entered.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-import jsonpatch
-
-from reconciler.core.configuration.documents import JsonObject, JsonValue, json_equal
+from reconciler.core.configuration.documents import JsonObject, json_equal
 from reconciler.core.configuration.model import ConfigurationChange
-from reconciler.core.configuration.pointers import (
-    ROOT,
-    Path,
-    find,
-    format_pointer,
-    lift_out_of_lists,
-    outermost,
-    parse_pointer,
-)
+from reconciler.core.configuration.pointers import ROOT, Path, find, format_pointer, outermost
 
 
 def difference_points(live: JsonObject, desired: JsonObject) -> list[Path]:
     """The outermost paths at which `live` and `desired` hold different values (sorted)."""
-    documents = (live, desired)
-    points: list[Path] = []
-    for operation in jsonpatch.make_patch(live, desired):
-        kind = operation["op"]
-        if kind == "test":
+    # A direct walk: what a JSON Patch between the two documents would touch, lifted out of
+    # lists, without building the patch (which matched list items up with difflib: a third of
+    # a configuration preview's time, for paths that are then cut at the list anyway).
+    return outermost(_differing_paths(live, desired, ROOT))
+
+
+def _differing_paths(live: JsonObject, desired: JsonObject, path: Path) -> Iterator[Path]:
+    for key, live_value in live.items():
+        if key not in desired:
+            yield (*path, key)  # removed
             continue
-        if kind == "move":
-            points.append(lift_out_of_lists(parse_pointer(operation["from"]), documents))
-        points.append(lift_out_of_lists(parse_pointer(operation["path"]), documents))
-    points.extend(_lists_differing_strictly(live, desired, ROOT))
-    return outermost(points)
-
-
-def _lists_differing_strictly(live: JsonValue, desired: JsonValue, path: Path) -> Iterator[Path]:
-    """Lists at the same object path whose items differ as JSON (`1` against `true`).
-
-    Older jsonpatch releases (1.33, which pyproject still admits) compare list items with `==`,
-    which finds `[1]` and `[true]` equal; a list is one value for Greengrass, so this re-check
-    keeps the diff exact whichever release is installed.
-    """
-    if isinstance(live, dict) and isinstance(desired, dict):
-        for key in live.keys() & desired.keys():
-            yield from _lists_differing_strictly(live[key], desired[key], (*path, key))
-    elif isinstance(live, list) and isinstance(desired, list) and not json_equal(live, desired):
-        yield path
+        desired_value = desired[key]
+        if isinstance(live_value, dict) and isinstance(desired_value, dict):
+            yield from _differing_paths(live_value, desired_value, (*path, key))
+        elif not json_equal(live_value, desired_value):
+            yield (*path, key)  # replaced, or a list that differs anywhere inside
+    for key in desired:
+        if key not in live:
+            yield (*path, key)  # added
 
 
 def summarize_change(

@@ -139,15 +139,33 @@ def _kind(value: object) -> str:
     return "null" if value is None else f"a {type(value).__name__}"
 
 
+def copy_json(value: JsonValue) -> JsonValue:
+    """A deep copy of a JSON value that is valid already (`json_object` checked it): objects
+    and lists are new, strings, numbers, booleans and null are immutable and kept."""
+    if isinstance(value, dict):
+        return {key: copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_json(item) for item in value]
+    return value
+
+
 def canonical_json(value: JsonValue) -> str:
     """The canonical text of `value`: sorted keys, compact separators, unicode kept as is.
 
     Equal documents give equal strings, so a deployment's merge document compares (and hashes)
     by its text, and a revision is only created when something really changed.
     """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
+
+
+# What `json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` builds on
+# every call, built once: plans compute tens of thousands of canonical texts.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def json_equal(left: JsonValue, right: JsonValue) -> bool:
     """Equality as JSON sees it: `1`, `1.0` and `true` differ (Python's `==` says they agree)."""
+    kind = type(left)
+    if kind is type(right) and (kind is str or kind is int or kind is bool or left is None):
+        return left == right  # the same type, and one text per value (unlike 0.0 and -0.0)
     return canonical_json(left) == canonical_json(right)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 from functools import cached_property
 from typing import Any, TypedDict
 
@@ -45,10 +45,16 @@ class ConfigurationUpdate:
     merge: Mapping[str, JsonValue] | None = None
     reset: tuple[str, ...] = ()
 
-    def __post_init__(self) -> None:
+    validated: InitVar[bool] = False
+    """Whether `merge` is a document `json_object` validated and the caller hands over (never
+    modifies again): it is then kept as it is instead of copied again."""
+
+    def __post_init__(self, validated: bool) -> None:
         merge = None
         if self.merge is not None:
-            merge = json_object(self.merge, what="the configuration merge") or None
+            merge = (
+                self.merge if validated else json_object(self.merge, what="the configuration merge")
+            ) or None
         if isinstance(self.reset, str):
             raise InvalidConfigurationError(
                 f"reset must be a sequence of JSON pointers, not the string {self.reset!r}"
@@ -62,6 +68,12 @@ class ConfigurationUpdate:
     def merge_document(self) -> JsonObject:
         """A copy of the merge document (`{}` when there is none)."""
         return json_object(self.merge or {}, what="the configuration merge")
+
+    @property
+    def merge_shared(self) -> Mapping[str, JsonValue]:
+        """The merge document itself (`{}` when there is none), not a copy: read it only. For
+        the package's own walks, which copy what they keep."""
+        return self.merge or {}
 
     @cached_property
     def merge_text(self) -> str | None:

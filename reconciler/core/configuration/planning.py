@@ -156,7 +156,8 @@ def preview_configuration_update(
         reset: tuple[str, ...] = ("",)
     else:
         reset = _minimal_reset(points, live, live_config, desired, defaults, overlay_doc, explicit)
-    update = ConfigurationUpdate(merge=overlay_doc, reset=reset)
+    # overlay_doc is this call's own validated copy, only read from here on: the update keeps it.
+    update = ConfigurationUpdate(merge=overlay_doc, reset=reset, validated=True)
     update.check_api_limits()
     return ConfigurationPreview(update=update, change=change, live=live_config, desired=desired)
 
@@ -229,7 +230,7 @@ def _minimal_reset(
     #    something else there (it skipped the live revision) must return to the default too.
     candidates.extend(
         path
-        for path, value in nodes(live_update.merge_document)
+        for path, value in nodes(live_update.merge_shared)
         if not _overlay_rewrites(overlay, path, isinstance(value, dict))
     )
     # 3. Carried resets, except where the merge replaces a whole value above them.

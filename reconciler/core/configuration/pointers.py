@@ -7,11 +7,11 @@ Greengrass walks objects only: a list is a value, reset as a whole, never entere
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from jsonpointer import JsonPointer, JsonPointerException, escape
 
-from reconciler.core.configuration.documents import JsonObject, JsonValue
+from reconciler.core.configuration.documents import JsonValue
 from reconciler.core.configuration.errors import InvalidPointerError
 
 Path = tuple[str, ...]
@@ -104,15 +104,17 @@ def leaf_depth(document: JsonValue, path: Path) -> int | None:
     return None  # pragma: no cover - the loop always returns
 
 
-def nodes(document: JsonObject) -> list[tuple[Path, JsonValue]]:
+def nodes(document: Mapping[str, JsonValue]) -> list[tuple[Path, JsonValue]]:
     """Every key of `document` with its path and value, walking objects (lists are values)."""
     found: list[tuple[Path, JsonValue]] = []
-
-    def walk(node: JsonObject, prefix: Path) -> None:
-        for key, value in node.items():
-            found.append(((*prefix, key), value))
-            if isinstance(value, dict):
-                walk(value, (*prefix, key))
-
-    walk(document, ROOT)
+    _walk(document, ROOT, found)
     return found
+
+
+def _walk(node: Mapping[str, JsonValue], prefix: Path, found: list[tuple[Path, JsonValue]]) -> None:
+    # A function of the module, not a closure that calls itself: such a closure is a reference
+    # cycle, which kept every result of a plan's thousands of calls until the cyclic collector ran.
+    for key, value in node.items():
+        found.append(((*prefix, key), value))
+        if isinstance(value, dict):
+            _walk(value, (*prefix, key), found)

@@ -248,7 +248,7 @@ def _with_previews(
     return replace(
         plan,
         configuration_change=shown.change,
-        merge_preview=shown.update.merge_document or None,
+        merge_preview=shown.update.merge,  # read-only, shared like the other documents
         effective_configuration=shown.desired,
         # For a component new to the group, "live" is its defaults: what a device starts from.
         live_effective_configuration=redact(shown.live, dropped) if dropped else shown.live,
@@ -262,7 +262,7 @@ def _dropped_values(
         return []
     return [
         format_pointer(path)
-        for path, value in nodes(live_update.merge_document)
+        for path, value in nodes(live_update.merge_shared)
         if (not isinstance(value, dict) or not value) and not find(dict(overlay), path)[0]
     ]
 

@@ -151,23 +151,23 @@ class Composer:
         raise InvalidSpecsError([*self.problems, SpecProblem(self.file, line, "", message)])
 
     def _handle(self, event: events.Event) -> None:
-        line = _line(event)
-        if isinstance(event, events.DocumentStartEvent):
+        # The commonest events first: this runs for every event of every file of a load.
+        if isinstance(event, events.ScalarEvent):
+            self._scalar(event, _line(event))
+        elif isinstance(event, events.MappingEndEvent | events.SequenceEndEvent):
+            self._end_collection()
+        elif isinstance(event, events.MappingStartEvent | events.SequenceStartEvent):
+            self._start_collection(event, _line(event))
+        elif isinstance(event, events.AliasEvent):
+            self._alias(event, _line(event))
+        elif isinstance(event, events.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
                 self._fail(
-                    line,
+                    _line(event),
                     "a second YAML document starts here ('---'): put each spec document in a file "
                     "of its own",
                 )
-        elif isinstance(event, events.MappingStartEvent | events.SequenceStartEvent):
-            self._start_collection(event, line)
-        elif isinstance(event, events.MappingEndEvent | events.SequenceEndEvent):
-            self._end_collection()
-        elif isinstance(event, events.ScalarEvent):
-            self._scalar(event, line)
-        elif isinstance(event, events.AliasEvent):
-            self._alias(event, line)
 
     def _start_collection(self, event: events.CollectionStartEvent, line: int) -> None:
         is_mapping = isinstance(event, events.MappingStartEvent)
@@ -279,7 +279,7 @@ class Composer:
             frame.key = ("<<", line, "merge")
             return
         location = SourceLocation(self.file, line)
-        value = self._scalar_value(event, location, frame.path)
+        value = self._scalar_value(event, location, frame.path, tag)
         if isinstance(value, str):
             self._count(0, len(value), line)
             self._check_text(value, location, frame.path, prefix="the key ")
@@ -349,11 +349,15 @@ class Composer:
         return resolved_tag(self.loader, event)
 
     def _scalar_value(
-        self, event: events.ScalarEvent, location: SourceLocation, path: FieldPath
+        self,
+        event: events.ScalarEvent,
+        location: SourceLocation,
+        path: FieldPath,
+        tag: str | None = None,
     ) -> Scalar:
         assert self.loader is not None
         try:
-            return scalar_value(self.loader, event, json_scalars=self.json_scalars)
+            return scalar_value(self.loader, event, json_scalars=self.json_scalars, tag=tag)
         except UnreadableScalarError as error:
             self.problems.append(SpecProblem.at(location, path, str(error)))
             return event.value

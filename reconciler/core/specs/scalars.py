@@ -68,20 +68,26 @@ def resolved_tag(loader: yaml.SafeLoader, event: events.ScalarEvent) -> str:
 
 
 def scalar_value(
-    loader: yaml.SafeLoader, event: events.ScalarEvent, *, json_scalars: bool
+    loader: yaml.SafeLoader,
+    event: events.ScalarEvent,
+    *,
+    json_scalars: bool,
+    tag: str | None = None,
 ) -> Scalar:
-    """The JSON value of `event`; raises `UnreadableScalarError` for tags and numbers JSON lacks."""
+    """The JSON value of `event`; raises `UnreadableScalarError` for tags and numbers JSON lacks.
+    `tag`: `resolved_tag(loader, event)` when the caller has it already."""
     if json_scalars:
         # The file already passed json.loads: quoted scalars are strings, plain ones literals.
         literal: Scalar = event.value if event.style else json.loads(event.value)
         if isinstance(literal, float):
             check_finite(literal, event.value)  # 1e999 reads as infinity
         return literal
-    tag = resolved_tag(loader, event)
+    if tag is None:
+        tag = resolved_tag(loader, event)
+    if tag in _TEXT_TAGS:
+        return event.value
     node = yaml.ScalarNode(tag, event.value)
     try:
-        if tag in _TEXT_TAGS:
-            return event.value
         if tag == f"{YAML_TAG}null":
             return None
         if tag == f"{YAML_TAG}bool":

@@ -20,6 +20,7 @@ from reconciler.core.configuration import (
     device_defaults,
     effective_configuration,
     kind_changes,
+    preview_configuration_update,
 )
 
 DEFAULTS: JsonObject = {"interval": 10, "model": {"name": "resnet", "size": 50}, "topics": ["a"]}
@@ -216,3 +217,19 @@ def test_a_deployment_from_another_target_puts_the_default_kind_back() -> None:
     after_another = apply_configuration_update(desired, None, DEFAULTS)
     assert after_another == {**desired, "model": {"name": "resnet", "size": 50}}
     assert kind_changes(DEFAULTS, desired) == [("model",)]
+
+
+def test_a_preview_shares_nothing_with_the_documents_it_was_given() -> None:
+    overlay: dict[str, Any] = {"a": {"b": [1]}}
+    defaults: dict[str, Any] = {"a": {"c": 1}}
+    live = ConfigurationUpdate(merge={"a": {"b": [0]}})
+    preview = preview_configuration_update(
+        live_defaults=defaults, live_update=live, desired_defaults=defaults, overlay=overlay
+    )
+    overlay["a"]["b"].append(2)
+    defaults["a"]["c"] = 2
+
+    assert preview.update.merge_shared == {"a": {"b": [1]}}
+    assert preview.desired == {"a": {"b": [1], "c": 1}}
+    assert preview.live == {"a": {"b": [0], "c": 1}}
+    assert live.merge_shared == {"a": {"b": [0]}}

@@ -14,6 +14,7 @@ from reconciler.core.configuration import (
     ConfigurationUpdate,
     InvalidConfigurationError,
     InvalidPointerError,
+    JsonObject,
 )
 from tests.unit.configuration.strategies import LIVE_UPDATES, POINTERS
 
@@ -127,3 +128,24 @@ def test_a_change_sorts_its_pointers_and_knows_when_it_is_empty() -> None:
     assert change and not change.is_empty
     assert not ConfigurationChange()
     assert ConfigurationChange().is_empty
+
+
+def test_an_update_keeps_a_copy_of_a_merge_it_is_given_and_hands_out_copies() -> None:
+    given: dict[str, Any] = {"a": {"b": [1, 2]}}
+    update = ConfigurationUpdate(merge=given)
+    given["a"]["b"].append(3)
+    copy: dict[str, Any] = update.merge_document
+    copy["a"] = "changed"
+
+    assert update.merge_shared == {"a": {"b": [1, 2]}}
+    assert update.to_api() == {"merge": '{"a":{"b":[1,2]}}'}
+
+
+def test_a_validated_merge_handed_over_is_kept_without_a_copy() -> None:
+    document: JsonObject = {"a": 1}
+    update = ConfigurationUpdate(merge=document, reset=("/z", "/y"), validated=True)
+
+    assert update.merge_shared is document
+    assert update.reset == ("/y", "/z")
+    assert ConfigurationUpdate(merge={}, validated=True).merge is None
+    assert update == ConfigurationUpdate(merge={"a": 1}, reset=("/y", "/z"))
