@@ -306,3 +306,13 @@ def test_a_yaml_file_that_is_no_spec_document() -> None:
         "a.yaml:1: name: unknown field 'name' (expected one of: apiVersion, kind, metadata, spec)",
         "a.yaml:1: spec: required field is missing",
     ]
+
+
+def test_a_rollout_is_refused_until_the_controller_enforces_waves() -> None:
+    spec = "waves:\n  - name: canary\n    targets: [CameraFleetCanary]"
+    files = only_settings(rollout=document("Rollout", "camera-models", spec))
+    assert rendered(files) == [
+        "rollout.yaml:2: kind: 'Rollout' (progressive rollout in waves) is not supported "
+        "yet: the controller would deploy every group at once; remove this document until a "
+        "release supports it"
+    ]
