@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from reconciler.adapters.github import GitHubClient, PublishError, RepoRef, read_token
 from reconciler.adapters.http.stops import StopTokenError, read_token_file
 from reconciler.adapters.suspensions import SuspensionStore, SuspensionStoreError
 from reconciler.cli.common import (
@@ -29,7 +30,8 @@ from reconciler.cli.common import (
 from reconciler.core.printable import printable
 from reconciler.core.rollback import RollbackError
 from reconciler.core.suspension import ALL_GROUPS, Suspension, format_instant, parse_duration
-from reconciler.engine.rollback import roll_back
+from reconciler.engine.revert_pr import open_revert_pull_request
+from reconciler.engine.rollback import RollbackResult, roll_back
 from reconciler.errors import ReconcilerError
 from reconciler.settings import ReconcilerSettings
 
@@ -206,6 +208,26 @@ def resume(
     help="The controller's cache directory, where the rollback is recorded so that the "
     "controller does not undo it [env RECONCILER_CACHE_DIR].",
 )
+@click.option(
+    "--revert-pr",
+    is_flag=True,
+    help="Then open a pull request that reverts the commits which changed GROUP since the "
+    "restored revision's commit, so that Git catches up (needs --github-repo and a token).",
+)
+@click.option(
+    "--github-repo",
+    metavar="OWNER/NAME",
+    help="The specs' repository on GitHub [env RECONCILER_GITHUB_REPO].",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="GitHub token file [env RECONCILER_GITHUB_TOKEN_FILE; default: GITHUB_TOKEN].",
+)
+@click.option(
+    "--remote", default="origin", show_default=True, help="Where the revert branch is pushed."
+)
+@click.option("--base", help="The pull request's base branch [default: the branch checked out].")
 def rollback(
     group: str,
     to_revision: str | None,
@@ -213,6 +235,11 @@ def rollback(
     specs_path: Path,
     endpoint_url: str | None,
     cache_dir: Path | None,
+    revert_pr: bool,
+    github_repo: str | None,
+    token_file: Path | None,
+    remote: str,
+    base: str | None,
 ) -> None:
     """Deploy an earlier revision of GROUP now: --to REVISION, or --last-good.
 
@@ -224,10 +251,24 @@ def rollback(
     Examples:
       reconciler rollback CameraFleetProd --last-good
       reconciler rollback CameraFleetProd --to 6
-    Exit status: 0 rolled back, 1 error (nothing to roll back to: nothing created).
+      reconciler rollback CameraFleetProd --last-good --revert-pr --github-repo acme/fleet
+    Exit status: 0 rolled back (and the pull request opened), 1 error (nothing to roll back
+    to: nothing created; or rolled back, but the pull request could not be opened: the
+    rollback stands, the message says why).
     """
     if to_revision is not None and last_good:
         raise click.UsageError("give --to REVISION or --last-good, not both")
+    settings = ReconcilerSettings()
+    repository = None
+    if revert_pr:
+        # Checked before anything is rolled back: a missing repository is a usage error.
+        name = github_repo or settings.github_repo
+        if not name:
+            raise click.UsageError("--revert-pr needs --github-repo OWNER/NAME")
+        try:
+            repository = RepoRef.parse(name)
+        except ValueError as error:
+            raise click.UsageError(str(error)) from None
     spec_set = load_specs_or_exit(specs_path)
     try:
         runtime = runtime_for(spec_set, endpoint_url, cache_dir=cache_dir)
@@ -251,4 +292,53 @@ def rollback(
             f"{result.to_revision} (deployment {result.deployment_id})"
         )
     )
+    if repository is not None:
+        _open_revert_pr(
+            result,
+            specs_path,
+            repository,
+            token_file=token_file or settings.github_token_file,
+            api_url=settings.github_api_url,
+            remote=remote,
+            base=base,
+        )
     raise SystemExit(EXIT_OK)
+
+
+def _open_revert_pr(
+    result: RollbackResult,
+    specs_path: Path,
+    repository: RepoRef,
+    *,
+    token_file: Path | None,
+    api_url: str,
+    remote: str,
+    base: str | None,
+) -> None:
+    """The revert pull request after a rollback; its failure leaves the rollback standing."""
+
+    def failed(reason: str) -> None:
+        fail(ReconcilerError(f"the rollback stands, but no revert pull request: {reason}"))
+
+    if result.to_commit is None:
+        failed(f"revision {result.to_revision} records no commit (made outside Git?)")
+        return
+    try:
+        with GitHubClient(read_token(token_file), api_url=api_url) as client:
+            pull = open_revert_pull_request(
+                specs_path=specs_path,
+                thing_group=result.thing_group,
+                good_commit=result.to_commit,
+                from_revision=result.from_revision,
+                to_revision=result.to_revision,
+                github=client,
+                repository=repository,
+                remote=remote,
+                base=base,
+                progress=lambda line: click.echo(printable(line), err=True),
+            )
+    except (ReconcilerError, PublishError) as error:
+        failed(str(error))
+        return
+    verb = "opened" if pull.opened else "already open:"
+    click.echo(printable(f"{verb} pull request #{pull.number} {pull.url} ({pull.branch})"))

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from reconciler.adapters.suspensions import SuspensionStore
 from reconciler.core.live import DeploymentSummary
-from reconciler.core.provenance import CONTENT_HASH
+from reconciler.core.provenance import COMMIT, CONTENT_HASH
 from reconciler.core.rollback import RollbackError, rollback_request, rollout_succeeded
 from reconciler.core.suspension import RollbackRecord
 from reconciler.engine.runtime import Runtime
@@ -20,6 +20,8 @@ class RollbackResult:
     from_revision: str
     to_revision: str
     deployment_id: str
+    # The commit the restored revision was made from (its provenance tag), when it has one.
+    to_commit: str | None = None
 
 
 def _last_good(runtime: Runtime, earlier: list[DeploymentSummary]) -> DeploymentSummary:
@@ -88,4 +90,11 @@ def roll_back(
         raise
     deployment_id = str(created["deploymentId"])
     store.record_rollback(thing_group, replace(record, deployment_id=deployment_id))
-    return RollbackResult(thing_group, latest.revision_id, chosen.revision_id, deployment_id)
+    commit = restored.tags.get(COMMIT)
+    return RollbackResult(
+        thing_group,
+        latest.revision_id,
+        chosen.revision_id,
+        deployment_id,
+        to_commit=commit if commit and commit != "uncommitted" else None,
+    )

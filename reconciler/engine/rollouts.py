@@ -90,6 +90,7 @@ class RolloutFollower:
         self._round_seconds = round_seconds
         self._followed: dict[str, _Followed] = {}
         self._lock = threading.Lock()
+        self._stopped = threading.Event()
 
     # ------------------------------------------------------------------ what to follow
     def track(
@@ -191,6 +192,11 @@ class RolloutFollower:
         return min(due) if due else None
 
     # ------------------------------------------------------------------ polling
+    def stop(self) -> None:
+        """Stop following: a round in progress ends after its current read, quietly (the
+        controller is shutting down, and AWS or the emulator may already be gone)."""
+        self._stopped.set()
+
     def poll(self, *, due_only: bool = True) -> list[RolloutEnd]:
         """Read the rollouts that are due (all followed ones with `due_only=False`, as
         `reconciler status --watch` does at its own interval), oldest due first, for at most
@@ -207,7 +213,7 @@ class RolloutFollower:
             )
         ended: list[RolloutEnd] = []
         for entry in due:
-            if self._clock() - started > self._round_seconds:
+            if self._stopped.is_set() or self._clock() - started > self._round_seconds:
                 break
             with self._lock:
                 if self._followed.get(entry.thing_group) is not entry:
@@ -215,6 +221,8 @@ class RolloutFollower:
             try:
                 end = self._poll_one(entry)
             except ReconcilerError as error:
+                if self._stopped.is_set():
+                    break
                 age = self._age(entry)
                 entry.next_poll = self._clock() + poll_interval(age)
                 entry.following = age < entry.policy.timeout_seconds

@@ -226,6 +226,7 @@ class Controller:
 
     def stop(self) -> None:
         self._stopping.set()
+        self.reconciler.rollouts.stop()
         with self._wake:
             self._wake.notify_all()
         if self._scheduler.running:

@@ -51,6 +51,20 @@ _DOCUMENT_FIELDS = (
 )
 
 
+def _summary(item: dict[str, Any], *, latest_by_default: bool) -> DeploymentSummary:
+    """One ListDeployments item. `isLatestForTarget` is absent from some answers: LATEST_ONLY
+    listings hold only latest revisions, ALL listings may not."""
+    return DeploymentSummary(
+        deployment_id=item["deploymentId"],
+        target_arn=item["targetArn"],
+        revision_id=str(item.get("revisionId", "")),
+        deployment_name=item.get("deploymentName", ""),
+        status=item.get("deploymentStatus", ""),
+        created_at=_epoch(item.get("creationTimestamp")),
+        is_latest_for_target=bool(item.get("isLatestForTarget", latest_by_default)),
+    )
+
+
 def _epoch(value: Any) -> float:
     if isinstance(value, datetime):
         return value.timestamp()
@@ -97,30 +111,14 @@ class GreengrassGateway:
         ):
             if item.get("parentTargetArn"):
                 continue  # a thing's share of a group deployment, not a target of ours
-            summary = DeploymentSummary(
-                deployment_id=item["deploymentId"],
-                target_arn=item["targetArn"],
-                revision_id=str(item.get("revisionId", "")),
-                deployment_name=item.get("deploymentName", ""),
-                status=item.get("deploymentStatus", ""),
-                created_at=_epoch(item.get("creationTimestamp")),
-                is_latest_for_target=bool(item.get("isLatestForTarget", True)),
-            )
+            summary = _summary(item, latest_by_default=True)
             latest[summary.target_arn] = summary
         return latest
 
     def deployment_history(self, target_arn: str) -> list[DeploymentSummary]:
         """Every revision of one target (ListDeployments ALL), newest revision first."""
         revisions = [
-            DeploymentSummary(
-                deployment_id=item["deploymentId"],
-                target_arn=item["targetArn"],
-                revision_id=str(item.get("revisionId", "")),
-                deployment_name=item.get("deploymentName", ""),
-                status=item.get("deploymentStatus", ""),
-                created_at=_epoch(item.get("creationTimestamp")),
-                is_latest_for_target=bool(item.get("isLatestForTarget", False)),
-            )
+            _summary(item, latest_by_default=False)
             for item in self._caller.paginate(
                 self._client,
                 "list_deployments",

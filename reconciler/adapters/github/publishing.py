@@ -27,41 +27,31 @@ from reconciler.adapters.github.body import (
     FittedBody,
     fit_comment_body,
     shorten_description,
-    status_description,
 )
-from reconciler.adapters.github.client import DEFAULT_API_URL, GitHubClient
+from reconciler.adapters.github.client import GitHubClient
 from reconciler.adapters.github.errors import (
     COMMENT_PERMISSION,
     DEPLOYMENT_PERMISSION,
     STATUS_PERMISSION,
     PublishAuthError,
     PublishError,
-    PublishNotFoundError,
-    PublishRateLimitedError,
     PublishServerError,
     PublishUncertainError,
     Purpose,
 )
 from reconciler.core.markers import DEFAULT_KEY, has_marker, marker_line, with_marker
-from reconciler.retrying import RetryPolicy
 
 __all__ = [
-    "DEFAULT_API_URL",
+    "PULL_REQUEST_PERMISSION",
     "STATUS_CONTEXT",
-    "GitHubClient",
     "IssueComment",
-    "PublishAuthError",
-    "PublishError",
-    "PublishNotFoundError",
     "PublishOutcome",
-    "PublishRateLimitedError",
     "PublishResult",
-    "PublishServerError",
-    "PublishUncertainError",
+    "PullRequest",
     "RepoRef",
-    "RetryPolicy",
     "edit_sticky_comment",
     "ensure_deployment",
+    "ensure_pull_request",
     "find_deployment",
     "find_sticky_comment",
     "merged_pull_requests",
@@ -70,7 +60,6 @@ __all__ = [
     "set_commit_status",
     "set_deployment_status",
     "set_plan_status",
-    "status_description",
 ]
 
 STATUS_CONTEXT = "greengrass-reconciler/plan"
@@ -473,3 +462,59 @@ def edit_sticky_comment(
         json={"body": body},
     )
     return PublishOutcome.UPDATED
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    number: int
+    url: str  # the page people open (html_url)
+
+
+PULL_REQUEST_PERMISSION = "`pull-requests: write` (and `contents: write` to push the branch)"
+
+
+def ensure_pull_request(
+    client: GitHubClient, repo: RepoRef, *, head: str, base: str, title: str, body: str
+) -> tuple[PullRequest, bool]:
+    """The open pull request from branch `head` into `base`, opened if there is none; and
+    whether this call opened it. Looked up first and after a failed create, so a retry or a
+    second run never opens two."""
+    purpose = Purpose(
+        action=f"open a pull request from {head} into {base} in {repo}",
+        target=f"repository {repo} or branch {head}",
+        permission=PULL_REQUEST_PERMISSION,
+    )
+
+    def existing() -> PullRequest | None:
+        for payload in client.paginate(
+            f"{repo.api_path}/pulls",
+            purpose,
+            params={"head": f"{repo.owner}:{head}", "base": base, "state": "open"},
+        ):
+            if payload.get("head", {}).get("ref") == head:
+                return PullRequest(int(payload["number"]), str(payload.get("html_url", "")))
+        return None
+
+    def attempt() -> tuple[PullRequest, bool]:
+        found = existing()
+        if found is not None:
+            return found, False
+        try:
+            created = client.request(
+                "POST",
+                f"{repo.api_path}/pulls",
+                purpose,
+                json={"title": title, "head": head, "base": base, "body": body},
+            )
+        except PublishServerError as error:
+            raise PublishUncertainError(
+                f"{error} The pull request may have been opened all the same; the retry looks "
+                "for it first.",
+                status=error.status,
+            ) from error
+        return PullRequest(int(created["number"]), str(created.get("html_url", ""))), True
+
+    result: tuple[PullRequest, bool] = client.retrying(
+        lambda error: isinstance(error, PublishUncertainError)
+    )(attempt)
+    return result

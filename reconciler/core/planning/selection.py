@@ -61,6 +61,27 @@ def changed_thing_groups(before: SpecSet | None, after: SpecSet) -> SpecChanges:
     return SpecChanges(groups, removed, reason)
 
 
+def group_changed(before: SpecSet | None, after: SpecSet | None, thing_group: str) -> bool:
+    """Whether what the specs ask of `thing_group` differs between `before` and `after`
+    (None: no specs): its resolved spec (Settings' defaults and bases merged in), or a
+    repository component or override it uses. Stricter than `changed_thing_groups`, which
+    selects every group on any Settings or override change: `rollback --revert-pr` reverts
+    only the commits that changed this group."""
+    old = before.deployment_for(thing_group) if before else None
+    new = after.deployment_for(thing_group) if after else None
+    if old is None or new is None:
+        return (old is None) != (new is None)
+    if _differs(old, new):
+        return True
+    assert before is not None and after is not None  # both have the group
+    used = set(old.components) | set(new.components)
+    changed = _changed_names(before.components, after.components) | _changed_names(
+        before.overrides, after.overrides
+    )
+    reached = _reaching(changed, [*before.components, *after.components])
+    return bool(reached & used)
+
+
 def _differs(before: DeploymentSpec | None, after: DeploymentSpec) -> bool:
     if before is None:
         return True

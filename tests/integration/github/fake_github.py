@@ -108,6 +108,7 @@ class FakeGitHub(LoopbackWsgiServer):
         self.deployments: list[dict[str, Any]] = []
         self.deployment_statuses: list[dict[str, Any]] = []
         self.merge_commits: dict[tuple[str, int], str] = {}  # pull request -> merge commit
+        self.opened_pulls: list[dict[str, Any]] = []  # pull requests opened through the API
         self.requests: list[RecordedRequest] = []
         self.edited_by_others: list[int] = []  # ids of comments edited by another identity
         self.link_base: str | None = None  # overrides the host of pagination links
@@ -126,6 +127,7 @@ class FakeGitHub(LoopbackWsgiServer):
                     endpoint="deployment_statuses",
                 ),
                 Rule("/repos/<owner>/<name>/commits/<sha>/pulls", endpoint="commit_pulls"),
+                Rule("/repos/<owner>/<name>/pulls", endpoint="pulls"),
             ]
         )
 
@@ -410,6 +412,56 @@ class FakeGitHub(LoopbackWsgiServer):
             if pr_repo == repo and merged == sha
         ]
         return _json(pulls)
+
+    def _pulls_get(
+        self, request: Request, _body: Any, _token: Token, owner: str, name: str
+    ) -> Response:
+        if not self._repo_known(owner, name):
+            return _error(404, "Not Found")
+        head = request.args.get("head")  # GitHub's filter: "owner:branch"
+        found = [
+            pull
+            for pull in self.opened_pulls
+            if pull["repo"] == f"{owner}/{name}"
+            and pull["state"] == request.args.get("state", "open")
+            and (head is None or f"{owner}:{pull['head']['ref']}" == head)
+            and request.args.get("base", pull["base"]["ref"]) == pull["base"]["ref"]
+        ]
+        return _json(found)
+
+    def _pulls_post(
+        self, _request: Request, body: Any, _token: Token, owner: str, name: str
+    ) -> Response:
+        repo = f"{owner}/{name}"
+        if not self._repo_known(owner, name):
+            return _error(404, "Not Found")
+        if not isinstance(body, dict) or not all(
+            isinstance(body.get(k), str) and body[k] for k in ("title", "head", "base")
+        ):
+            return _error(422, "Validation Failed", errors=["title, head and base are required"])
+        if any(
+            p["repo"] == repo and p["head"]["ref"] == body["head"] and p["state"] == "open"
+            for p in self.opened_pulls
+        ):
+            return _error(
+                422,
+                "Validation Failed",
+                errors=[f"A pull request already exists for {owner}:{body['head']}."],
+            )
+        number = max((n for r, n in self.pull_requests if r == repo), default=0) + 1
+        self.pull_requests.add((repo, number))
+        pull = {
+            "number": number,
+            "repo": repo,
+            "state": "open",
+            "title": body["title"],
+            "body": body.get("body") or "",
+            "head": {"ref": body["head"]},
+            "base": {"ref": body["base"]},
+            "html_url": f"https://github.example/{repo}/pull/{number}",
+        }
+        self.opened_pulls.append(pull)
+        return _json(pull, 201)
 
 
 def _graphql(request: Request, body: Any, token: Token) -> Response:

@@ -60,6 +60,8 @@ def _status() -> ControllerStatus:
                          deployment_id="dep-2", revision_id="2", last_change=change),
             TargetStatus("CameraFleetStaging", SyncState.OUT_OF_SYNC, spec_file="groups/s.yaml",
                          last_error=HOSTILE_KEY),
+            TargetStatus("LegacyGroup", SyncState.HALTED, spec_file="groups/legacy.yaml",
+                         reason="canceled outside Git"),
         ]
     )  # fmt: skip
     status.record_revision(GROUP, deployment_id="dep-2", change=change)
@@ -195,3 +197,17 @@ def test_the_dashboard_is_read_only(serve) -> None:  # type: ignore[no-untyped-d
     _, _, html = _get(url + "/")
     forms = [attrs for tag, attrs in _parse(html).tags if tag == "form"]
     assert forms == [{"class": "filters", "method": "get", "action": "/"}]
+
+
+def test_a_held_group_shows_its_state_and_why(serve) -> None:  # type: ignore[no-untyped-def]
+    url = serve()
+    code, _headers, html = _get(url + "/ui/?sync=Halted")
+    assert code == 200
+    text = " ".join(_parse(html).text)
+    assert "LegacyGroup" in text and GROUP not in text  # the filter knows the held states
+    marks = [a for tag, a in _parse(html).tags if tag == "span" and a.get("class") == "why"]
+    assert [m["title"] for m in marks] == ["canceled outside Git"]
+    code, _headers, html = _get(url + "/ui/groups/LegacyGroup")
+    assert code == 200
+    text = " ".join(_parse(html).text)
+    assert "Halted" in text and "Held because" in text and "canceled outside Git" in text

@@ -3,6 +3,7 @@ apply` takes the controller's lease, and refuses while a controller holds it."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -80,10 +81,12 @@ def test_apply_holds_the_lease_while_it_writes_and_gives_it_back(
     settings = ReconcilerSettings()
     controller = _controller_lease(settings)
     seen_while_applying: list[bool] = []
+    first = threading.Lock()  # groups are applied in parallel: only the first write tries
 
     def controller_tries(write: str) -> None:
-        if write.startswith("deployed") and not seen_while_applying:
-            seen_while_applying.append(controller.try_acquire())
+        with first:
+            if write.startswith("deployed") and not seen_while_applying:
+                seen_while_applying.append(controller.try_acquire())
 
     spec_set = load_spec_set(specs)
     runtime = build_runtime(settings, region=seeded.region, account=seeded.account_id)

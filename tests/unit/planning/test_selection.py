@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.adapters.spec_files import load_spec_set
-from reconciler.core.planning.selection import changed_thing_groups
+from reconciler.core.planning.selection import changed_thing_groups, group_changed
 from reconciler.core.specs import SpecSet
 
 CAMERAS = frozenset({"CameraFleetProd", "CameraFleetStaging"})
@@ -106,3 +106,40 @@ def test_a_removed_group_is_a_prune_candidate_and_a_new_one_is_selected(
 
 def test_no_specs_before_selects_every_group(fleet: Path) -> None:
     assert changed_thing_groups(None, load_spec_set(fleet)).groups == EVERY
+
+
+def test_group_changed_is_strict_about_the_one_group(fleet: Path, tmp_path: Path) -> None:
+    """`rollback --revert-pr` asks of one group: a Settings change that every plan selects
+    does not change what the specs ask of it; its own file, a component it uses, or an
+    override it uses does; a group that appears or disappears has changed."""
+    before = load_spec_set(fleet)
+    settings = _edited(
+        fleet, tmp_path / "s", "reconciler.yaml", "allowEmpty: false", "allowEmpty: true"
+    )
+    assert not group_changed(before, settings, "CameraFleetStaging")
+    own = _edited(
+        fleet,
+        tmp_path / "g",
+        "groups/camera-staging.yaml",
+        "InferenceInterval: 15",
+        "InferenceInterval: 5",
+    )
+    assert group_changed(before, own, "CameraFleetStaging")
+    assert not group_changed(before, own, "CameraFleetProd")
+    assert not group_changed(before, own, "LobbyDisplays")
+    recipe = _edited(
+        fleet,
+        tmp_path / "c",
+        "components/com.acme.ImageUploader/recipe.yaml",
+        "ComponentDescription: ",
+        "ComponentDescription: New. ",
+    )
+    assert group_changed(before, recipe, "CameraFleetProd")
+    assert not group_changed(before, recipe, "LobbyDisplays")
+    override = next((fleet / "overrides").glob("*.yaml")).relative_to(fleet).as_posix()
+    bumped = _edited(fleet, tmp_path / "o", override, "bump: patch", "bump: minor")
+    assert group_changed(before, bumped, "CameraFleetProd")  # it uses the overridden model
+    assert not group_changed(before, bumped, "LobbyDisplays")
+    assert group_changed(None, before, "LobbyDisplays")
+    assert not group_changed(None, None, "LobbyDisplays")
+    assert not group_changed(before, before, "CameraFleetStaging")

@@ -157,7 +157,8 @@ def _row(name: str, target: Mapping[str, Any]) -> GroupRow:
         live_revision=str(target.get("revisionId") or ""),
         rollout=rollout_of(target.get("rollout")),
         last_change=dict(change) if isinstance(change, Mapping) else None,
-        error=str(target["lastError"]) if target.get("lastError") else None,
+        # The row's "why" mark: the last error, else why a held group is not applied.
+        error=str(target.get("lastError") or target.get("reason") or "") or None,
     )
 
 
