@@ -102,6 +102,55 @@ class WaveObservation:
 
 
 @dataclass(frozen=True)
+class GroupFacts:
+    """What one group shows: the content hash of its latest revision (None: no revision of
+    ours) and the devices of that revision (None: not read yet)."""
+
+    latest_hash: str | None
+    counts: DeviceCounts | None = None
+
+
+def observe_waves(
+    rollout: Rollout, desired_hashes: Mapping[str, str], facts: Mapping[str, GroupFacts]
+) -> dict[str, WaveObservation]:
+    """Each wave's observation for the change `desired_hashes` describes: deployed when every
+    group's latest revision has its desired hash (a canary group: its parent's), the counts
+    summed over the wave's groups once every group's are read."""
+    observations: dict[str, WaveObservation] = {}
+    for wave in rollout.waves:
+        seen = [facts.get(group, GroupFacts(latest_hash=None)) for group in wave.groups]
+        deployed = all(
+            fact.latest_hash is not None
+            and fact.latest_hash == desired_hashes.get(rollout.source_group(group))
+            for group, fact in zip(wave.groups, seen, strict=True)
+        )
+        counts = [fact.counts for fact in seen]
+        summed = (
+            _sum_counts([c for c in counts if c is not None])
+            if deployed and all(c is not None for c in counts)
+            else None
+        )
+        observations[wave.name] = WaveObservation(deployed=deployed, counts=summed)
+    return observations
+
+
+def _sum_counts(counts: Iterable[DeviceCounts]) -> DeviceCounts:
+    total = DeviceCounts()
+    for each in counts:
+        total = DeviceCounts(
+            queued=total.queued + each.queued,
+            in_progress=total.in_progress + each.in_progress,
+            succeeded=total.succeeded + each.succeeded,
+            failed=total.failed + each.failed,
+            timed_out=total.timed_out + each.timed_out,
+            rejected=total.rejected + each.rejected,
+            canceled=total.canceled + each.canceled,
+            removed=total.removed + each.removed,
+        )
+    return total
+
+
+@dataclass(frozen=True)
 class WaveRecord:
     """The recorded gate state of one wave (for one change)."""
 

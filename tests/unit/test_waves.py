@@ -9,6 +9,7 @@ from reconciler.core.rollouts import DeviceCounts
 from reconciler.core.waves import (
     Canary,
     Gate,
+    GroupFacts,
     OnFailure,
     Rollout,
     RolloutPhase,
@@ -17,6 +18,7 @@ from reconciler.core.waves import (
     WaveObservation,
     change_key,
     decide,
+    observe_waves,
 )
 
 CAMERAS = Rollout(
@@ -222,3 +224,26 @@ def test_a_passed_wave_stays_passed_for_its_change(counts: list[DeviceCounts]) -
         if passed_once:
             assert decision.record.wave("canary").passed
         record = decision.record
+
+
+def test_observations_come_from_the_groups_latest_hashes_and_counts() -> None:
+    desired = {"Prod": "h1", "Staging": "h1"}
+    facts = {
+        "Canary": GroupFacts("h1", DeviceCounts(succeeded=2, failed=1)),
+        "Staging": GroupFacts("h0", DeviceCounts(succeeded=9)),  # the previous change
+        "Prod": GroupFacts("h1", None),  # deployed, its devices not read yet
+    }
+    assert observe_waves(CAMERAS, desired, facts) == {
+        "canary": WaveObservation(deployed=True, counts=DeviceCounts(succeeded=2, failed=1)),
+        "staging": WaveObservation(deployed=False),
+        "production": WaveObservation(deployed=True, counts=None),
+    }
+    # A wave of several groups counts all their devices, and only once all are read.
+    two = Rollout("r", (Wave("both", targets=("A", "B")),))
+    both = {"A": GroupFacts("x", DeviceCounts(succeeded=1)), "B": GroupFacts("x", None)}
+    assert observe_waves(two, {"A": "x", "B": "x"}, both)["both"].counts is None
+    both["B"] = GroupFacts("x", DeviceCounts(succeeded=2, queued=1))
+    assert observe_waves(two, {"A": "x", "B": "x"}, both)["both"].counts == DeviceCounts(
+        succeeded=3, queued=1
+    )
+    assert observe_waves(two, {"A": "x"}, both)["both"].deployed is False  # B has no desired
