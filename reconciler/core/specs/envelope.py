@@ -56,7 +56,11 @@ def read_envelope(root: Node) -> tuple[ParsedDocument | None, list[SpecProblem]]
         )
         return None, [SpecProblem(file, root.location.line, "", message)]
     kind_node = root.child("kind")
-    if kind_node is not None and kind_node.value in NOT_SUPPORTED_KINDS:
+    if (
+        kind_node is not None
+        and isinstance(kind_node.value, str)
+        and kind_node.value in NOT_SUPPORTED_KINDS
+    ):
         message = NOT_SUPPORTED_KINDS[str(kind_node.value)]
         return None, [SpecProblem(file, kind_node.location.line, "kind", message)]
     _, problems = validate_node(DocumentEnvelope, root)

@@ -316,3 +316,8 @@ def test_a_rollout_is_refused_until_the_controller_enforces_waves() -> None:
         "yet: the controller would deploy every group at once; remove this document until a "
         "release supports it"
     ]
+
+
+def test_a_kind_that_is_not_text_is_reported_not_crashed_on() -> None:
+    files = only_settings(a="apiVersion: greengrass-reconciler/v1\nkind: [Rollout]\n")
+    assert any(line.startswith("a.yaml:2: kind:") for line in rendered(files))
