@@ -21,6 +21,7 @@ from reconciler.cli.common import (
     runtime_for,
     specs_option,
 )
+from reconciler.core.plan import PruneMode
 from reconciler.core.printable import printable
 from reconciler.core.rendering import render_text
 from reconciler.core.specs.resolved import SpecSet
@@ -32,6 +33,7 @@ from reconciler.errors import ReconcilerError
 _OUTCOME_COLOURS = {
     Outcome.APPLIED: "green",
     Outcome.PRUNED: "yellow",
+    Outcome.UNINSTALLING: "yellow",
     Outcome.UNCHANGED: None,
     Outcome.SKIPPED: None,
     Outcome.FAILED: "red",
@@ -51,8 +53,8 @@ _OUTCOME_COLOURS = {
 @click.option(
     "--prune",
     is_flag=True,
-    help="Cancel reconciler-made deployments of groups no spec targets any more (also on when "
-    "the Settings' defaults.syncPolicy.prune is true).",
+    help="Prune reconciler-made deployments of groups no spec targets any more, as the "
+    "Settings' defaults.syncPolicy.prune says (cancel when it says false).",
 )
 @click.option(
     "--force",
@@ -143,7 +145,9 @@ def _plan_and_apply(
         instance=runtime.settings.instance,
         commit=sha,
         specs_root=specs_path,
-        prune=prune or spec_set.settings.prune,
+        prune=PruneMode.CANCEL
+        if prune and spec_set.settings.prune is PruneMode.OFF
+        else spec_set.settings.prune,
         only_groups=frozenset(targets) or None,
         concurrency=runtime.settings.concurrency,
     )

@@ -90,6 +90,29 @@ class ComponentPlan:
         return (self.run_with_before or None) != (self.run_with_after or None)
 
 
+class PruneMode(StrEnum):
+    """What pruning a group no spec targets any more does (`defaults.syncPolicy.prune`)."""
+
+    OFF = "off"  # nothing: the candidate is only reported
+    # CancelDeployment of its latest revision: devices keep running its components (AWS docs:
+    # canceling a deployment does not remove what devices already installed).
+    CANCEL = "cancel"
+    # First a revision with no components (devices remove the components only that group
+    # deployed), then, once that revision's rollout ended, CancelDeployment.
+    UNINSTALL = "uninstall"
+
+    @classmethod
+    def of(cls, value: PruneMode | bool | str | None) -> PruneMode:
+        """`true` means `cancel` (what prune always did), `false`/absent `off`."""
+        if isinstance(value, PruneMode):
+            return value
+        if value is True:
+            return cls.CANCEL
+        if value is False or value is None:
+            return cls.OFF
+        return cls(value)
+
+
 @dataclass(frozen=True, slots=True)
 class TargetPlan:
     """The plan for one thing group."""
@@ -122,6 +145,13 @@ class TargetPlan:
     desired_digest: bytes | None = None
     # The `greengrass-reconciler/resets-sent` tag of the revision (see core/planning/resets.py).
     resets_sent: str = ""
+    # Prune candidates only: what the Settings say pruning does, whether the live revision is
+    # already the reconciler's empty uninstall revision (the next step is to cancel it once it
+    # rolled out), and the devices in the group (ListThingsInThingGroup, recursive; None: not
+    # counted).
+    prune_mode: PruneMode | None = None
+    uninstall_revision: bool = False
+    devices: int | None = None
 
     @property
     def has_changes(self) -> bool:

@@ -17,6 +17,11 @@ SPEC = PREFIX + "spec"
 # Digests of the spec's explicit resets already sent (see core/planning/resets.py).
 RESETS_SENT = PREFIX + "resets-sent"
 
+# On the empty revision `prune: uninstall` deploys before cancelling (value: "uninstall"): a
+# later cycle, or a restarted controller, knows the group is being pruned, not deployed.
+PRUNE_STEP = PREFIX + "prune-step"
+UNINSTALL_STEP = "uninstall"
+
 DEFAULT_INSTANCE = "greengrass-reconciler"
 _MAX_TAG_VALUE = 256
 
@@ -45,6 +50,10 @@ def provenance_tags(
 
 def is_managed(tags: Mapping[str, str], instance: str) -> bool:
     return tags.get(MANAGED_BY) == instance
+
+
+def is_uninstall_step(tags: Mapping[str, str]) -> bool:
+    return tags.get(PRUNE_STEP) == UNINSTALL_STEP
 
 
 def user_tags(tags: Mapping[str, str]) -> dict[str, str]:

@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from reconciler.adapters.aws.artifacts import ArtifactStore
 from reconciler.adapters.aws.greengrass import GreengrassGateway
+from reconciler.adapters.aws.rollouts import RolloutReader
 from reconciler.concurrency import bounded_map
-from reconciler.core.plan import ComponentVersionPlan, Plan, TargetAction, TargetPlan
-from reconciler.core.provenance import CONTENT_HASH, provenance_tags
+from reconciler.core.plan import ComponentVersionPlan, Plan, PruneMode, TargetAction, TargetPlan
+from reconciler.core.provenance import CONTENT_HASH, PRUNE_STEP, UNINSTALL_STEP, provenance_tags
 from reconciler.core.recipes import canonical_recipe_bytes
+from reconciler.core.rollouts import RolloutPolicy, rollout_state
 from reconciler.errors import AwsConflictError, ReconcilerError
 
 
@@ -33,6 +35,8 @@ class Outcome(StrEnum):
     APPLIED = "applied"
     UNCHANGED = "unchanged"
     PRUNED = "pruned"
+    # `prune: uninstall` under way: the empty revision was created, or is still rolling out.
+    UNINSTALLING = "uninstalling"
     SKIPPED = "skipped"  # prune candidate without prune enabled, or filtered out
     FAILED = "failed"
 
@@ -75,7 +79,8 @@ class ApplyOptions:
     instance: str
     commit: str | None = None
     specs_root: Path = Path()
-    prune: bool = False
+    # What pruning does (see PruneMode); `True` is `cancel`, `False` `off`, as prune always was.
+    prune: PruneMode | bool = False
     only_groups: frozenset[str] | None = None
     concurrency: int = 8
     version_ready_timeout: float = 300.0
@@ -98,8 +103,11 @@ class Applier:
         progress: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         may_write: Callable[[], bool] | None = None,
+        rollouts: RolloutReader | None = None,
     ) -> None:
         self.gateway = gateway
+        # Rollout truth of an uninstall revision (`prune: uninstall` cancels it once it ended).
+        self._rollouts = rollouts
         self.artifacts = artifacts
         self._emit = progress or (lambda _line: None)
         self._sleep = sleep
@@ -210,18 +218,7 @@ class Applier:
         if target.action is TargetAction.NOOP:
             return TargetResult(target.thing_group, Outcome.UNCHANGED, target.live_deployment_id)
         if target.action is TargetAction.PRUNE:
-            if not options.prune or target.live_deployment_id is None:
-                return TargetResult(
-                    target.thing_group, Outcome.SKIPPED, reason="prune is not enabled"
-                )
-            if not self._may_write():
-                return TargetResult(target.thing_group, Outcome.SKIPPED, reason=_LOST_LEASE)
-            try:
-                self.gateway.cancel_deployment(target.live_deployment_id)
-            except ReconcilerError as error:
-                return TargetResult(target.thing_group, Outcome.FAILED, reason=str(error))
-            self._emit(f"pruned {target.thing_group} (cancelled {target.live_deployment_id})")
-            return TargetResult(target.thing_group, Outcome.PRUNED, target.live_deployment_id)
+            return self._prune(target, options)
         if not self._may_write():
             return TargetResult(target.thing_group, Outcome.SKIPPED, reason=_LOST_LEASE)
         missing = sorted(
@@ -248,14 +245,91 @@ class Applier:
             ),
         }
         request["clientToken"] = target.client_token
+        deployment_id = self._create(target.thing_group, request)
+        if isinstance(deployment_id, TargetResult):
+            return deployment_id
+        self._emit(f"deployed {target.thing_group}: {deployment_id}")
+        return TargetResult(target.thing_group, Outcome.APPLIED, deployment_id)
+
+    def _prune(self, target: TargetPlan, options: ApplyOptions) -> TargetResult:
+        """Cancel the group's latest revision; with `uninstall`, first deploy a revision with no
+        components (devices remove what only that group deployed) and cancel it once its
+        rollout ended. Each step is decided from the live revision alone (its prune-step tag),
+        so a later cycle or a restarted controller carries on where this one stopped."""
+        mode = PruneMode.of(options.prune)
+        deployment_id = target.live_deployment_id
+        if mode is PruneMode.OFF or deployment_id is None:
+            return TargetResult(target.thing_group, Outcome.SKIPPED, reason="prune is not enabled")
+        if mode is PruneMode.UNINSTALL and not target.uninstall_revision:
+            return self._deploy_uninstall_revision(target, options)
+        if mode is PruneMode.UNINSTALL:
+            waiting = self._uninstall_pending(target.thing_group, deployment_id)
+            if waiting is not None:
+                return TargetResult(
+                    target.thing_group, Outcome.UNINSTALLING, deployment_id, reason=waiting
+                )
+        if not self._may_write():
+            return TargetResult(target.thing_group, Outcome.SKIPPED, reason=_LOST_LEASE)
+        try:
+            self.gateway.cancel_deployment(deployment_id)
+        except ReconcilerError as error:
+            return TargetResult(target.thing_group, Outcome.FAILED, reason=str(error))
+        self._emit(f"pruned {target.thing_group} (cancelled {deployment_id})")
+        return TargetResult(target.thing_group, Outcome.PRUNED, deployment_id)
+
+    def _create(self, thing_group: str, request: Mapping[str, object]) -> str | TargetResult:
+        """CreateDeployment: the new deployment's id, or the failed result to report."""
         try:
             created = self.gateway.create_deployment(request)
         except ReconcilerError as error:
-            self._emit(f"FAILED {target.thing_group}: {error}")
-            return TargetResult(target.thing_group, Outcome.FAILED, reason=str(error))
-        deployment_id = str(created.get("deploymentId"))
-        self._emit(f"deployed {target.thing_group}: {deployment_id}")
-        return TargetResult(target.thing_group, Outcome.APPLIED, deployment_id)
+            self._emit(f"FAILED {thing_group}: {error}")
+            return TargetResult(thing_group, Outcome.FAILED, reason=str(error))
+        return str(created.get("deploymentId"))
+
+    def _deploy_uninstall_revision(self, target: TargetPlan, options: ApplyOptions) -> TargetResult:
+        if not self._may_write():
+            return TargetResult(target.thing_group, Outcome.SKIPPED, reason=_LOST_LEASE)
+        digest = _token("uninstall", target.target_arn, target.live_deployment_id or "")
+        tags = provenance_tags(
+            instance=options.instance, content_hash=digest, commit=options.commit, spec=None
+        )
+        request = {
+            "targetArn": target.target_arn,
+            "deploymentName": f"{target.thing_group} (uninstall)"[:256],
+            "components": {},
+            "tags": {**tags, PRUNE_STEP: UNINSTALL_STEP},
+            # One empty revision per revision it replaces, however often a cycle retries.
+            "clientToken": digest[:64],
+        }
+        deployment_id = self._create(target.thing_group, request)
+        if isinstance(deployment_id, TargetResult):
+            return deployment_id
+        self._emit(f"uninstalling {target.thing_group}: deployed empty revision {deployment_id}")
+        return TargetResult(
+            target.thing_group,
+            Outcome.UNINSTALLING,
+            deployment_id,
+            reason="deployed a revision with no components; cancelled once it rolled out",
+        )
+
+    def _uninstall_pending(self, thing_group: str, deployment_id: str) -> str | None:
+        """Why the uninstall revision cannot be cancelled yet (None: its rollout ended: every
+        device of the group reported, none pending)."""
+        if self._rollouts is None:
+            return "no rollout reader: cannot tell whether the uninstall revision rolled out"
+        try:
+            facts = self._rollouts.deployment(deployment_id)
+            if facts.iot_job_id is None:
+                return "the uninstall revision has no IoT job yet"
+            job = self._rollouts.job(facts.iot_job_id)
+            counts = job.counts
+            members = self._rollouts.group_members(thing_group) if counts.pending == 0 else None
+        except ReconcilerError as error:
+            return f"rollout of the uninstall revision unknown: {error}"
+        state = rollout_state(job, RolloutPolicy(), members=members)
+        if counts.pending == 0 and state.terminal:
+            return None
+        return f"uninstall revision rolling out ({counts.pending} device(s) pending)"
 
     def apply(self, plan: Plan, options: ApplyOptions) -> ApplyReport:
         versions, uploaded, skipped = self._apply_versions(plan, options)

@@ -35,6 +35,7 @@ from reconciler.core.rendering.markdown import target_diff_text
 from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs import InvalidSpecsError, SpecSet
 from reconciler.core.suspension import RollbackRecord, active_suspension
+from reconciler.core.windows import window_verdict
 from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome, TargetResult
 from reconciler.engine.notices import CycleNotices
 from reconciler.engine.rollouts import AdoptedRevision, RolloutFollower
@@ -326,6 +327,7 @@ class Reconciler:
         by_operator = self.suspensions.load()
         rollbacks = self.suspensions.rollbacks()
         now = self._now()
+        windows = spec_set.settings.sync_windows
         holds: dict[str, Hold] = {}
         for target in plan.targets:
             group = target.thing_group
@@ -341,6 +343,10 @@ class Reconciler:
                 holds[group] = Hold(SyncState.HALTED, CANCELED_OUTSIDE_GIT)
             elif suspension is not None and target.action is not TargetAction.NOOP:
                 holds[group] = Hold(SyncState.SUSPENDED, suspension.describe())
+            elif target.action is not TargetAction.NOOP:
+                allowed, reason, _ = window_verdict(windows, group, now)
+                if not allowed:
+                    holds[group] = Hold(SyncState.WAITING, reason)
             if group in rollbacks and group not in holds:
                 rolled_back = self._rolled_back(target, rollbacks[group], runtime)
                 if rolled_back is None:
@@ -489,6 +495,8 @@ class Reconciler:
                 sync, error = SyncState.FAILED, result.reason
             elif result is not None and result.outcome is Outcome.PRUNED:
                 sync = SyncState.PRUNED
+            elif result is not None and result.outcome is Outcome.UNINSTALLING:
+                sync, deployment_id = SyncState.PRUNING, result.deployment_id
             elif target.action is TargetAction.NOOP:
                 sync = SyncState.SYNCED
             elif target.drift:
@@ -504,7 +512,9 @@ class Reconciler:
                     revision_id=target.live_revision_id,
                     last_error=error,
                     last_change=change,
-                    reason=hold.reason if hold else None,
+                    reason=hold.reason
+                    if hold
+                    else (result.reason if sync is SyncState.PRUNING and result else None),
                 )
             )
             if result is not None and result.outcome is Outcome.APPLIED and result.deployment_id:

@@ -18,7 +18,7 @@ from reconciler.adapters.aws.ratelimit import (
 from reconciler.adapters.aws.rollouts import RolloutReader
 from reconciler.adapters.cache import FactCache
 from reconciler.core.events import EventPublisher, NoEventPublisher
-from reconciler.core.plan import Plan
+from reconciler.core.plan import Plan, TargetAction
 from reconciler.core.planning import plan_deployments
 from reconciler.core.rollouts import follow_up_rate
 from reconciler.core.specs.resolved import SpecSet
@@ -55,7 +55,13 @@ class Runtime:
         progress: Callable[[str], None] | None = None,
         may_write: Callable[[], bool] | None = None,
     ) -> Applier:
-        return Applier(self.gateway, self.artifacts, progress=progress, may_write=may_write)
+        return Applier(
+            self.gateway,
+            self.artifacts,
+            progress=progress,
+            may_write=may_write,
+            rollouts=self.rollouts,
+        )
 
     def verify_account(self) -> None:
         """Refuse to touch an account other than the one the specs name."""
@@ -94,6 +100,8 @@ class Runtime:
             compact=compact,
             keep_going=keep_going,
         )
+        if not compact:  # a plan people read (the controller's compact plans render nothing)
+            plan = self._count_prune_devices(plan)
         drifted = {t.thing_group for t in plan.targets if t.drift}
         if not (compact and drifted):
             return plan
@@ -106,6 +114,22 @@ class Runtime:
         )
         in_full = {t.thing_group: t for t in full.targets if t.thing_group in drifted}
         return replace(plan, targets=tuple(in_full.get(t.thing_group, t) for t in plan.targets))
+
+    def _count_prune_devices(self, plan: Plan) -> Plan:
+        """The devices each prune candidate concerns: its group's things, recursive (one
+        ListThingsInThingGroup sweep per candidate, only for plans that are rendered: a
+        candidate left while prune is off would otherwise cost a sweep every cycle)."""
+        if not any(t.action is TargetAction.PRUNE for t in plan.targets):
+            return plan
+        return replace(
+            plan,
+            targets=tuple(
+                replace(t, devices=self.rollouts.group_members(t.thing_group))
+                if t.action is TargetAction.PRUNE
+                else t
+                for t in plan.targets
+            ),
+        )
 
 
 def build_runtime(

@@ -25,12 +25,14 @@ class SyncState(StrEnum):
     DRIFTED = "Drifted"  # changed outside Git; selfHeal off
     FAILED = "Failed"
     PRUNED = "Pruned"
+    PRUNING = "Pruning"  # `prune: uninstall`: its empty revision is rolling out, then cancelled
     UNKNOWN = "Unknown"  # the last cycle crashed before it could tell
     # Held back on purpose (the stop button, docs/controller.md "Stopping a group"): planned,
     # not applied; `TargetStatus.reason` says why.
     HALTED = "Halted"  # its latest revision was canceled outside Git
     SUSPENDED = "Suspended"  # `suspend` in the specs, or an operator's (reconciler suspend)
     ROLLED_BACK = "RolledBack"  # an operator's `reconciler rollback` stands
+    WAITING = "Waiting"  # outside its sync window (Settings `syncWindows`)
 
 
 # Per thing group, at most this many revisions and rollout samples are kept for the dashboard:

@@ -33,9 +33,52 @@ def json_object(value: object, *, what: str, allow_null: bool = True) -> JsonObj
         raise InvalidConfigurationError(
             f"{what} must be a JSON object (a mapping of keys to values), got {_kind(value)}"
         )
+    if type(value) is dict:
+        # Plain JSON (what nearly every caller passes) copies without tracking where each value
+        # sits; anything else takes the checked copy below, which says where the problem is.
+        plain = _plain_copy(value, allow_null)
+        if plain is not None:
+            return plain
     copied = _copy(value, what=what, path="", allow_null=allow_null)
     assert isinstance(copied, dict)
     return copied
+
+
+class _NotPlainError(Exception):
+    """A value `_plain_copy` leaves to the checked copy (which accepts or rejects it)."""
+
+
+def _plain_copy(value: dict[object, object], allow_null: bool) -> JsonObject | None:
+    """A deep copy of `value` if it holds only dicts with string keys, lists, strings, ints,
+    bools, finite floats (and null where allowed); None otherwise."""
+    try:
+        return _plain_mapping(value, allow_null)
+    except _NotPlainError:
+        return None
+
+
+def _plain_mapping(value: dict[object, object], allow_null: bool) -> JsonObject:
+    copied: JsonObject = {}
+    for key, item in value.items():
+        if type(key) is not str:
+            raise _NotPlainError
+        copied[key] = _plain_value(item, allow_null)
+    return copied
+
+
+def _plain_value(value: object, allow_null: bool) -> JsonValue:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool:
+        return cast(JsonValue, value)
+    if kind is dict:
+        return _plain_mapping(cast(dict[object, object], value), allow_null)
+    if kind is list:
+        return [_plain_value(item, allow_null) for item in cast(list[object], value)]
+    if kind is float and math.isfinite(cast(float, value)):
+        return cast(JsonValue, value)
+    if value is None and allow_null:
+        return None
+    raise _NotPlainError
 
 
 def _copy(value: object, *, what: str, path: str, allow_null: bool) -> JsonValue:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypedDict
 
 from reconciler.core.configuration.documents import (
@@ -62,9 +63,10 @@ class ConfigurationUpdate:
         """A copy of the merge document (`{}` when there is none)."""
         return json_object(self.merge or {}, what="the configuration merge")
 
-    @property
+    @cached_property
     def merge_text(self) -> str | None:
-        """The canonical JSON text of the merge, as sent to the API."""
+        """The canonical JSON text of the merge, as sent to the API (computed once: `merge`
+        is read-only, and plans key their memo on this text for every component)."""
         return None if self.merge is None else canonical_json(dict(self.merge))
 
     @property

@@ -24,7 +24,7 @@ from reconciler.core.planning.targets import (
     plan_target,
     status_class,
 )
-from reconciler.core.provenance import is_managed
+from reconciler.core.provenance import is_managed, is_uninstall_step
 from reconciler.core.recipes import default_configuration, dependencies
 from reconciler.core.specs.resolved import SpecSet
 from reconciler.core.specs.sharing import SharedValues
@@ -201,6 +201,8 @@ def plan_deployments(
                     live_revision_id=deployment.revision_id,
                     live_managed=True,
                     warnings=("no spec targets this group any more",),
+                    prune_mode=spec_set.settings.prune,
+                    uninstall_revision=is_uninstall_step(deployment.tags),
                 )
             )
     return Plan(

@@ -7,7 +7,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from reconciler.core.configuration import (
     ConfigurationError,
@@ -19,7 +19,7 @@ from reconciler.core.configuration import (
 )
 from reconciler.core.configuration.documents import canonical_json
 from reconciler.core.configuration.planning import preview_configuration_update
-from reconciler.core.configuration.pointers import find, format_pointer, nodes
+from reconciler.core.configuration.pointers import Path, find, format_pointer, nodes
 from reconciler.core.live import LiveComponent, LiveDeployment
 from reconciler.core.plan import (
     ComponentAction,
@@ -49,6 +49,7 @@ from reconciler.core.specs.resolved import DeploymentComponent, DeploymentSpec
 
 RecipeLookup = Callable[[str, str], Mapping[str, Any] | None]
 DefaultsLookup = Callable[[str, str], Mapping[str, Any] | None]
+T = TypeVar("T")
 """(name, version) -> the recipe's DefaultConfiguration, None when the recipe is unknown.
 Shared documents: callers must not mutate them (the configuration planner copies its inputs)."""
 
@@ -83,17 +84,25 @@ class PreviewMemo:
         self.size = size
         self.hits = 0
         self._previews: OrderedDict[Hashable, ConfigurationPreview] = OrderedDict()
+        # The kind changes of a preview's desired configuration against its defaults (the
+        # warning `_desired_component` gives), by the preview's key: as repeated as the previews.
+        self._kind_changes: OrderedDict[Hashable, tuple[Path, ...]] = OrderedDict()
 
     def get(self, key: Hashable, make: Callable[[], ConfigurationPreview]) -> ConfigurationPreview:
-        found = self._previews.get(key)
-        if found is not None:
-            self._previews.move_to_end(key)
+        return self._recall(self._previews, key, make)
+
+    def kind_changes(self, key: Hashable, make: Callable[[], tuple[Path, ...]]) -> tuple[Path, ...]:
+        return self._recall(self._kind_changes, key, make)
+
+    def _recall(self, store: OrderedDict[Hashable, T], key: Hashable, make: Callable[[], T]) -> T:
+        if key in store:
+            store.move_to_end(key)
             self.hits += 1
-            return found
+            return store[key]
         made = make()
-        self._previews[key] = made
-        if len(self._previews) > self.size:
-            self._previews.popitem(last=False)
+        store[key] = made
+        if len(store) > self.size:
+            store.popitem(last=False)
         return made
 
 
@@ -155,11 +164,9 @@ def _desired_component(
 
     overlay_text = _overlay_text(desired.configuration) if memo is not None else None
 
-    def preview_with(resets: tuple[str, ...]) -> ConfigurationPreview:
-        if memo is None or overlay_text is None:
-            return compute(resets)
+    def key_of(resets: tuple[str, ...]) -> Hashable:
         # The defaults are those of (name, version), the same for every group of one plan.
-        key = (
+        return (
             desired.name,
             version,
             (live.name, live.version) if live is not None else None,
@@ -168,7 +175,11 @@ def _desired_component(
             tuple(resets),
             desired.configuration_policy,
         )
-        return memo.get(key, lambda: compute(resets))
+
+    def preview_with(resets: tuple[str, ...]) -> ConfigurationPreview:
+        if memo is None or overlay_text is None:
+            return compute(resets)
+        return memo.get(key_of(resets), lambda: compute(resets))
 
     try:
         if len(explicit) != len(desired.reset):
@@ -180,7 +191,12 @@ def _desired_component(
             recorded = recorded_resets(desired.name, desired.reset, computed)
     except ConfigurationError as error:
         raise TargetPlanningError(f"{where}: {error}") from error
-    unstable = kind_changes(desired_defaults, preview.desired)
+    if memo is None or overlay_text is None:
+        unstable = tuple(kind_changes(desired_defaults, preview.desired))
+    else:
+        unstable = memo.kind_changes(
+            key_of(explicit), lambda: tuple(kind_changes(desired_defaults, preview.desired))
+        )
     if unstable:
         shown = redact_pointers(tuple(format_pointer(p) for p in unstable), desired.secret_paths)
         warnings.append(

@@ -17,6 +17,7 @@ from reconciler.core.plan import (
     ComponentVersionPlan,
     FieldChange,
     Plan,
+    PruneMode,
     TargetAction,
     TargetPlan,
 )
@@ -101,11 +102,28 @@ def target_heading(target: TargetPlan) -> str:
     return f"{target.thing_group} {target_action_note(target)}"
 
 
+def prune_note(target: TargetPlan) -> str:
+    """What pruning this candidate does, and to how many devices (when counted)."""
+    mode = target.prune_mode or PruneMode.OFF
+    if mode is PruneMode.OFF:
+        what = "not pruned: the Settings' defaults.syncPolicy.prune is off"
+    elif mode is PruneMode.CANCEL:
+        what = "cancel: devices keep running its components"
+    elif target.uninstall_revision:
+        what = "uninstall: its empty revision is rolling out, cancelled once it ended"
+    else:
+        what = "uninstall: deploy an empty revision, then cancel"
+    if target.devices is None:
+        return what
+    return f"{what} ({target.devices} device{'' if target.devices == 1 else 's'})"
+
+
 def target_entries(target: TargetPlan) -> Iterator[Entry]:
     if target.action is TargetAction.PRUNE:
         yield Entry(
             Sign.REMOVE,
-            f"deployment {target.live_deployment_id} (revision {target.live_revision_id})",
+            f"deployment {target.live_deployment_id} (revision {target.live_revision_id})"
+            f" — {prune_note(target)}",
         )
     for component in target.components:
         if component.action is not ComponentAction.UNCHANGED:

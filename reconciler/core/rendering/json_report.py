@@ -13,10 +13,12 @@ from reconciler.core.plan import (
     ComponentPlan,
     ComponentVersionPlan,
     Plan,
+    PruneMode,
     TargetAction,
     TargetPlan,
 )
 from reconciler.core.printable import printable_json
+from reconciler.core.rendering.changes import prune_note
 
 SCHEMA_VERSION = 1
 
@@ -52,6 +54,14 @@ def _target(target: TargetPlan) -> dict[str, Any]:
         "liveManagedByReconciler": target.live_managed,
         "drift": target.drift,
         "canceledOutsideGit": target.canceled_outside_git,
+        "prune": None
+        if target.action is not TargetAction.PRUNE
+        else {
+            "mode": (target.prune_mode or PruneMode.OFF).value,
+            "uninstallRevision": target.uninstall_revision,
+            "devices": target.devices,
+            "note": prune_note(target),
+        },
         "contentHash": target.content_hash,
         "components": [_component(c) for c in target.components],
         "fieldChanges": [

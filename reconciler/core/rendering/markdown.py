@@ -19,6 +19,7 @@ from reconciler.core.printable import printable
 from reconciler.core.rendering.changes import (
     Entry,
     Sign,
+    prune_note,
     summary_line,
     target_action_note,
     target_entries,
@@ -112,7 +113,7 @@ def _cut_section(target: TargetPlan, room: int) -> str | None:
 
 def _changes_cell(target: TargetPlan) -> str:
     if target.action is TargetAction.PRUNE:
-        return "the deployment (cancelled when prune is enabled)"
+        return inline_text(f"the deployment: {prune_note(target)}")
     names = [code_span(c.name, in_table=True) for c in target.changed_components]
     names += [code_span(c.field, in_table=True) for c in target.field_changes]
     return ", ".join(names) or "redeploy"

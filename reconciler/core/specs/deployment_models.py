@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, JsonValue
+from pydantic import AfterValidator, BeforeValidator, Field, JsonValue
 
 from reconciler.core.provenance import (
     MAX_RESOURCE_TAGS,
@@ -189,11 +189,25 @@ Tags = Annotated[
 ]
 
 
+def _prune_value(value: Any) -> Any:
+    """One message for every wrong value (a union would report only its first member's)."""
+    if value is None or isinstance(value, bool) or value in ("cancel", "uninstall"):
+        return value
+    shown = quoted(value) if isinstance(value, str) else repr(value)
+    raise ValueError(f"expected true, false, cancel or uninstall, got {shown}")
+
+
+PruneValue = Annotated[bool | Literal["cancel", "uninstall"], BeforeValidator(_prune_value)]
+
+
 class SyncPolicy(SpecModel):
     """What the controller may do on its own."""
 
-    prune: bool | None = None
-    """Cancel the deployment of a thing group whose Deployment document was removed."""
+    prune: PruneValue | None = None
+    """What to do with the deployment of a thing group whose Deployment document was removed
+    (read from the Settings' defaults): `cancel` (or `true`) cancels it, and its devices keep
+    running its components; `uninstall` first deploys a revision with no components (devices
+    remove what that group deployed), then cancels it; `false` leaves it."""
     self_heal: bool | None = None
     """Revert changes made outside Git (console, CLI) without waiting for a new commit."""
 

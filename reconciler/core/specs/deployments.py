@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from reconciler.core.plan import PruneMode
 from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs.budget import ExpansionBudget, ExpansionLimitError, oversized
 from reconciler.core.specs.deployment_models import (
@@ -352,7 +353,8 @@ class DeploymentResolver:
             ),
             tags=self.shared.tags(dict(sorted((spec.tags or {}).items()))),
             sync_policy=SyncPolicySettings(
-                prune=bool(sync and sync.prune), self_heal=bool(sync and sync.self_heal)
+                prune=bool(sync and PruneMode.of(sync.prune) is not PruneMode.OFF),
+                self_heal=bool(sync and sync.self_heal),
             ),
             source=source,
             rollout_policy=_rollout_policy(spec.rollout_policy),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal, get_args
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from reconciler.core.specs.deployment_models import DeploymentFields
 from reconciler.core.specs.fields import (
@@ -31,6 +31,7 @@ from reconciler.core.specs.fields import (
     SpecModel,
     ThingGroupName,
 )
+from reconciler.core.windows import parse_cron, parse_duration, parse_zone
 
 Kind = Literal["Settings", "DeploymentBase", "Deployment", "Component", "ComponentOverride"]
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -72,6 +73,37 @@ class DeploymentDefaults(DeploymentFields):
     }
 
 
+def _cron(text: str) -> str:
+    parse_cron(text)
+    return text
+
+
+def _duration(text: str) -> str:
+    parse_duration(text)
+    return text
+
+
+def _zone(text: str) -> str:
+    parse_zone(text)
+    return text
+
+
+class SyncWindowSpec(SpecModel):
+    """When the controller may apply (Argo CD's sync windows; docs/controller.md)."""
+
+    kind: Literal["allow", "deny"]
+    """deny: never apply while open (deny wins); allow: when any allow window names a group,
+    apply it only while one of them is open."""
+    schedule: Annotated[str, AfterValidator(_cron)]
+    """5-field cron (minute hour day-of-month month day-of-week) of the openings."""
+    duration: Annotated[str, AfterValidator(_duration)]
+    """How long each opening lasts: 30m, 8h, 1d12h (at most 7d)."""
+    time_zone: Annotated[str, AfterValidator(_zone)] = "UTC"
+    """IANA time zone the schedule is read in."""
+    groups: list[Annotated[str, Field(min_length=1, max_length=128)]] | None = None
+    """Thing group names or fnmatch globs (Camera*); omitted: every group."""
+
+
 class SettingsSpec(SpecModel):
     region: Region
     account_id: AccountId
@@ -79,6 +111,8 @@ class SettingsSpec(SpecModel):
     allow_empty: bool = False
     """An empty set of Deployments is an error unless this is true."""
     defaults: DeploymentDefaults | None = None
+    sync_windows: list[SyncWindowSpec] | None = None
+    """When the controller may apply; the CLI's `apply` is a manual sync and ignores them."""
 
 
 # --- DeploymentBase and Deployment ----------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 
+from reconciler.core.plan import PruneMode
 from reconciler.core.specs.budget import ExpansionBudget
 from reconciler.core.specs.components import ComponentDocuments
 from reconciler.core.specs.deployments import DeferredDeployment, DeploymentResolver, TargetOwner
@@ -29,6 +30,7 @@ from reconciler.core.specs.resolved import RepositorySettings, SpecSet
 from reconciler.core.specs.snapshot import SpecSnapshot, reload
 from reconciler.core.specs.tree import SpecLimits, SpecTree
 from reconciler.core.specs.validation import validate_node
+from reconciler.core.windows import SyncWindow, parse_cron, parse_duration
 
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -282,8 +284,21 @@ class _Loader:
             artifact_prefix=spec.artifacts.prefix,
             allow_empty=spec.allow_empty,
             source=document.root.location,
-            prune=bool(
-                spec.defaults and spec.defaults.sync_policy and spec.defaults.sync_policy.prune
+            prune=PruneMode.of(
+                spec.defaults.sync_policy.prune
+                if spec.defaults and spec.defaults.sync_policy
+                else None
+            ),
+            sync_windows=tuple(
+                SyncWindow(
+                    kind=w.kind,
+                    schedule=parse_cron(w.schedule),
+                    duration=parse_duration(w.duration),
+                    time_zone=w.time_zone,
+                    groups=tuple(w.groups or ()),
+                    duration_text=w.duration,
+                )
+                for w in spec.sync_windows or ()
             ),
         )
         return settings, defaults

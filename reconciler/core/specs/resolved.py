@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from reconciler.core import arns
+from reconciler.core.plan import PruneMode
 from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs.deployment_models import (
     ComponentRunWith,
@@ -21,6 +22,7 @@ from reconciler.core.specs.deployment_models import (
 )
 from reconciler.core.specs.located import JsonValue, SourceLocation
 from reconciler.core.suspension import Suspension
+from reconciler.core.windows import SyncWindow
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,12 @@ class RepositorySettings:
     artifact_prefix: str
     allow_empty: bool
     source: SourceLocation
-    prune: bool = False
-    """`defaults.syncPolicy.prune`: whether deployments of groups no spec targets any more (and
-    that this reconciler made) are cancelled. Specs that are gone cannot say it themselves."""
+    prune: PruneMode = PruneMode.OFF
+    """`defaults.syncPolicy.prune`: what happens to the deployments of groups no spec targets
+    any more (and that this reconciler made): nothing, cancelled, or uninstalled then
+    cancelled. Specs that are gone cannot say it themselves."""
+    sync_windows: tuple[SyncWindow, ...] = ()
+    """`syncWindows`: when the controller may apply (core/windows.py)."""
 
     def thing_group_arn(self, thing_group: str) -> str:
         return arns.thing_group_arn(self.region, self.account_id, thing_group)

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from typing import Any
+
+import pytest
 
 from reconciler.core.configuration import (
     ConfigurationUpdate,
+    InvalidConfigurationError,
     JsonObject,
     JsonValue,
     apply_configuration_update,
@@ -132,6 +136,30 @@ def test_defaults_with_keys_differing_by_case_collapse_the_way_the_device_merges
         "a": 2,
         "c": {"d": {"e": 1}},
     }
+
+
+def test_defaults_seen_before_give_an_independent_copy_each_time() -> None:
+    # Each version's defaults are collapsed once per process and shared by the plan's readers;
+    # what a caller gets must still be its own, and modifying it changes no later answer.
+    first: Any = device_defaults({"Model": {"name": "resnet"}, "topics": ["a"]})
+    first["Model"]["name"] = "changed"
+    first["topics"].append("b")
+    again = device_defaults({"Model": {"name": "resnet"}, "topics": ["a"]})
+    assert again == {"Model": {"name": "resnet"}, "topics": ["a"]}
+    after = apply_configuration_update({}, None, {"Model": {"name": "resnet"}, "topics": ["a"]})
+    assert after == again
+
+
+def test_defaults_that_only_json_text_confuses_with_known_ones_are_still_validated() -> None:
+    assert device_defaults({"1": "a", "x": True}) == {"1": "a", "x": True}
+    with pytest.raises(InvalidConfigurationError, match="must be strings"):
+        device_defaults({1: "a", "x": True})  # type: ignore[dict-item]
+    # Equal text, other JSON types: served as given, not as the earlier input's answer.
+    pair: Any = (1, 2)
+    assert device_defaults({"1": "a", "x": pair}) == {"1": "a", "x": [1, 2]}
+    assert device_defaults({"1": "a", "x": [1, 2]}) == {"1": "a", "x": [1, 2]}
+    with pytest.raises(InvalidConfigurationError, match="not valid JSON"):
+        device_defaults({"x": float("nan")})
 
 
 def test_inputs_are_not_modified() -> None:

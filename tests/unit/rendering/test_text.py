@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from reconciler.core.plan import FieldChange
+import pytest
+
+from reconciler.core.plan import FieldChange, PruneMode, TargetAction
 from reconciler.core.rendering import render_text
 from reconciler.core.rendering.changes import MAX_VALUE_CHARS, Sign, field_entries
 from tests.unit.planning.cases import plan_case
@@ -105,7 +108,10 @@ def test_field_entries_of_objects_added_removed_and_replaced() -> None:
 
 def test_a_prune_names_the_deployment_it_would_cancel() -> None:
     text = render_text(plan_case("prune-candidate"))
-    assert "  - CameraOld (prune)\n    - deployment d-old (revision 6)\n" in text
+    assert (
+        "  - CameraOld (prune)\n    - deployment d-old (revision 6) — not pruned: the Settings' "
+        "defaults.syncPolicy.prune is off\n"
+    ) in text
     assert "CameraManual" not in text and "CameraRetired" not in text
 
 
@@ -127,3 +133,29 @@ def test_an_unchanged_group_with_a_warning_is_shown_with_it() -> None:
         "    ! the latest revision 5 FAILED on devices" in text
     )
     assert "CameraB" not in render_text(plan_case("no-op"))
+
+
+@pytest.mark.parametrize(
+    ("mode", "uninstall_revision", "note"),
+    [
+        (PruneMode.CANCEL, False, "cancel: devices keep running its components (1 device)"),
+        (PruneMode.UNINSTALL, False, "uninstall: deploy an empty revision, then cancel (1 device)"),
+        (
+            PruneMode.UNINSTALL,
+            True,
+            "uninstall: its empty revision is rolling out, cancelled once it ended (1 device)",
+        ),
+    ],
+)
+def test_a_prune_says_what_it_does_and_to_how_many_devices(
+    mode: PruneMode, uninstall_revision: bool, note: str
+) -> None:
+    plan = plan_case("prune-candidate")
+    targets = tuple(
+        replace(t, prune_mode=mode, uninstall_revision=uninstall_revision, devices=1)
+        if t.action is TargetAction.PRUNE
+        else t
+        for t in plan.targets
+    )
+    text = render_text(replace(plan, targets=targets))
+    assert f"    - deployment d-old (revision 6) — {note}\n" in text

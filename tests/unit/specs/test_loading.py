@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from reconciler.core.plan import PruneMode
 from reconciler.core.specs import (
     InMemorySpecTree,
     InvalidSpecsError,
@@ -321,3 +322,25 @@ def test_a_rollout_is_refused_until_the_controller_enforces_waves() -> None:
 def test_a_kind_that_is_not_text_is_reported_not_crashed_on() -> None:
     files = only_settings(a="apiVersion: greengrass-reconciler/v1\nkind: [Rollout]\n")
     assert any(line.startswith("a.yaml:2: kind:") for line in rendered(files))
+
+
+@pytest.mark.parametrize(
+    ("written", "mode"),
+    [
+        ("false", PruneMode.OFF),
+        ("true", PruneMode.CANCEL),  # what prune: true always did
+        ("cancel", PruneMode.CANCEL),
+        ("uninstall", PruneMode.UNINSTALL),
+    ],
+)
+def test_settings_say_what_prune_does(written: str, mode: PruneMode) -> None:
+    files = edit(sample_files(), "reconciler.yaml", "prune: false", f"prune: {written}")
+    assert load(files).settings.prune is mode
+
+
+def test_an_unknown_prune_mode_is_an_error_naming_the_field() -> None:
+    files = edit(sample_files(), "reconciler.yaml", "prune: false", "prune: remove")
+    assert rendered(files) == [
+        "reconciler.yaml:26: spec.defaults.syncPolicy.prune: expected true, false, cancel or "
+        "uninstall, got 'remove'"
+    ]

@@ -19,11 +19,13 @@ SYNC_STATES = (
     "OutOfSync",
     "Drifted",
     "Failed",
+    "Pruning",
     "Pruned",
     "Unknown",
     "Halted",
     "Suspended",
     "RolledBack",
+    "Waiting",
 )
 ROLLOUT_STATES = ("Progressing", "Succeeded", "Degraded", "Failed", "Superseded", "Canceled")
 SORT_KEYS = ("group", "sync", "rollout", "progress", "failed", "unhealthy", "changed")
