@@ -27,9 +27,10 @@ from reconciler.cli.common import (
     runtime_for,
     specs_option,
 )
+from reconciler.core.durations import parse_duration
 from reconciler.core.printable import printable
 from reconciler.core.rollback import RollbackError
-from reconciler.core.suspension import ALL_GROUPS, Suspension, format_instant, parse_duration
+from reconciler.core.suspension import ALL_GROUPS, Suspension, format_instant
 from reconciler.engine.revert_pr import open_revert_pull_request
 from reconciler.engine.rollback import RollbackResult, roll_back
 from reconciler.errors import ReconcilerError

@@ -22,7 +22,8 @@ from werkzeug.wrappers import Request, Response
 
 from reconciler.adapters.http.responses import json_response
 from reconciler.adapters.suspensions import SuspensionStore, SuspensionStoreError
-from reconciler.core.suspension import ALL_GROUPS, Suspension, parse_duration
+from reconciler.core.durations import parse_duration
+from reconciler.core.suspension import ALL_GROUPS, Suspension
 from reconciler.errors import ReconcilerError
 
 MAX_BODY_BYTES = 4096

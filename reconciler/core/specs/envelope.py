@@ -9,15 +9,6 @@ from reconciler.core.specs.located import Node, SourceLocation
 from reconciler.core.specs.problems import SpecProblem
 from reconciler.core.specs.validation import describe_value, validate_node
 
-# Kinds the format reserves but the controller does not enforce yet: refused by name, so that
-# nobody believes a rollout is gated while every group is deployed at once.
-NOT_SUPPORTED_KINDS: dict[str, str] = {
-    "Rollout": (
-        "'Rollout' (progressive rollout in waves) is not supported yet: the controller "
-        "would deploy every group at once; remove this document until a release supports it"
-    ),
-}
-
 
 @dataclass(frozen=True)
 class ParsedDocument:
@@ -55,14 +46,6 @@ def read_envelope(root: Node) -> tuple[ParsedDocument | None, list[SpecProblem]]
             "spec.recipe (a recipe is not a spec document)"
         )
         return None, [SpecProblem(file, root.location.line, "", message)]
-    kind_node = root.child("kind")
-    if (
-        kind_node is not None
-        and isinstance(kind_node.value, str)
-        and kind_node.value in NOT_SUPPORTED_KINDS
-    ):
-        message = NOT_SUPPORTED_KINDS[str(kind_node.value)]
-        return None, [SpecProblem(file, kind_node.location.line, "kind", message)]
     _, problems = validate_node(DocumentEnvelope, root)
     kind = root.child("kind")
     spec = root.child("spec")

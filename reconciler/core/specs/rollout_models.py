@@ -23,10 +23,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from reconciler.core.durations import parse_duration
 from reconciler.core.specs.fields import Name, SpecModel, ThingGroupName
 from reconciler.core.specs.located import Node
 from reconciler.core.specs.problems import SpecProblem
-from reconciler.core.suspension import parse_duration
 from reconciler.core.waves import Canary, Gate, OnFailure, Rollout, Wave
 
 
