@@ -15,7 +15,7 @@ decision returns (it survives restarts), applies, holds and reverts.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -34,12 +34,14 @@ class Gate:
 
     `success_ratio`: succeeded devices over the devices the revision targets; `min_devices`:
     at least this many succeeded; `max_failed_devices`: more failures fail the gate at once
-    (None: only the ratio decides); `bake_seconds`: how long the conditions must have held."""
+    (None: only the ratio decides); `bake_seconds`: how long the conditions must have held;
+    `approval`: then an operator must approve the wave for this change (`reconciler approve`)."""
 
     min_devices: int = 0
     success_ratio: float = 1.0
     bake_seconds: float = 0.0
     max_failed_devices: int | None = None
+    approval: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,15 @@ def _sum_counts(counts: Iterable[DeviceCounts]) -> DeviceCounts:
     return total
 
 
+class RolloutPhase(StrEnum):
+    PROGRESSING = "Progressing"
+    COMPLETED = "Completed"
+    HALTED = "Halted"
+
+
+_PHASES = frozenset(phase.value for phase in RolloutPhase)
+
+
 @dataclass(frozen=True)
 class WaveRecord:
     """The recorded gate state of one wave (for one change)."""
@@ -161,12 +172,18 @@ class WaveRecord:
 @dataclass(frozen=True)
 class RolloutRecord:
     """The recorded state of a Rollout: the change it is rolling out, each wave's gate, and
-    the failure that halted it (None while it goes on)."""
+    the failure that halted it (None while it goes on). `phase`, `current_wave`, `note` (why
+    the next wave waits) and `failing_devices` (of the failed wave) are what the engine last
+    decided, kept for the readers of the record (`reconciler status`); `decide` ignores them."""
 
     change: str
     waves: Mapping[str, WaveRecord] = field(default_factory=dict)
     halted_reason: str | None = None
     failed_wave: str | None = None
+    phase: RolloutPhase | None = None
+    current_wave: str | None = None
+    note: str | None = None
+    failing_devices: tuple[str, ...] = ()
 
     def wave(self, name: str) -> WaveRecord:
         return self.waves.get(name, WaveRecord())
@@ -180,6 +197,10 @@ class RolloutRecord:
             },
             "haltedReason": self.halted_reason,
             "failedWave": self.failed_wave,
+            "phase": self.phase.value if self.phase is not None else None,
+            "currentWave": self.current_wave,
+            "note": self.note,
+            "failingDevices": list(self.failing_devices),
         }
 
     @classmethod
@@ -198,18 +219,20 @@ class RolloutRecord:
                     )
         halted = value.get("haltedReason")
         failed = value.get("failedWave")
+        phase = value.get("phase")
+        current = value.get("currentWave")
+        note = value.get("note")
+        failing = value.get("failingDevices")
         return cls(
             change=str(value.get("change", "")),
             waves=waves,
             halted_reason=halted if isinstance(halted, str) else None,
             failed_wave=failed if isinstance(failed, str) else None,
+            phase=RolloutPhase(str(phase)) if phase in _PHASES else None,
+            current_wave=current if isinstance(current, str) else None,
+            note=note if isinstance(note, str) else None,
+            failing_devices=tuple(str(d) for d in failing) if isinstance(failing, list) else (),
         )
-
-
-class RolloutPhase(StrEnum):
-    PROGRESSING = "Progressing"
-    COMPLETED = "Completed"
-    HALTED = "Halted"
 
 
 @dataclass(frozen=True)
@@ -271,9 +294,11 @@ def decide(
     observations: Mapping[str, WaveObservation],
     now: float,
     record: RolloutRecord | None,
+    approved: Collection[str] = frozenset(),
 ) -> RolloutDecision:
     """The waves that may go for `change` (see `change_key`), given each wave's observation
-    (by wave name; a missing one counts as not deployed), the time and the recorded state."""
+    (by wave name; a missing one counts as not deployed), the time, the recorded state and the
+    waves an operator approved for this change (a gate with `approval` waits for it)."""
     restarted = record is not None and record.change != change
     if record is None or restarted:
         record = RolloutRecord(change=change)
@@ -336,6 +361,13 @@ def decide(
             wave_records[wave.name] = WaveRecord(bake_started_at=started)
             until = started + wave.gate.bake_seconds
             reason = f"waiting for wave {wave.name}'s gate: baking until {_utc(until)}"
+            return _progressing(record, wave_records, wave, allowed, later, reason, restarted)
+        if wave.gate.approval and wave.name not in approved:
+            wave_records[wave.name] = WaveRecord(bake_started_at=started)
+            reason = (
+                f"waiting for wave {wave.name}'s approval: reconciler approve "
+                f"{rollout.name} {wave.name}"
+            )
             return _progressing(record, wave_records, wave, allowed, later, reason, restarted)
         wave_records[wave.name] = WaveRecord(bake_started_at=started, passed=True)
     return RolloutDecision(

@@ -247,3 +247,41 @@ def test_observations_come_from_the_groups_latest_hashes_and_counts() -> None:
         succeeded=3, queued=1
     )
     assert observe_waves(two, {"A": "x"}, both)["both"].deployed is False  # B has no desired
+
+
+def test_an_approval_gate_waits_for_the_operator_after_the_bake() -> None:
+    gated = Rollout(
+        "r",
+        (
+            Wave("first", targets=("A",), gate=Gate(bake_seconds=60, approval=True)),
+            Wave("second", targets=("B",)),
+        ),
+    )
+    change = change_key(gated, {"A": "h", "B": "h"})
+    baking = decide(gated, change, {"first": done(1)}, now=0.0, record=None)
+    waiting = decide(gated, change, {"first": done(1)}, now=60.0, record=baking.record)
+    assert waiting.apply == {"A"}
+    assert waiting.waiting == {"B": "waiting for wave first's approval: reconciler approve r first"}
+    assert not waiting.record.wave("first").passed
+    approved = decide(
+        gated, change, {"first": done(1)}, now=61.0, record=waiting.record, approved={"first"}
+    )
+    assert approved.apply == {"A", "B"}
+    assert approved.record.wave("first").passed
+    # An approval only counts once the gate's own conditions held for the whole bake.
+    early = decide(gated, change, {"first": done(1)}, now=0.0, record=None, approved={"first"})
+    assert early.apply == {"A"}
+
+
+def test_what_the_engine_keeps_in_the_record_survives_json() -> None:
+    record = RolloutRecord(
+        change=CHANGE,
+        halted_reason="wave canary failed its gate",
+        failed_wave="canary",
+        phase=RolloutPhase.HALTED,
+        current_wave="canary",
+        note="rollout halted",
+        failing_devices=("canary-1", "canary-2"),
+    )
+    assert RolloutRecord.from_json(record.to_json()) == record
+    assert RolloutRecord.from_json({"change": "c", "phase": "Bogus"}).phase is None

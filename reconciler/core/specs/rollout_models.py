@@ -5,15 +5,17 @@
         - name: canary
           canary: {parent: CameraFleetProd, group: CameraFleetCanary}
           gate: {minDevices: 3, successRatio: 1.0, bake: 10m, maxFailedDevices: 0}
+        - name: staging
+          targets: [CameraFleetStaging]
+          gate: {successRatio: 0.98, bake: 30m, approval: true}
         - name: production
           targets: [CameraFleetProd]
       onFailure: revert          # or halt (the default)
 
 A document's own rules (one of targets or canary per wave, a canary group that is not its
 parent, a valid bake) are checked by the model; the rules across documents (unique wave names,
-Deployment documents for the targets, no group in two Rollouts) by `check_rollouts`. The loader
-does not accept the kind yet (see `NOT_SUPPORTED_KINDS` in envelope.py): the controller does not
-enforce waves yet.
+Deployment documents for the targets, no group in two Rollouts) by `check_rollouts`. The
+controller enforces them (`reconciler/engine/waves.py`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ class GateSpec(SpecModel):
     max_failed_devices: int | None = Field(
         None, ge=0, description="More failed devices fail the gate at once"
     )
+    approval: bool = Field(
+        False,
+        description="Then an operator approves the wave for the change being rolled out "
+        "(reconciler approve ROLLOUT WAVE, or POST /approve)",
+    )
 
     @field_validator("bake")
     @classmethod
@@ -56,6 +63,7 @@ class GateSpec(SpecModel):
             success_ratio=self.success_ratio,
             bake_seconds=bake,
             max_failed_devices=self.max_failed_devices,
+            approval=self.approval,
         )
 
 

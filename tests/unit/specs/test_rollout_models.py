@@ -17,7 +17,7 @@ waves:
     gate: {minDevices: 3, successRatio: 1.0, bake: 10m}
   - name: staging
     targets: [CameraFleetStaging]
-    gate: {successRatio: 0.98, bake: 30m, maxFailedDevices: 2}
+    gate: {successRatio: 0.98, bake: 30m, maxFailedDevices: 2, approval: true}
   - name: production
     targets: [CameraFleetProd]
 onFailure: revert
@@ -62,7 +62,12 @@ def test_the_issue_example_becomes_its_rollout() -> None:
                 Wave(
                     "staging",
                     targets=("CameraFleetStaging",),
-                    gate=Gate(success_ratio=0.98, bake_seconds=1800.0, max_failed_devices=2),
+                    gate=Gate(
+                        success_ratio=0.98,
+                        bake_seconds=1800.0,
+                        max_failed_devices=2,
+                        approval=True,
+                    ),
                 ),
                 Wave("production", targets=("CameraFleetProd",)),
             ),
