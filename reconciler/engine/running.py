@@ -199,6 +199,10 @@ class Controller:
             return
         for end in ended:
             self.metrics.observe_rollout(outcome=end.state.value.lower())
+        if self.reconciler.waves.wants_cycle(time.time()):
+            # A Rollout's wave may move on (its devices moved, a bake ended): a full cycle,
+            # since the source did not change.
+            self.trigger("waves", full=True)
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> None:

@@ -201,3 +201,13 @@ class SpecSet:
 
     def deployment_for(self, thing_group: str) -> DeploymentSpec | None:
         return next((d for d in self.deployments if d.thing_group == thing_group), None)
+
+    def revision_source(self, thing_group: str) -> DeploymentSpec | None:
+        """The Deployment whose revision the group takes: its own, or for a Rollout's canary
+        group (which has none), its parent's."""
+        own = self.deployment_for(thing_group)
+        if own is not None:
+            return own
+        rollout = self.rollout_for(thing_group)
+        source = rollout.source_group(thing_group) if rollout is not None else thing_group
+        return self.deployment_for(source) if source != thing_group else None
