@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from reconciler.core.configuration import JsonValue
 from reconciler.core.rollouts import DeviceCounts
 
 
@@ -408,3 +409,24 @@ def _wait_all(groups: Iterable[str], reason: str, into: dict[str, str]) -> dict[
 
 def _utc(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def rollout_status(rollout: Rollout, record: RolloutRecord) -> dict[str, JsonValue]:
+    """A Rollout as `/status` (`rollouts`) and `reconciler status` show it."""
+    return {
+        "phase": (record.phase or RolloutPhase.PROGRESSING).value,
+        "currentWave": record.current_wave,
+        "reason": record.halted_reason if record.halted_reason else record.note,
+        "failingDevices": list(record.failing_devices),
+        "change": record.change,
+        "onFailure": rollout.on_failure.value,
+        "waves": [
+            {
+                "name": wave.name,
+                "groups": list(wave.groups),
+                "passed": record.wave(wave.name).passed,
+                "bakeStartedAt": record.wave(wave.name).bake_started_at,
+            }
+            for wave in rollout.waves
+        ],
+    }

@@ -104,6 +104,8 @@ class Controller:
                     StopHandler(
                         token=stop_token,
                         store=self.reconciler.suspensions,
+                        waves=self.reconciler.waves.store,
+                        approvals=self.reconciler.waves.approvals,
                         on_change=lambda: self.trigger("suspension", full=True),
                     )
                     if stop_token

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 import structlog
 
@@ -41,6 +40,7 @@ from reconciler.core.waves import (
     change_key,
     decide,
     observe_waves,
+    rollout_status,
 )
 from reconciler.engine.rollback import last_good_revision
 from reconciler.engine.runtime import Runtime
@@ -130,7 +130,7 @@ class WaveEnforcer:
             self._seen = {g: self._status.rollout(g) for g in progressing}
             self._status.set_wave_rollouts(
                 {
-                    r.name: rollout_document(r, records[r.name])
+                    r.name: rollout_status(r, records[r.name])
                     for r in spec_set.rollouts
                     if r.name in records
                 }
@@ -273,27 +273,6 @@ class WaveEnforcer:
         )
 
 
-def rollout_document(rollout: Rollout, record: RolloutRecord) -> dict[str, Any]:
-    """A Rollout as `/status` (`rollouts`) and `reconciler status` show it."""
-    return {
-        "phase": (record.phase or RolloutPhase.PROGRESSING).value,
-        "currentWave": record.current_wave,
-        "reason": record.halted_reason if record.halted_reason else record.note,
-        "failingDevices": list(record.failing_devices),
-        "change": record.change,
-        "onFailure": rollout.on_failure.value,
-        "waves": [
-            {
-                "name": wave.name,
-                "groups": list(wave.groups),
-                "passed": record.wave(wave.name).passed,
-                "bakeStartedAt": record.wave(wave.name).bake_started_at,
-            }
-            for wave in rollout.waves
-        ],
-    }
-
-
 def _holds(
     reasons: Mapping[str, str], planned: Mapping[str, TargetPlan], state: SyncState
 ) -> dict[str, Hold]:
@@ -307,13 +286,22 @@ def _holds(
 
 
 def _counts(runtime: Runtime, target: TargetPlan) -> DeviceCounts | None:
-    """The devices of the group's live revision (DescribeJob), None when it has no job yet."""
+    """The devices of the group's live revision (DescribeJob), None when it has no job yet.
+
+    A job counts only the devices notified so far (a rate-limited rollout notifies a few at a
+    time): when none is pending, the group's members not yet counted are counted as queued, so
+    that a gate never passes on the first few devices alone."""
     if not target.live_deployment_id:
         return None
     live = runtime.gateway.deployment(target.live_deployment_id)
     if live.iot_job_id is None:
         return None
-    return runtime.rollouts.job(live.iot_job_id).counts
+    counts = runtime.rollouts.job(live.iot_job_id).counts
+    if counts.pending == 0:
+        members = runtime.rollouts.group_members(target.thing_group)
+        if members > counts.total:
+            counts = replace(counts, queued=counts.queued + members - counts.total)
+    return counts
 
 
 def _failing_devices(runtime: Runtime, targets: list[TargetPlan]) -> tuple[FailingDevice, ...]:
