@@ -291,12 +291,10 @@ def _counts(runtime: Runtime, target: TargetPlan) -> DeviceCounts | None:
     A job counts only the devices notified so far (a rate-limited rollout notifies a few at a
     time): when none is pending, the group's members not yet counted are counted as queued, so
     that a gate never passes on the first few devices alone."""
-    if not target.live_deployment_id:
+    job_id = _job_id(runtime, target.live_deployment_id)
+    if job_id is None:
         return None
-    live = runtime.gateway.deployment(target.live_deployment_id)
-    if live.iot_job_id is None:
-        return None
-    counts = runtime.rollouts.job(live.iot_job_id).counts
+    counts = runtime.rollouts.job(job_id).counts
     if counts.pending == 0:
         members = runtime.rollouts.group_members(target.thing_group)
         if members > counts.total:
@@ -304,20 +302,29 @@ def _counts(runtime: Runtime, target: TargetPlan) -> DeviceCounts | None:
     return counts
 
 
+def _job_id(runtime: Runtime, deployment_id: str | None) -> str | None:
+    """The IoT job of a revision: from the gateway's cache, else GetDeployment (a revision
+    recalled from the fact cache does not keep it)."""
+    if not deployment_id:
+        return None
+    cached = runtime.gateway.cached_deployment(deployment_id)
+    if cached is not None and cached.iot_job_id is not None:
+        return cached.iot_job_id
+    return runtime.rollouts.deployment(deployment_id).iot_job_id
+
+
 def _failing_devices(runtime: Runtime, targets: list[TargetPlan]) -> tuple[FailingDevice, ...]:
     """A sample of the failed wave's devices that did not take the revision."""
     found: list[FailingDevice] = []
     for target in targets:
-        if not target.live_deployment_id:
-            continue
         try:
-            live = runtime.gateway.deployment(target.live_deployment_id)
-            if live.iot_job_id is None:
+            job_id = _job_id(runtime, target.live_deployment_id)
+            if job_id is None or target.live_deployment_id is None:
                 continue
-            counts = runtime.rollouts.job(live.iot_job_id).counts
+            counts = runtime.rollouts.job(job_id).counts
             found.extend(
                 runtime.rollouts.failing_devices(
-                    job_id=live.iot_job_id, deployment_id=live.deployment_id, counts=counts
+                    job_id=job_id, deployment_id=target.live_deployment_id, counts=counts
                 )
             )
         except ReconcilerError as error:  # the halt stands; only its details are missing
