@@ -439,3 +439,41 @@ def test_an_approval_gate_waits_for_the_operator(
     )
     assert result.exit_code == 0, result.output
     drive.until(lambda: drive.rollout()["phase"] == "Completed")
+
+
+def test_one_shot_apply_sends_only_the_waves_the_gates_allow(
+    fleet: AwsTestContext, specs: Path
+) -> None:
+    staging = specs / "groups" / "camera-staging.yaml"
+    pinned = "    variant.DLR.ImageClassification.ModelStore:\n      version: 2.1.9\n"
+    staging.write_text(staging.read_text().replace(pinned, f"    {MODEL_STORE}: {{}}\n"))
+    (specs / "rollouts").mkdir()
+    no_bake = ROLLOUT.replace(", bake: 10m}", "}").replace(", bake: 20m}", "}")
+    (specs / "rollouts" / "camera-models.yaml").write_text(no_bake)
+
+    seen: dict[str, str] = {}
+
+    def apply() -> tuple[list[str], str]:
+        """Run `reconciler apply`; the groups it deployed to, and its output."""
+        result = CliRunner().invoke(
+            main, ["apply", "--specs", str(specs), "--auto-approve"], catch_exceptions=False
+        )
+        assert result.exit_code == 0, result.output
+        latest = {g: str(d["deploymentId"]) for g, d in _latest(fleet).items()}
+        created = sorted(g for g, d in latest.items() if seen.get(g) != d)
+        seen.update(latest)
+        return created, result.stdout
+
+    created, output = apply()
+    assert created == [CANARY]
+    assert f"{STAGING}: held (Waiting) — waiting for wave canary" in output
+    assert f"{PROD}: held (Waiting)" in output
+    # Again at once: the canary's devices have not taken it yet, nothing more goes.
+    assert apply()[0] == []
+    fleet.admin.advance_clock(300)
+    assert apply()[0] == [STAGING]
+    fleet.admin.advance_clock(300)
+    assert apply()[0] == [PROD]
+    fleet.admin.advance_clock(600)
+    created, output = apply()
+    assert created == [] and "held" not in output
