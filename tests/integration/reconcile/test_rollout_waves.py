@@ -346,6 +346,11 @@ def test_gate_state_survives_a_restart_the_bake_goes_on(
     again.cycle()
     assert again.rollout()["waves"][0]["bakeStartedAt"] == baking  # not started over
     assert "baking until" in str(again.sync(STAGING)[1])
+    # The controller wakes up for the bake's end (its resync may be far later); before it,
+    # and with no device moving, it has no reason to run a cycle.
+    waves = restarted.waves
+    assert not waves.wants_cycle(clock.now + 10)
+    assert waves.wants_cycle(float(baking) + 600)
     took = again.until(lambda: again.rollout()["currentWave"] == "staging", every=30)
     assert took <= 300 + 60  # the rest of the bake (and a poll), not a new 10 minutes
 
