@@ -197,10 +197,16 @@ def test_a_good_model_goes_canary_then_staging_then_production_each_after_its_ga
         installed = fleet.admin.device(device)["installedComponents"]
         assert installed[MODEL_STORE]["version"] == new, device
 
-    # Done: later cycles create nothing.
+    # Done: later cycles create nothing; a plan targeted at the parent reads its canary too.
     fleet.admin.clear_requests()
     drive.cycle()
     assert mutating_calls(fleet) == []
+    targeted = CliRunner().invoke(
+        main,
+        ["plan", "--specs", str(Path(repo.working_dir) / "deploy-specs"), "--target", PROD],
+        catch_exceptions=False,
+    )
+    assert targeted.exit_code == 0, targeted.output  # 0: no changes (the canary included)
 
 
 def test_a_failing_canary_halts_reverts_and_tells_once(
