@@ -265,6 +265,24 @@ def test_a_failing_canary_halts_reverts_and_tells_once(
     assert len([e for e in events.events if e.kind is EventKind.ROLLOUT_HALTED]) == 1
     assert drive.rollout()["phase"] == "Halted"
 
+    # /status over HTTP shows it.
+    server = ControllerHttpServer(
+        host="127.0.0.1",
+        port=0,
+        probes=Probes(healthy=lambda: True, ready=lambda: True, status=rec.status.snapshot),
+        webhook=None,
+        metrics=ControllerMetrics(rollout_max_groups=10),
+    )
+    server.start()
+    try:
+        with urllib.request.urlopen(server.url + "/status", timeout=10) as answer:
+            served = json.loads(answer.read())
+    finally:
+        server.stop()
+    assert served["rollouts"]["camera-models"]["phase"] == "Halted"
+    assert sorted(served["rollouts"]["camera-models"]["failingDevices"]) == CANARY_DEVICES
+    assert served["targets"][PROD]["sync"] == "Halted"
+
     # `reconciler status` shows it, from the controller's cache dir.
     result = CliRunner().invoke(
         main,
@@ -488,3 +506,31 @@ def test_one_shot_apply_sends_only_the_waves_the_gates_allow(
     fleet.admin.advance_clock(600)
     created, output = apply()
     assert created == [] and "held" not in output
+
+
+def test_a_failing_later_wave_goes_back_to_its_last_good_revision(
+    fleet: AwsTestContext, tmp_path: Path, specs: Path, clock: ManualClock
+) -> None:
+    repo, _, drive, events = _rolled_out(fleet, tmp_path, specs, clock)
+    before = _latest(fleet)
+    old = _model_version(before[STAGING])
+    staging_devices = [f"staging-{n}" for n in range(1, 5)]
+    failing = staging_devices[:2]
+    fleet.admin.set_failures(
+        [{"component": MODEL_STORE, "version": f">{old}", "devices": failing, "phase": "install"}]
+    )
+    _new_model(repo, "bad-for-staging")
+    drive.until(lambda: drive.rollout()["phase"] == "Halted")
+
+    assert drive.rollout()["currentWave"] == "staging"  # the canary passed its gate
+    latest = _latest(fleet)
+    assert _model_version(latest[CANARY]) != old
+    assert latest[PROD]["deploymentId"] == before[PROD]["deploymentId"]
+    # Staging got a new revision with the content of its last good one: the old model.
+    assert _model_version(latest[STAGING]) == old
+    assert int(latest[STAGING]["revisionId"]) == int(before[STAGING]["revisionId"]) + 2
+    [halt] = [e for e in events.events if e.kind is EventKind.ROLLOUT_HALTED]
+    [reverted] = halt.details["reverted"]  # type: ignore[misc]
+    assert reverted["thingGroup"] == STAGING  # type: ignore[index,call-overload]
+    assert f"reverted to revision {before[STAGING]['revisionId']}" in str(reverted)
+    assert drive.sync(STAGING)[0] == "Halted" and drive.sync(PROD)[0] == "Halted"
