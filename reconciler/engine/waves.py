@@ -177,8 +177,12 @@ class WaveEnforcer:
                 phase=RolloutPhase.COMPLETED,
             )
             return done, {}, None
+        halted = same_change and record is not None and record.halted_reason is not None
+        # The devices of the waves whose gate is still open (a halted change reads none).
         passed = {
-            w.name for w in rollout.waves if same_change and record and record.wave(w.name).passed
+            w.name
+            for w in rollout.waves
+            if halted or (same_change and record is not None and record.wave(w.name).passed)
         }
         facts: dict[str, GroupFacts] = {}
         for wave in rollout.waves:
