@@ -19,8 +19,9 @@ guess would restart the waves.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 
 import structlog
 
@@ -94,6 +95,12 @@ class WaveEnforcer:
         holds: dict[str, Hold] = {}
         progressing: list[str] = []
         due: list[float] = []
+        names = {r.name for r in spec_set.rollouts}
+
+        def persist(name: str, record: RolloutRecord) -> None:
+            records[name] = record
+            self.store.save({n: r for n, r in records.items() if n in names})
+
         for rollout in spec_set.rollouts:
             if not any(g in planned or g in failed for g in rollout.groups):
                 continue
@@ -112,6 +119,7 @@ class WaveEnforcer:
                 runtime,
                 now=now,
                 commit=commit,
+                persist=partial(persist, rollout.name),
             )
             records[rollout.name] = record
             holds.update(rollout_holds)
@@ -119,7 +127,6 @@ class WaveEnforcer:
                 progressing.extend(rollout.groups)
                 if bake_end is not None:
                     due.append(bake_end)
-        names = {r.name for r in spec_set.rollouts}
         records = {name: r for name, r in records.items() if name in names}
         if records != recorded:
             self.store.save(records)
@@ -162,6 +169,7 @@ class WaveEnforcer:
         *,
         now: float,
         commit: str | None,
+        persist: Callable[[RolloutRecord], None],
     ) -> tuple[RolloutRecord, dict[str, Hold], float | None]:
         desired = {
             g: planned[g].content_hash or "" for g in rollout.groups if g == rollout.source_group(g)
@@ -203,12 +211,9 @@ class WaveEnforcer:
             record is None or record.halted_reason is None or decision.restarted
         )
         failing: tuple[FailingDevice, ...] = ()
-        reverted: list[Reverted] = []
         if newly_halted:
             failed_groups = next(w.groups for w in rollout.waves if w.name == decision.current_wave)
             failing = _failing_devices(runtime, [planned[g] for g in failed_groups])
-            for group in sorted(decision.revert):
-                reverted.append(_revert(rollout, group, planned, runtime))
         note = next(iter(decision.waiting.values()), None)
         saved = replace(
             decision.record,
@@ -224,7 +229,12 @@ class WaveEnforcer:
         )
         if decision.restarted:
             log.info("rollout restarted with a newer change", rollout=rollout.name, change=change)
+        reverted: list[Reverted] = []
         if newly_halted:
+            # Recorded before anything is reverted: a controller stopped in between must not
+            # read the reverted wave as "not deployed yet" and deploy the failed change again.
+            persist(saved)
+            reverted = [_revert(rollout, g, planned, runtime) for g in sorted(decision.revert)]
             self._announce_halt(rollout, decision, saved, failing, reverted, runtime, commit)
         state = SyncState.HALTED if decision.phase is RolloutPhase.HALTED else SyncState.WAITING
         holds = _holds(decision.waiting, planned, state)
