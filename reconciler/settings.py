@@ -190,7 +190,7 @@ class ReconcilerSettings(BaseSettings):
     )
     notify_slack_url_file: Path | None = Field(None, description="File holding that URL.")
     notify_slack_events: str = Field(
-        "applied,rolloutSucceeded,rolloutFailed,driftDetected,cycleFailed,halted",
+        "applied,rolloutSucceeded,rolloutFailed,driftDetected,cycleFailed,halted,rolloutHalted",
         description="Event kinds sent to the chat webhook, comma-separated (or `all`).",
     )
     notify_webhook_url: SecretStr | None = Field(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import click
 
+from reconciler.adapters.rollout_waves import ApprovalStore, RolloutWaveStore
 from reconciler.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -28,6 +30,7 @@ from reconciler.core.specs.resolved import SpecSet
 from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
 from reconciler.engine.leadership import writer_lease
 from reconciler.engine.runtime import Runtime
+from reconciler.engine.waves import WaveEnforcer
 from reconciler.errors import ReconcilerError
 
 _OUTCOME_COLOURS = {
@@ -88,8 +91,14 @@ def apply(
     while one holds the lease, apply refuses and names the holder (--force applies anyway). A
     controller waits while apply holds it.
 
+    Rollouts are enforced as the controller enforces them, with the gate state in the same
+    cache directory: apply sends only the waves whose earlier gates passed (a halted Rollout,
+    none; with onFailure: revert it sends the failed wave back), lists the groups it held and
+    why, and never waits for a bake: run it again later (or let the controller) to go on.
+
     \b
-    Exit codes: 0 everything applied (or nothing to do), 1 anything failed.
+    Exit codes: 0 everything applied (or nothing to do, or held by a Rollout), 1 anything
+    failed.
     \b
     Examples:
       reconciler apply
@@ -141,6 +150,18 @@ def _plan_and_apply(
         if not click.confirm("Apply this plan?", default=False):
             click.echo("Nothing applied.")
             raise SystemExit(EXIT_OK)
+    only = frozenset(targets) or None
+    if spec_set.rollouts:
+        directory = runtime.settings.cache_dir
+        holds = WaveEnforcer(RolloutWaveStore(directory), ApprovalStore(directory)).enforce(
+            plan, spec_set, runtime, now=time.time(), commit=sha
+        )
+        for group, hold in sorted(holds.items()):
+            click.secho(
+                printable(f"{group}: held ({hold.state.value}) — {hold.reason}"), fg="yellow"
+            )
+        if holds:
+            only = (only or frozenset(t.thing_group for t in plan.targets)) - holds.keys()
     options = ApplyOptions(
         instance=runtime.settings.instance,
         commit=sha,
@@ -148,7 +169,7 @@ def _plan_and_apply(
         prune=PruneMode.CANCEL
         if prune and spec_set.settings.prune is PruneMode.OFF
         else spec_set.settings.prune,
-        only_groups=frozenset(targets) or None,
+        only_groups=only,
         concurrency=runtime.settings.concurrency,
     )
     report = runtime.applier(progress=progress, may_write=may_write).apply(plan, options)

@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "suspend": "reconciler.cli.stop:suspend",
     "resume": "reconciler.cli.stop:resume",
     "rollback": "reconciler.cli.stop:rollback",
+    "approve": "reconciler.cli.stop:approve",
     "comment": "reconciler.cli.comment:comment",
     "emulator": "reconciler.cli.emulator:emulator",
     "demo": "reconciler.cli.demo:demo",

@@ -1,8 +1,10 @@
-"""`reconciler suspend`, `resume` and `rollback`: the stop button, outside Git.
+"""`reconciler suspend`, `resume` and `rollback`: the stop button, outside Git; and `approve`,
+the go button of a Rollout's approval gate.
 
 Either through a running controller's HTTP API (`--controller URL --token-file FILE`), or, on
-the controller's own host (lock=none or file), straight into its suspension store in the cache
-directory. Both are what the controller reads every cycle (docs/controller.md "Stopping a group").
+the controller's own host (lock=none or file), straight into its suspension store (or rollout
+approvals) in the cache directory. Both are what the controller reads every cycle
+(docs/controller.md "Stopping a group", "Rollouts in waves").
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ import click
 
 from reconciler.adapters.github import GitHubClient, PublishError, RepoRef, read_token
 from reconciler.adapters.http.stops import StopTokenError, read_token_file
+from reconciler.adapters.rollout_waves import (
+    ApprovalError,
+    ApprovalStore,
+    RolloutWaveStore,
+    RolloutWaveStoreError,
+    approve_wave,
+)
 from reconciler.adapters.suspensions import SuspensionStore, SuspensionStoreError
 from reconciler.cli.common import (
     EXIT_OK,
@@ -27,9 +36,10 @@ from reconciler.cli.common import (
     runtime_for,
     specs_option,
 )
+from reconciler.core.durations import parse_duration
 from reconciler.core.printable import printable
 from reconciler.core.rollback import RollbackError
-from reconciler.core.suspension import ALL_GROUPS, Suspension, format_instant, parse_duration
+from reconciler.core.suspension import ALL_GROUPS, Suspension, format_instant
 from reconciler.engine.revert_pr import open_revert_pull_request
 from reconciler.engine.rollback import RollbackResult, roll_back
 from reconciler.errors import ReconcilerError
@@ -93,10 +103,13 @@ def _post(controller: str, token_file: Path | None, path: str, body: dict[str, A
         raise ReconcilerError(f"cannot reach the controller at {controller}: {error}") from None
 
 
-def _store(cache_dir: Path | None) -> SuspensionStore:
+def _cache_dir(cache_dir: Path | None) -> Path:
     overrides: dict[str, Any] = {"cache_dir": cache_dir} if cache_dir else {}
-    settings = ReconcilerSettings(**overrides)
-    return SuspensionStore(settings.cache_dir)
+    return ReconcilerSettings(**overrides).cache_dir
+
+
+def _store(cache_dir: Path | None) -> SuspensionStore:
+    return SuspensionStore(_cache_dir(cache_dir))
 
 
 def _name(group: str) -> str:
@@ -342,3 +355,62 @@ def _open_revert_pr(
         return
     verb = "opened" if pull.opened else "already open:"
     click.echo(printable(f"{verb} pull request #{pull.number} {pull.url} ({pull.branch})"))
+
+
+@click.command()
+@click.argument("rollout")
+@click.argument("wave")
+@click.option(
+    "--controller",
+    metavar="URL",
+    help="A running controller (http://host:8080): record it through its HTTP API.",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File with the controller's stop token (its RECONCILER_STOP_TOKEN_FILE).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Without --controller: the controller's cache directory, where its rollout gate "
+    "state is kept [env RECONCILER_CACHE_DIR].",
+)
+def approve(
+    rollout: str,
+    wave: str,
+    controller: str | None,
+    token_file: Path | None,
+    cache_dir: Path | None,
+) -> None:
+    """Approve WAVE of the Rollout ROLLOUT, whose gate has `approval: true`.
+
+    The approval is for the change the Rollout is rolling out now (a newer commit needs a new
+    one); once the wave's other gate conditions held for its bake, the next wave goes. It is
+    recorded outside Git and survives restarts.
+
+    \b
+    Examples:
+      reconciler approve camera-models canary
+      reconciler approve camera-models canary --controller http://ctl:8080 --token-file t
+    Exit status: 0 approved, 1 error (no such Rollout or wave in progress, halted).
+    """
+    try:
+        if controller:
+            body = {"rollout": rollout, "wave": wave}
+            change = str(_post(controller, token_file, "/approve", body)["change"])
+        else:
+            directory = _cache_dir(cache_dir)
+            record = approve_wave(
+                RolloutWaveStore(directory),
+                ApprovalStore(directory),
+                rollout,
+                wave,
+                at=datetime.now(UTC),
+            )
+            change = record.change
+    except (ReconcilerError, StopTokenError, ApprovalError, RolloutWaveStoreError) as error:
+        fail(error)
+        return
+    click.echo(printable(f"approved wave {wave} of {rollout} for change {change}"))
+    raise SystemExit(EXIT_OK)

@@ -25,6 +25,7 @@ class EventKind(StrEnum):
     DRIFT_DETECTED = "driftDetected"
     CYCLE_FAILED = "cycleFailed"
     HALTED = "halted"  # a group the controller holds back (canceled outside Git...), once
+    ROLLOUT_HALTED = "rolloutHalted"  # a Rollout's wave failed its gate: later waves wait, once
 
 
 @dataclass(frozen=True)

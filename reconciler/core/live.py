@@ -51,6 +51,9 @@ class LiveDeployment:
     status: str = "ACTIVE"
     created_at: float = 0.0
     iot_job_id: str | None = None  # the IoT job that carries the revision to the devices
+    # A subdeployment's parent thing group (a Rollout's canary wave): its devices take this
+    # revision in place of the parent's (AWS docs, "Create subdeployments").
+    parent_target_arn: str | None = None
 
 
 @dataclass(frozen=True)

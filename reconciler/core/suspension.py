@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 ALL_GROUPS = "*"
@@ -82,26 +82,6 @@ def active_suspension(
         if candidate is not None and candidate.active(now):
             return candidate
     return None
-
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(text: str) -> timedelta:
-    """`90s`, `30m`, `2h`, `1d`, or sums of them (`1h30m`): a suspension's length."""
-    rest, seconds = text.strip().lower(), 0
-    if not rest:
-        raise ValueError("an empty duration: give one such as 30m, 2h or 1d")
-    while rest:
-        digits = len(rest) - len(rest.lstrip("0123456789"))
-        unit = rest[digits : digits + 1]
-        if digits == 0 or unit not in _UNITS:
-            raise ValueError(f"{text!r} is not a duration such as 90s, 30m, 2h, 1d or 1h30m")
-        seconds += int(rest[:digits]) * _UNITS[unit]
-        rest = rest[digits + 1 :]
-    if seconds <= 0:
-        raise ValueError(f"{text!r} is no time at all: give a positive duration")
-    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,13 @@ twice.
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from reconciler.core.durations import parse_duration
 
 WindowKind = Literal["allow", "deny"]
 
@@ -38,7 +39,6 @@ _FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
     ("month", 1, 12, _MONTHS),
     ("day of week", 0, 7, _WEEKDAYS),
 )
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 
 @dataclass(frozen=True)
@@ -128,15 +128,11 @@ def parse_cron(expression: str) -> CronSchedule:
     )
 
 
-def parse_duration(text: str) -> timedelta:
-    """`8h`, `30m`, `1d12h`: a positive length of at most MAX_DURATION."""
-    match = _DURATION.match(text.strip())
-    if not text.strip() or match is None:
-        raise ValueError(f"{text!r} is not a duration like 30m, 8h or 1d12h")
-    days, hours, minutes = (int(g) if g else 0 for g in match.groups())
-    duration = timedelta(days=days, hours=hours, minutes=minutes)
-    if duration <= timedelta(0) or duration > MAX_DURATION:
-        raise ValueError(f"{text!r}: a window lasts more than 0m and at most 7d")
+def parse_window_duration(text: str) -> timedelta:
+    """A window's length: a duration (`8h`, `30m`, `1d12h`) of at most MAX_DURATION."""
+    duration = parse_duration(text)
+    if duration > MAX_DURATION:
+        raise ValueError(f"{text!r}: a window lasts at most 7d")
     return duration
 
 

@@ -130,7 +130,9 @@ class StatusProjection:
     ) -> None:
         """Log and publish a hold once, when the group enters it (not every cycle it stays)."""
         before = self.status.target(target.thing_group)
-        if before is not None and before.sync is hold.state and before.reason == hold.reason:
+        if not hold.announce or (
+            before is not None and before.sync is hold.state and before.reason == hold.reason
+        ):
             return
         log.warning(
             "group held back", group=target.thing_group, state=hold.state.value, reason=hold.reason

@@ -25,6 +25,7 @@ from typing import Literal
 
 import structlog
 
+from reconciler.adapters.rollout_waves import ApprovalStore, RolloutWaveStore
 from reconciler.adapters.sources.base import SourceRevision, SpecSource, changed_since
 from reconciler.adapters.spec_files import SpecDirectoryLoader
 from reconciler.adapters.suspensions import SuspensionStore
@@ -47,6 +48,7 @@ from reconciler.engine.status import (
     Hold,
     SyncState,
 )
+from reconciler.engine.waves import WaveEnforcer
 from reconciler.errors import ReconcilerError, SourceError, SpecError
 from reconciler.settings import ReconcilerSettings
 
@@ -132,6 +134,13 @@ class Reconciler:
         self.suspensions = suspensions or SuspensionStore(settings.cache_dir)
         self._now = now or (lambda: datetime.now(UTC))
         self._projection = StatusProjection(status)
+        # Rollouts in waves: holds, reverts and the gate state kept in the cache dir.
+        self.waves = WaveEnforcer(
+            RolloutWaveStore(settings.cache_dir),
+            ApprovalStore(settings.cache_dir),
+            status=status,
+            recheck_seconds=settings.poll_interval,
+        )
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ helpers
@@ -340,7 +349,7 @@ class Reconciler:
         holds: dict[str, Hold] = {}
         for target in plan.targets:
             group = target.thing_group
-            spec = spec_set.deployment_for(group)
+            spec = spec_set.revision_source(group)
             suspension = active_suspension(
                 group, spec.suspension if spec else None, by_operator, now
             )
@@ -363,6 +372,9 @@ class Reconciler:
                     self.suspensions.forget_rollback(group)
                 else:
                     holds[group] = rolled_back
+        waves = self.waves.enforce(plan, spec_set, runtime, now=now.timestamp(), commit=plan.commit)
+        for group, hold in waves.items():
+            holds.setdefault(group, hold)
         return holds
 
     def _rolled_back(
@@ -433,7 +445,7 @@ class Reconciler:
         runtime.memo.forget(applied)
         for result in report.targets:
             if result.outcome is Outcome.APPLIED and result.deployment_id:
-                spec = spec_set.deployment_for(result.thing_group)
+                spec = spec_set.revision_source(result.thing_group)
                 created = runtime.gateway.cached_deployment(result.deployment_id)
                 self.rollouts.track(
                     runtime.rollouts,
@@ -452,7 +464,7 @@ class Reconciler:
         their rollouts come back); forget groups no longer planned."""
         found: list[AdoptedRevision] = []
         for target in plan.targets:
-            spec = spec_set.deployment_for(target.thing_group)
+            spec = spec_set.revision_source(target.thing_group)
             if spec is None or not target.live_managed or not target.live_deployment_id:
                 continue
             live = runtime.gateway.cached_deployment(target.live_deployment_id)

@@ -38,6 +38,17 @@ def _last_good(runtime: Runtime, earlier: list[DeploymentSummary]) -> Deployment
     )
 
 
+def last_good_revision(
+    runtime: Runtime, thing_group: str, target_arn: str
+) -> tuple[DeploymentSummary, DeploymentSummary]:
+    """The group's latest revision and the newest earlier one whose rollout succeeded (what
+    `--last-good` restores; a failed wave's revert too)."""
+    history = runtime.gateway.deployment_history(target_arn)
+    if not history:
+        raise RollbackError(f"{thing_group} has no deployment to roll back")
+    return history[0], _last_good(runtime, history[1:])
+
+
 def roll_back(
     runtime: Runtime,
     thing_group: str,

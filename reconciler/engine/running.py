@@ -104,6 +104,8 @@ class Controller:
                     StopHandler(
                         token=stop_token,
                         store=self.reconciler.suspensions,
+                        waves=self.reconciler.waves.store,
+                        approvals=self.reconciler.waves.approvals,
                         on_change=lambda: self.trigger("suspension", full=True),
                     )
                     if stop_token
@@ -199,6 +201,10 @@ class Controller:
             return
         for end in ended:
             self.metrics.observe_rollout(outcome=end.state.value.lower())
+        if self.reconciler.waves.wants_cycle(time.time()):
+            # A Rollout's wave may move on (its devices moved, a bake ended): a full cycle,
+            # since the source did not change.
+            self.trigger("waves", full=True)
 
     # ------------------------------------------------------------------ life cycle
     def start(self) -> None:

@@ -85,6 +85,9 @@ class Hold:
 
     state: SyncState
     reason: str
+    # Told once as a `halted` event when the group enters it; a Rollout's holds are not (their
+    # reasons move with the gate's counts): the Rollout tells its halt once (engine/waves.py).
+    announce: bool = True
 
 
 @dataclass
@@ -113,6 +116,8 @@ class ControllerStatus:
         # (epoch seconds, succeeded, failed, pending), appended as the counts move.
         self._revisions: dict[str, deque[dict[str, Any]]] = {}
         self._samples: dict[str, deque[tuple[float, int, int, int]]] = {}
+        # Each Rollout's phase, wave and reason (engine/waves.py), by name, as /status shows it.
+        self._wave_rollouts: dict[str, dict[str, Any]] = {}
         # Each group's /status document, built when first asked for after it changed.
         self._documents: dict[str, dict[str, Any]] = {}
         self.heartbeat = time.monotonic()
@@ -185,6 +190,15 @@ class ControllerStatus:
             if not samples or samples[-1][1:] != point[1:]:
                 samples.append(point)
 
+    def set_wave_rollouts(self, documents: dict[str, dict[str, Any]]) -> None:
+        """Every Rollout's document (`rollout_document`), replacing the earlier ones."""
+        with self._lock:
+            self._wave_rollouts = documents
+
+    def wave_rollouts(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return dict(self._wave_rollouts)
+
     def keep_rollouts(self, thing_groups: Iterable[str]) -> None:
         keep = set(thing_groups)
         with self._lock:
@@ -254,4 +268,5 @@ class ControllerStatus:
                 "targets": {
                     name: self._target_document(name, s) for name, s in sorted(self.targets.items())
                 },
+                "rollouts": dict(sorted(self._wave_rollouts.items())),
             }

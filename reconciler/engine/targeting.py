@@ -37,8 +37,15 @@ class TargetSelection:
         )
 
     def scope(self, full: SpecSet) -> ReadScope:
+        # A selected parent's canary group is planned with it (its subdeployment): read it too.
+        canaries = {
+            wave.canary.group
+            for rollout in full.rollouts
+            for wave in rollout.waves
+            if wave.canary is not None and wave.canary.parent in self.groups
+        }
         arns = frozenset(
-            full.settings.thing_group_arn(group) for group in self.groups | self.removed
+            full.settings.thing_group_arn(group) for group in self.groups | self.removed | canaries
         )
         return ReadScope(thing_group_arns=arns, fleet_size=self.fleet_size)
 

@@ -257,3 +257,23 @@ def test_subdeployments_are_listed_by_parent(aws: AwsTestContext, fleet: str) ->
     listed: list[dict[str, Any]] = gg.list_deployments(parentTargetArn=fleet)["deployments"]
     assert [d["deploymentId"] for d in listed] == [sub["deploymentId"]]
     assert listed[0]["parentTargetArn"] == fleet
+
+
+def test_a_subdeployment_targets_an_existing_group_under_an_existing_parent(
+    aws: AwsTestContext, fleet: str
+) -> None:
+    gg = aws.client("greengrassv2")
+    aws.admin.create_thing_groups(["canary"])
+    canary = thing_group_arn("canary", aws.region, aws.account_id)
+    thing = f"arn:aws:iot:{aws.region}:{aws.account_id}:thing/cam-1"
+    with pytest.raises(ClientError) as raised:
+        gg.create_deployment(targetArn=thing, parentTargetArn=fleet, components=DLR)
+    assert code_of(raised) == "ValidationException"
+    assert "can only target a thing group" in str(raised.value)
+    with pytest.raises(ClientError) as raised:
+        gg.create_deployment(targetArn=canary, parentTargetArn=canary, components=DLR)
+    assert code_of(raised) == "ValidationException"
+    missing = thing_group_arn("nowhere", aws.region, aws.account_id)
+    with pytest.raises(ClientError) as raised:
+        gg.create_deployment(targetArn=canary, parentTargetArn=missing, components=DLR)
+    assert code_of(raised) == "ResourceNotFoundException"

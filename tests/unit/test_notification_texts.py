@@ -136,3 +136,18 @@ def test_event_kind_settings() -> None:
     assert event_kinds(" applied , cycleFailed") == {EventKind.APPLIED, EventKind.CYCLE_FAILED}
     with pytest.raises(ValueError, match="unknown event kind"):
         event_kinds("applied,rolloutDone")
+
+
+def test_every_kind_has_a_chat_text_and_a_halted_rollout_names_its_failing_devices() -> None:
+    for kind in EventKind:
+        assert chat_text(Event(kind=kind, summary="s"))
+    halted = Event(
+        kind=EventKind.ROLLOUT_HALTED,
+        summary="rollout camera-models halted: wave canary failed its gate",
+        details={
+            "rollout": "camera-models",
+            "failing": [{"device": "prod-01", "status": "FAILED", "errorTypes": []}],
+        },
+    )
+    text = chat_text(halted)
+    assert "rolloutHalted" in text and "prod-01" in text

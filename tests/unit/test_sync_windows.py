@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from reconciler.core.windows import (
     SyncWindow,
     parse_cron,
-    parse_duration,
+    parse_window_duration,
     parse_zone,
     window_verdict,
 )
@@ -31,7 +31,7 @@ def _window(
     return SyncWindow(
         kind="deny" if kind == "deny" else "allow",
         schedule=parse_cron(schedule),
-        duration=parse_duration(duration),
+        duration=parse_window_duration(duration),
         time_zone=zone,
         groups=groups,
         duration_text=duration,
@@ -72,11 +72,11 @@ def test_both_day_fields_restricted_means_either_as_in_vixie_cron() -> None:
 
 
 def test_durations_and_zones() -> None:
-    assert parse_duration("8h") == timedelta(hours=8)
-    assert parse_duration("1d12h30m") == timedelta(days=1, hours=12, minutes=30)
+    assert parse_window_duration("8h") == timedelta(hours=8)
+    assert parse_window_duration("1d12h30m") == timedelta(days=1, hours=12, minutes=30)
     for bad in ("", "8", "0m", "8d", "1h 2m", "-1h"):
         with pytest.raises(ValueError):
-            parse_duration(bad)
+            parse_window_duration(bad)
     assert str(parse_zone("Europe/Paris")) == "Europe/Paris"
     with pytest.raises(ValueError, match="not an IANA time zone"):
         parse_zone("Mars/Olympus")

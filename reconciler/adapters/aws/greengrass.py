@@ -109,8 +109,9 @@ class GreengrassGateway:
             maxResults=PAGE_SIZE,
             **scope,
         ):
-            if item.get("parentTargetArn"):
+            if item.get("parentTargetArn") and ":thinggroup/" not in str(item.get("targetArn")):
                 continue  # a thing's share of a group deployment, not a target of ours
+            # A subdeployment to a thing group (a Rollout's canary) is that group's latest.
             summary = _summary(item, latest_by_default=True)
             latest[summary.target_arn] = summary
         return latest
@@ -127,7 +128,7 @@ class GreengrassGateway:
                 targetArn=target_arn,
                 maxResults=PAGE_SIZE,
             )
-            if item.get("targetArn") == target_arn and not item.get("parentTargetArn")
+            if item.get("targetArn") == target_arn
         ]
         return sorted(revisions, key=_revision_order, reverse=True)
 
@@ -434,4 +435,5 @@ def _live_deployment(raw: Mapping[str, Any], shared: _SharedParts) -> LiveDeploy
         status=raw.get("deploymentStatus", ""),
         created_at=_epoch(raw.get("creationTimestamp")),
         iot_job_id=raw.get("iotJobId") or None,
+        parent_target_arn=raw.get("parentTargetArn") or None,
     )

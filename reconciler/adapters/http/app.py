@@ -8,6 +8,7 @@
     GET  /, /ui/... HTML                      the read-only fleet dashboard (docs/dashboard.md)
     POST /suspend   200 / 4xx                 suspend a group or all (bearer token; stops.py)
     POST /resume    200 / 4xx                 resume it (404 when no stop token is set)
+    POST /approve   200 / 4xx                 approve a Rollout's wave (bearer token; stops.py)
 
 Anything else is a JSON 404, and a known path with the wrong method a JSON 405 with `Allow`.
 """
@@ -77,6 +78,7 @@ class ControllerApp:
                 Rule("/webhook", endpoint="webhook", methods=["POST"]),
                 Rule("/suspend", endpoint="suspend", methods=["POST"]),
                 Rule("/resume", endpoint="resume", methods=["POST"]),
+                Rule("/approve", endpoint="approve", methods=["POST"]),
             ],
             strict_slashes=False,
         )
@@ -114,10 +116,11 @@ class ControllerApp:
             return probe_routes.status(self.probes)
         if endpoint == "metrics":
             return self._metrics(request)
-        if endpoint in ("suspend", "resume"):
+        if endpoint in ("suspend", "resume", "approve"):
             if self.stops is None:
                 return json_response(
-                    404, {"error": "suspend/resume are disabled: no stop token is configured"}
+                    404,
+                    {"error": "suspend/resume/approve are disabled: no stop token is configured"},
                 )
             return self.stops.handle(request, endpoint)
         if self.webhook is None:

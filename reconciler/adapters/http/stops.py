@@ -1,12 +1,15 @@
-"""POST /suspend and /resume: the stop button over HTTP, behind a bearer token read from a file.
+"""POST /suspend, /resume and /approve: the stop button (and the go button of a Rollout's
+approval gate) over HTTP, behind a bearer token read from a file.
 
     POST /suspend  {"group": "CameraFleetProd" | "all": true, "reason": "...", "for": "2h"}
     POST /resume   {"group": "CameraFleetProd" | "all": true}
+    POST /approve  {"rollout": "camera-models", "wave": "canary"}
 
-Both answer JSON: 200 with what is now recorded, 400 for a bad body, 401 without the token
-(compared in constant time), 404 when no token file is configured (the routes are off). The
-suspension is recorded in the controller's suspension store, then `on_change` asks for a cycle,
-so `/status` shows it within one cycle and it survives restarts.
+All answer JSON: 200 with what is now recorded, 400 for a bad body (or nothing to approve),
+401 without the token (compared in constant time), 404 when no token file is configured (the
+routes are off). A suspension is recorded in the controller's suspension store, an approval in
+its rollout approvals (for the change the Rollout is rolling out now), then `on_change` asks for
+a cycle, so `/status` shows it within one cycle and it survives restarts.
 """
 
 from __future__ import annotations
@@ -21,12 +24,21 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from reconciler.adapters.http.responses import json_response
+from reconciler.adapters.rollout_waves import (
+    ApprovalError,
+    ApprovalStore,
+    RolloutWaveStore,
+    RolloutWaveStoreError,
+    approve_wave,
+)
 from reconciler.adapters.suspensions import SuspensionStore, SuspensionStoreError
-from reconciler.core.suspension import ALL_GROUPS, Suspension, parse_duration
+from reconciler.core.durations import parse_duration
+from reconciler.core.suspension import ALL_GROUPS, Suspension
 from reconciler.errors import ReconcilerError
 
 MAX_BODY_BYTES = 4096
 _MAX_GROUP_NAME = 128  # botocore iot model: ThingGroupName, max 128
+_MAX_NAME = 253  # a Rollout's metadata.name and a wave's name (spec fields: Name)
 
 
 class StopTokenError(ReconcilerError):
@@ -53,11 +65,15 @@ class StopHandler:
         *,
         token: bytes,
         store: SuspensionStore,
+        waves: RolloutWaveStore | None = None,
+        approvals: ApprovalStore | None = None,
         on_change: Callable[[], None] = lambda: None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._token = token
         self._store = store
+        self._waves = waves
+        self._approvals = approvals
         self._on_change = on_change
         self._now = now
 
@@ -78,18 +94,34 @@ class StopHandler:
             body = json.loads(request.get_data(cache=False) or b"{}")
             if not isinstance(body, dict):
                 raise ValueError("the body must be a JSON object")
-            group = _group_of(body)
-            if action == "suspend":
+            answer: dict[str, Any]
+            if action == "approve":
+                answer = self._approve(body)
+            elif action == "suspend":
+                group = _group_of(body)
                 recorded = self._suspend(group, body)
-                answer: dict[str, Any] = {"group": group, "suspension": recorded.to_json()}
+                answer = {"group": group, "suspension": recorded.to_json()}
             else:
+                group = _group_of(body)
                 answer = {"group": group, "resumed": self._store.resume(group)}
-        except ValueError as error:
+        except (ValueError, ApprovalError) as error:
             return json_response(400, {"error": str(error)})
-        except SuspensionStoreError as error:
+        except (SuspensionStoreError, RolloutWaveStoreError) as error:
             return json_response(500, {"error": str(error)})
         self._on_change()
         return json_response(200, answer)
+
+    def _approve(self, body: dict[str, Any]) -> dict[str, Any]:
+        rollout, wave = body.get("rollout"), body.get("wave")
+        if not all(isinstance(v, str) and 0 < len(v) <= _MAX_NAME for v in (rollout, wave)):
+            raise ValueError(
+                "'rollout' and 'wave' are required: the names of a Rollout and its wave"
+            )
+        assert isinstance(rollout, str) and isinstance(wave, str)
+        if self._waves is None or self._approvals is None:
+            raise ValueError("this controller keeps no rollout gate state")
+        record = approve_wave(self._waves, self._approvals, rollout, wave, at=self._now())
+        return {"rollout": rollout, "wave": wave, "change": record.change}
 
     def _suspend(self, group: str, body: dict[str, Any]) -> Suspension:
         reason = body.get("reason")

@@ -21,6 +21,7 @@ _CHAT_MARKS = {
     EventKind.DRIFT_DETECTED: ":warning:",
     EventKind.CYCLE_FAILED: ":rotating_light:",
     EventKind.HALTED: ":octagonal_sign:",
+    EventKind.ROLLOUT_HALTED: ":no_entry:",
 }
 _CHAT_FAILING_SHOWN = 5
 

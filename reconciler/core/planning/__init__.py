@@ -26,7 +26,7 @@ from reconciler.core.planning.targets import (
 )
 from reconciler.core.provenance import is_managed, is_uninstall_step
 from reconciler.core.recipes import default_configuration, dependencies
-from reconciler.core.specs.resolved import SpecSet
+from reconciler.core.specs.resolved import DeploymentSpec, SpecSet
 from reconciler.core.specs.sharing import SharedValues
 from reconciler.errors import PlanError
 
@@ -62,6 +62,18 @@ def _override_warnings(
                     "public version"
                 )
     return warnings
+
+
+def _canaries(spec_set: SpecSet) -> list[tuple[str, DeploymentSpec]]:
+    """Each Rollout's canary group with its parent's Deployment: the canary has no Deployment
+    of its own, it takes the parent's revision as a subdeployment (`parentTargetArn`)."""
+    found = []
+    for rollout in spec_set.rollouts:
+        for wave in rollout.waves:
+            parent = spec_set.deployment_for(wave.canary.parent) if wave.canary else None
+            if wave.canary is not None and parent is not None:
+                found.append((wave.canary.group, parent))
+    return found
 
 
 PlanMemo = MutableMapping[Hashable, TargetPlan]
@@ -177,6 +189,31 @@ def plan_deployments(
                 failures.append(TargetFailure(spec.thing_group, arn, "\n".join(problems)))
                 continue
             errors.extend(problems)
+        targets.append(target)
+    planned = {t.thing_group for t in targets}
+    for canary, parent in _canaries(spec_set):
+        if parent.thing_group not in planned:
+            continue  # the parent could not be planned (listed), or a targeted plan left it out
+        arn = settings.thing_group_arn(canary)
+        try:
+            target = replace(
+                plan_target(
+                    parent,
+                    target_arn=arn,
+                    live=live.latest.get(arn),
+                    versions=repo.versions,
+                    defaults_of=defaults_of,
+                    instance=instance,
+                    compact=compact,
+                    share=share,
+                    previews=previews,
+                    parent_target_arn=settings.thing_group_arn(parent.thing_group),
+                ),
+                thing_group=canary,
+            )
+        except TargetPlanningError as error:  # the parent planned, so this is not expected
+            failures.append(TargetFailure(canary, arn, str(error)))
+            continue
         targets.append(target)
     if memo is not None:
         memo.clear()

@@ -330,9 +330,12 @@ def plan_target(
     compact: bool = False,
     share: Share = _own,
     previews: PreviewMemo | None = None,
+    parent_target_arn: str | None = None,
 ) -> TargetPlan:
-    """The plan of one thing group. `versions` gives the repo's version of components whose
-    spec omits one; `defaults_of(name, version)` gives a recipe's DefaultConfiguration.
+    """The plan of one thing group (with `parent_target_arn`, a subdeployment of the spec's
+    revision to `target_arn`, a group whose devices are in that parent). `versions` gives the
+    repo's version of components whose spec omits one; `defaults_of(name, version)` gives a
+    recipe's DefaultConfiguration.
 
     A `compact` plan is `TargetPlan.compact()` of the full one, built without the parts it
     leaves out (the configuration documents and change summaries only renderers show: most of
@@ -351,6 +354,7 @@ def plan_target(
         "compact": compact,
         "share": share,
         "previews": previews,
+        "parent_target_arn": parent_target_arn,
     }
     sent = sent_resets(live, instance)
     target = _plan_target(spec, sent=sent, **arguments)
@@ -373,6 +377,7 @@ def _plan_target(
     share: Share,
     sent: frozenset[str],
     previews: PreviewMemo | None,
+    parent_target_arn: str | None,
 ) -> TargetPlan:
     components: list[ComponentPlan] = []
     entries: dict[str, dict[str, Any]] = {}
@@ -422,6 +427,7 @@ def _plan_target(
         deployment_policies=spec.deployment_policies.to_api(),
         iot_job_configuration=spec.iot_job_configuration.to_api(),
         tags=spec.tags,
+        parent_target_arn=parent_target_arn,
     )
     request["components"] = {n: share(entry) for n, entry in request["components"].items()}
     for part in _SHARED_PARTS:

@@ -1,7 +1,7 @@
 """The spec documents: the common envelope and the `spec` of each kind.
 
     apiVersion: greengrass-reconciler/v1
-    kind: Settings | DeploymentBase | Deployment | Component | ComponentOverride
+    kind: Settings | DeploymentBase | Deployment | Component | ComponentOverride | Rollout
     metadata: {name, labels?, annotations?}
     spec: {...}
 
@@ -31,9 +31,12 @@ from reconciler.core.specs.fields import (
     SpecModel,
     ThingGroupName,
 )
-from reconciler.core.windows import parse_cron, parse_duration, parse_zone
+from reconciler.core.specs.rollout_models import RolloutSpec
+from reconciler.core.windows import parse_cron, parse_window_duration, parse_zone
 
-Kind = Literal["Settings", "DeploymentBase", "Deployment", "Component", "ComponentOverride"]
+Kind = Literal[
+    "Settings", "DeploymentBase", "Deployment", "Component", "ComponentOverride", "Rollout"
+]
 KINDS: tuple[str, ...] = get_args(Kind)
 DEFAULT_ARTIFACT_PREFIX = "greengrass-reconciler/"
 
@@ -79,7 +82,7 @@ def _cron(text: str) -> str:
 
 
 def _duration(text: str) -> str:
-    parse_duration(text)
+    parse_window_duration(text)
     return text
 
 
@@ -220,12 +223,20 @@ class ComponentOverrideDocument(_Document):
     spec: ComponentOverrideSpec
 
 
+class RolloutDocument(_Document):
+    """Thing groups in waves: each wave takes a change after the earlier waves' gates passed."""
+
+    kind: Literal["Rollout"]
+    spec: RolloutSpec
+
+
 SpecDocument = Annotated[
     SettingsDocument
     | DeploymentBaseDocument
     | DeploymentDocument
     | ComponentDocument
-    | ComponentOverrideDocument,
+    | ComponentOverrideDocument
+    | RolloutDocument,
     Field(discriminator="kind"),
 ]
 """Any spec document, discriminated by `kind` (the type the JSON Schema describes)."""
@@ -236,4 +247,5 @@ SPEC_MODELS: dict[str, type[SpecModel]] = {
     "Deployment": DeploymentDocumentSpec,
     "Component": ComponentSpec,
     "ComponentOverride": ComponentOverrideSpec,
+    "Rollout": RolloutSpec,
 }

@@ -27,10 +27,12 @@ from reconciler.core.specs.merging import merge_patch
 from reconciler.core.specs.parsing import parse_file
 from reconciler.core.specs.problems import InvalidSpecsError, ProblemLog, SpecProblem
 from reconciler.core.specs.resolved import RepositorySettings, SpecSet
+from reconciler.core.specs.rollout_models import RolloutSpec, check_rollouts
 from reconciler.core.specs.snapshot import SpecSnapshot, reload
 from reconciler.core.specs.tree import SpecLimits, SpecTree
 from reconciler.core.specs.validation import validate_node
-from reconciler.core.windows import SyncWindow, parse_cron, parse_duration
+from reconciler.core.waves import Rollout
+from reconciler.core.windows import SyncWindow, parse_cron, parse_window_duration
 
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -170,6 +172,7 @@ class _Loader:
         if not unknown_kind:
             self._check_not_empty(settings, any_deployment)
         self._check_declared_once(by_kind)
+        rollouts = self._rollouts(by_kind["Rollout"], {spec.thing_group for spec in resolved})
         self.log.raise_if_any()
         assert settings is not None  # a missing Settings document is a problem, raised above
         spec_set = SpecSet(
@@ -177,6 +180,7 @@ class _Loader:
             deployments=tuple(resolved),
             components=tuple(sorted(results.components, key=lambda c: c.name)),
             overrides=tuple(sorted(results.overrides, key=lambda o: o.name)),
+            rollouts=tuple(rollouts),
         )
         deployment_files = {spec.source.file: spec for spec in resolved}
         context = {p: self.digests[p] for p in candidates if p not in deployment_files}
@@ -241,6 +245,22 @@ class _Loader:
             )
         )
 
+    def _rollouts(
+        self, documents: list[ParsedDocument], deployment_groups: set[str]
+    ) -> list[Rollout]:
+        """Each Rollout document checked alone, then the rules across documents."""
+        checked: list[tuple[str, Node, RolloutSpec]] = []
+        for document in documents:
+            spec, problems = validate_node(RolloutSpec, document.spec)
+            self.log.extend(problems)
+            if spec is not None:
+                checked.append((document.name, document.spec, spec))
+        if len(checked) != len(documents):
+            return []
+        rollouts, problems = check_rollouts(checked, deployment_groups)
+        self.log.extend(problems)
+        return rollouts
+
     def _settings(
         self, documents: list[ParsedDocument]
     ) -> tuple[RepositorySettings | None, Node | None]:
@@ -293,7 +313,7 @@ class _Loader:
                 SyncWindow(
                     kind=w.kind,
                     schedule=parse_cron(w.schedule),
-                    duration=parse_duration(w.duration),
+                    duration=parse_window_duration(w.duration),
                     time_zone=w.time_zone,
                     groups=tuple(w.groups or ()),
                     duration_text=w.duration,

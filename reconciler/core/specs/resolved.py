@@ -22,6 +22,7 @@ from reconciler.core.specs.deployment_models import (
 )
 from reconciler.core.specs.located import JsonValue, SourceLocation
 from reconciler.core.suspension import Suspension
+from reconciler.core.waves import Rollout
 from reconciler.core.windows import SyncWindow
 
 
@@ -191,6 +192,22 @@ class SpecSet:
     """Sorted by name."""
     overrides: tuple[ComponentOverride, ...]
     """Sorted by name."""
+    rollouts: tuple[Rollout, ...] = ()
+    """In file order; no thing group is in two of them."""
+
+    def rollout_for(self, thing_group: str) -> Rollout | None:
+        """The Rollout a wave of which deploys to `thing_group` (None: it takes changes at once)."""
+        return next((r for r in self.rollouts if thing_group in r.groups), None)
 
     def deployment_for(self, thing_group: str) -> DeploymentSpec | None:
         return next((d for d in self.deployments if d.thing_group == thing_group), None)
+
+    def revision_source(self, thing_group: str) -> DeploymentSpec | None:
+        """The Deployment whose revision the group takes: its own, or for a Rollout's canary
+        group (which has none), its parent's."""
+        own = self.deployment_for(thing_group)
+        if own is not None:
+            return own
+        rollout = self.rollout_for(thing_group)
+        source = rollout.source_group(thing_group) if rollout is not None else thing_group
+        return self.deployment_for(source) if source != thing_group else None

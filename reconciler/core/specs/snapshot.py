@@ -110,6 +110,10 @@ def reload(loader: Reloading, previous: SpecSnapshot, candidates: list[str]) -> 
     for spec in resolved:
         deployments[spec.source.file] = (loader.digests[spec.source.file], spec)
     specs = sorted((spec for _, spec in deployments.values()), key=lambda s: s.thing_group)
+    if previous.spec_set.rollouts and {s.thing_group for s in specs} != {
+        s.thing_group for s in previous.spec_set.deployments
+    }:
+        return None  # a Rollout names groups by their Deployments: check it in a full load
     return replace(
         previous,
         spec_set=replace(previous.spec_set, deployments=tuple(specs)),

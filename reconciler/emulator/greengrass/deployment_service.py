@@ -41,6 +41,9 @@ class DeploymentService:
         now = context.clock()
         target_arn: str = params["targetArn"]
         self._check_target(target_arn)
+        parent_target_arn = params.get("parentTargetArn")
+        if parent_target_arn:
+            self._check_subdeployment(target_arn, parent_target_arn)
         token = params.get("clientToken")
         digest = fingerprint(params)
         if token:
@@ -192,6 +195,25 @@ class DeploymentService:
                 resource_id=target_arn,
                 resource_type="thingGroup",
             )
+
+    def _check_subdeployment(self, target_arn: str, parent_target_arn: str) -> None:
+        """A subdeployment targets a thing group (botocore's targetArn documentation: "When
+        creating a subdeployment, the targetARN can only be a thing group"); its parent is a
+        thing group (the model's ThingGroupARN pattern) that exists, like any target."""
+        target = arns.parse_iot_target(target_arn)
+        if target is not None and target.kind != "thinggroup":
+            raise ValidationError(
+                f"{target_arn} is a thing: a subdeployment (parentTargetArn) can only target a "
+                "thing group",
+                fields=[FieldProblem("targetArn", "A subdeployment targets a thing group")],
+            )
+        if parent_target_arn == target_arn:
+            # AWS is silent; a group standing in for itself is refused as the safest reading.
+            raise ValidationError(
+                f"parentTargetArn {parent_target_arn} is the target itself",
+                fields=[FieldProblem("parentTargetArn", "The parent is the target")],
+            )
+        self._check_target(parent_target_arn)
 
     def _check_components(self, components: dict[str, Any]) -> None:
         problems: list[FieldProblem] = []

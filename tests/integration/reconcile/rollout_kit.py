@@ -8,6 +8,8 @@ long as computing it.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +73,11 @@ def reconciler(
     cache: Path,
     clock: ManualClock,
     events: EventPublisher | None = None,
+    *,
+    on_clock: bool = False,
 ) -> Reconciler:
-    """A controller's reconciler whose follower runs on `clock`, events into `events`."""
+    """A controller's reconciler whose follower runs on `clock`, events into `events`; with
+    `on_clock` its own time (windows, suspensions, the bake of a Rollout's gates) too."""
     settings = ReconcilerSettings(cache_dir=cache, lock="none")
     source = open_source(repo.working_dir, branch="main", path="deploy-specs", cache_dir=cache)
     status = ControllerStatus()
@@ -89,7 +94,12 @@ def reconciler(
         status=status,
         runtime_factory=runtime,
         rollouts=RolloutFollower(status, clock=clock),
+        now=_datetime_of(clock) if on_clock else None,
     )
+
+
+def _datetime_of(clock: ManualClock) -> Callable[[], datetime]:
+    return lambda: datetime.fromtimestamp(clock.now, UTC)
 
 
 def step(

@@ -294,7 +294,7 @@ def test_unknown_kind_suggests_the_closest() -> None:
     files = only_settings(a=document("Deploymnt", "a", "{}"))
     assert rendered(files) == [
         "a.yaml:2: kind: 'Deploymnt' is not allowed (expected Settings or DeploymentBase or "
-        "Deployment or Component or ComponentOverride); did you mean 'Deployment'?"
+        "Deployment or Component or ComponentOverride or Rollout); did you mean 'Deployment'?"
     ]
 
 
@@ -307,6 +307,58 @@ def test_a_yaml_file_that_is_no_spec_document() -> None:
         "a.yaml:1: name: unknown field 'name' (expected one of: apiVersion, kind, metadata, spec)",
         "a.yaml:1: spec: required field is missing",
     ]
+
+
+def deployment_of(group: str) -> str:
+    return document("Deployment", group.lower(), f"thingGroup: {group}\ncomponents: {{}}")
+
+
+def test_a_rollout_loads_with_the_deployments_it_orders() -> None:
+    spec = (
+        "waves:\n"
+        "  - name: canary\n"
+        "    canary: {parent: CameraFleetProd, group: CameraFleetCanary}\n"
+        "    gate: {minDevices: 3, bake: 10m}\n"
+        "  - name: production\n"
+        "    targets: [CameraFleetProd]\n"
+        "onFailure: revert"
+    )
+    files = only_settings(
+        rollout=document("Rollout", "camera-models", spec),
+        prod=deployment_of("CameraFleetProd"),
+        other=deployment_of("OtherFleet"),
+    )
+    spec_set = load(files)
+    (rollout,) = spec_set.rollouts
+    assert rollout.name == "camera-models"
+    assert [wave.name for wave in rollout.waves] == ["canary", "production"]
+    assert rollout.groups == ("CameraFleetCanary", "CameraFleetProd")
+    assert rollout.source_group("CameraFleetCanary") == "CameraFleetProd"
+    assert rollout.waves[0].gate.bake_seconds == 600.0
+    assert spec_set.rollout_for("CameraFleetProd") is rollout
+    assert spec_set.rollout_for("OtherFleet") is None
+
+
+def test_a_rollout_naming_a_group_without_a_deployment_is_an_error_with_its_line() -> None:
+    spec = "waves:\n  - name: staging\n    targets: [CameraFleetStaging]"
+    files = only_settings(rollout=document("Rollout", "camera-models", spec))
+    assert rendered(files) == [
+        "rollout.yaml:7: spec.waves[0].targets: the thing group 'CameraFleetStaging' has no "
+        "Deployment document"
+    ]
+
+
+def test_a_rollout_spec_is_checked_like_every_other_kind() -> None:
+    spec = "waves:\n  - name: canary\n    targets: [A]\n    gate: {bake: soon}"
+    files = only_settings(rollout=document("Rollout", "camera-models", spec), a=deployment_of("A"))
+    (line,) = rendered(files)
+    assert line.startswith("rollout.yaml:9: spec.waves[0].gate.bake:")
+    assert "not a duration" in line
+
+
+def test_a_kind_that_is_not_text_is_reported_not_crashed_on() -> None:
+    files = only_settings(a="apiVersion: greengrass-reconciler/v1\nkind: [Rollout]\n")
+    assert any(line.startswith("a.yaml:2: kind:") for line in rendered(files))
 
 
 @pytest.mark.parametrize(

@@ -40,7 +40,14 @@ def test_the_committed_schema_is_up_to_date() -> None:
 
 def test_the_schema_covers_every_kind(validator: jsonschema.Draft202012Validator) -> None:
     kinds = {rule["if"]["properties"]["kind"]["const"] for rule in validator.schema["allOf"]}
-    assert kinds == {"Settings", "DeploymentBase", "Deployment", "Component", "ComponentOverride"}
+    assert kinds == {
+        "Settings",
+        "DeploymentBase",
+        "Deployment",
+        "Component",
+        "ComponentOverride",
+        "Rollout",
+    }
 
 
 @pytest.mark.parametrize("path", SAMPLE_DOCUMENTS)
