@@ -51,6 +51,7 @@ class LiveDeployment:
     status: str = "ACTIVE"
     created_at: float = 0.0
     iot_job_id: str | None = None  # the IoT job that carries the revision to the devices
+    parent_target_arn: str | None = None  # a subdeployment's parent (its `parentTargetArn`)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 
 from reconciler.adapters.aws.greengrass import PAGE_SIZE, GreengrassGateway
 from reconciler.concurrency import bounded_map
-from reconciler.core.arns import thing_group_name
+from reconciler.core.arns import target_of_arn
 from reconciler.core.live import (
     ComponentVersionRef,
     DeploymentSummary,
@@ -180,9 +180,7 @@ class LiveStateReader:
     def read(self, spec_set: SpecSet, *, scope: ReadScope | None = None) -> LiveState:
         summaries = self.latest_summaries(scope)
         group_ids = {
-            arn: s.deployment_id
-            for arn, s in summaries.items()
-            if thing_group_name(arn) is not None
+            arn: s.deployment_id for arn, s in summaries.items() if target_of_arn(arn) is not None
         }
         fetched = self.gateway.deployments(
             group_ids.values(), listed={s.deployment_id: s for s in summaries.values()}

@@ -37,9 +37,7 @@ class TargetSelection:
         )
 
     def scope(self, full: SpecSet) -> ReadScope:
-        arns = frozenset(
-            full.settings.thing_group_arn(group) for group in self.groups | self.removed
-        )
+        arns = frozenset(full.settings.target_arn(group) for group in self.groups | self.removed)
         return ReadScope(thing_group_arns=arns, fleet_size=self.fleet_size)
 
     def annotate(self, plan: Plan) -> Plan:

@@ -88,6 +88,7 @@ def live_content(live: LiveDeployment) -> dict[str, Any]:
         deployment_policies=live.deployment_policies,
         iot_job_configuration=live.iot_job_configuration,
         tags=live.tags,
+        parent_target_arn=live.parent_target_arn,
     )
 
 
@@ -99,7 +100,10 @@ def canonical_request(
     deployment_policies: Mapping[str, Any] | None,
     iot_job_configuration: Mapping[str, Any] | None,
     tags: Mapping[str, str],
+    parent_target_arn: str | None = None,
 ) -> dict[str, Any]:
+    """`parent_target_arn` makes it a subdeployment; a request without one has no such key,
+    so the content (and its hash) of every other deployment is what it always was."""
     request: dict[str, Any] = {
         "targetArn": target_arn,
         "deploymentName": deployment_name,
@@ -113,6 +117,8 @@ def canonical_request(
     own_tags = user_tags(tags)
     if own_tags:
         request["tags"] = own_tags
+    if parent_target_arn:
+        request["parentTargetArn"] = parent_target_arn
     return request
 
 

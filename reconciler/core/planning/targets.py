@@ -56,7 +56,13 @@ Shared documents: callers must not mutate them (the configuration planner copies
 Share = Callable[[dict[str, Any]], dict[str, Any]]
 """Hands back one object for equal request parts (see `plan_deployments`); read-only after."""
 
-_COMPARED_FIELDS = ("deploymentName", "deploymentPolicies", "iotJobConfiguration", "tags")
+_COMPARED_FIELDS = (
+    "deploymentName",
+    "deploymentPolicies",
+    "iotJobConfiguration",
+    "tags",
+    "parentTargetArn",
+)
 _SHARED_PARTS = ("iotJobConfiguration", "tags")
 
 
@@ -297,6 +303,8 @@ def desired_state_digest(spec: DeploymentSpec, versions: Mapping[str, str]) -> b
         "iotJobConfiguration": spec.iot_job_configuration.to_api(),
         "tags": dict(spec.tags),
     }
+    if spec.parent_thing_group is not None:  # absent otherwise: earlier digests stay valid
+        document["parentThingGroup"] = spec.parent_thing_group
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
@@ -323,6 +331,7 @@ def plan_target(
     spec: DeploymentSpec,
     *,
     target_arn: str,
+    parent_target_arn: str | None = None,
     live: LiveDeployment | None,
     versions: Mapping[str, str],
     defaults_of: DefaultsLookup,
@@ -344,6 +353,7 @@ def plan_target(
     unchanged with them kept, the live revision stays (planned as before, a no-op)."""
     arguments: dict[str, Any] = {
         "target_arn": target_arn,
+        "parent_target_arn": parent_target_arn,
         "live": live,
         "versions": versions,
         "defaults_of": defaults_of,
@@ -365,6 +375,7 @@ def _plan_target(
     spec: DeploymentSpec,
     *,
     target_arn: str,
+    parent_target_arn: str | None,
     live: LiveDeployment | None,
     versions: Mapping[str, str],
     defaults_of: DefaultsLookup,
@@ -422,6 +433,7 @@ def _plan_target(
         deployment_policies=spec.deployment_policies.to_api(),
         iot_job_configuration=spec.iot_job_configuration.to_api(),
         tags=spec.tags,
+        parent_target_arn=parent_target_arn,
     )
     request["components"] = {n: share(entry) for n, entry in request["components"].items()}
     for part in _SHARED_PARTS:
@@ -475,6 +487,7 @@ def _plan_target(
     return TargetPlan(
         thing_group=spec.thing_group,
         target_arn=target_arn,
+        parent_thing_group=spec.parent_thing_group,
         action=action,
         spec_name=spec.name,
         spec_file=spec.source.file,

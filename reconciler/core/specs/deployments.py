@@ -280,8 +280,10 @@ class DeploymentResolver:
         assert isinstance(spec, DeploymentDocumentSpec)
         problems = _target_problems(spec)
         for field_name, message in problems:
-            node = document.spec.child(field_name) if field_name else None
-            self.problems.append(SpecProblem.on(node or document.spec, message))
+            node = document.spec.child(field_name) if field_name else document.spec
+            # Not in the document: a base wrote it, and is told that it may not.
+            if node is not None:
+                self.problems.append(SpecProblem.on(node, message))
         if problems:
             return False
         key = _target_key(spec)
