@@ -35,8 +35,9 @@ from reconciler.errors import AwsNotFoundError
 
 @dataclass(frozen=True)
 class ReadScope:
-    """Read only these thing groups (by ARN); `fleet_size` is how many groups the specs have in
-    all, a guess at how many pages a sweep of every latest deployment would take."""
+    """Read only these targets (by ARN: thing groups, and things for core-device targets);
+    `fleet_size` is how many targets the specs have in all, a guess at how many pages a sweep
+    of every latest deployment would take."""
 
     thing_group_arns: frozenset[str]
     fleet_size: int
