@@ -22,7 +22,7 @@ def device_prefix(group: str) -> str:
 
 
 def demo_fleet(spec_set: SpecSet) -> FleetDocument:
-    groups = sorted({d.thing_group for d in spec_set.deployments})
+    groups = sorted({d.thing_group for d in spec_set.deployments if d.thing is None})
     lines = ["generate:"]
     lines += [
         f"  - {{group: {g}, count: {DEVICES_PER_GROUP}, namePrefix: {device_prefix(g)}}}"
@@ -34,7 +34,8 @@ def demo_fleet(spec_set: SpecSet) -> FleetDocument:
 
 def failure_hint(endpoint: str, spec_set: SpecSet) -> str:
     """A ready-to-paste command that breaks one component on one device of the first group."""
-    deployment = sorted(spec_set.deployments, key=lambda d: d.thing_group)[0]
+    groups = [d for d in spec_set.deployments if d.thing is None] or list(spec_set.deployments)
+    deployment = sorted(groups, key=lambda d: d.thing_group)[0]
     component = sorted(deployment.components)[0]
     device = f"{device_prefix(deployment.thing_group)}1"
     rule = {"component": component, "version": "*", "devices": [device], "phase": "install"}

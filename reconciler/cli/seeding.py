@@ -15,7 +15,9 @@ from reconciler.emulator.admin import EmulatorAdmin
 
 def seed_account(endpoint_url: str, spec_set: SpecSet) -> None:
     settings = spec_set.settings
-    EmulatorAdmin(endpoint_url).create_thing_groups([d.thing_group for d in spec_set.deployments])
+    # Thing groups only: a core device's target (thing/NAME) is a thing the fleet creates.
+    groups = [d.thing_group for d in spec_set.deployments if d.thing is None]
+    EmulatorAdmin(endpoint_url).create_thing_groups(groups)
     s3 = boto3.client(
         "s3",
         region_name=settings.region,

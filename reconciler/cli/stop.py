@@ -283,15 +283,18 @@ def rollback(
         except ValueError as error:
             raise click.UsageError(str(error)) from None
     spec_set = load_specs_or_exit(specs_path)
+    spec = spec_set.deployment_for(group)
+    parent = spec.parent_thing_group if spec is not None else None
     try:
         runtime = runtime_for(spec_set, endpoint_url, cache_dir=cache_dir)
         result = roll_back(
             runtime,
             group,
-            target_arn=spec_set.settings.thing_group_arn(group),
+            target_arn=spec_set.settings.target_arn(group),
             to_revision=to_revision,
             instance=runtime.settings.instance,
             store=_store(cache_dir),
+            parent_target_arn=spec_set.settings.thing_group_arn(parent) if parent else None,
         )
     except RollbackError as error:
         fail(ReconcilerError(str(error)))

@@ -115,7 +115,9 @@ class PruneMode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class TargetPlan:
-    """The plan for one thing group."""
+    """The plan for one target: a thing group, or a core device (see core/arns.py).
+
+    `thing_group` is the target key: the group's name, or `thing/NAME` for a core device."""
 
     thing_group: str
     target_arn: str
@@ -152,6 +154,9 @@ class TargetPlan:
     prune_mode: PruneMode | None = None
     uninstall_revision: bool = False
     devices: int | None = None
+    # A subdeployment's parent group (`parentTargetArn`): apply creates the parent's revision
+    # first, and deploys this one only if the parent's did not fail.
+    parent_thing_group: str | None = None
 
     @property
     def has_changes(self) -> bool:

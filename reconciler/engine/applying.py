@@ -257,6 +257,8 @@ class Applier:
         rollout ended. Each step is decided from the live revision alone (its prune-step tag),
         so a later cycle or a restarted controller carries on where this one stopped."""
         mode = PruneMode.of(options.prune)
+        if mode is PruneMode.UNINSTALL and target.parent_thing_group is not None:
+            mode = PruneMode.CANCEL  # a subdeployment is cancelled, never emptied (planning)
         deployment_id = target.live_deployment_id
         if mode is PruneMode.OFF or deployment_id is None:
             return TargetResult(target.thing_group, Outcome.SKIPPED, reason="prune is not enabled")
@@ -331,25 +333,56 @@ class Applier:
             return None
         return f"uninstall revision rolling out ({counts.pending} device(s) pending)"
 
-    def apply(self, plan: Plan, options: ApplyOptions) -> ApplyReport:
-        versions, uploaded, skipped = self._apply_versions(plan, options)
-        blocked = {
-            f"{v.name}@{v.version}": v.reason or "" for v in versions if v.outcome is Outcome.FAILED
-        }
-        targets = _selected(plan.targets, options.only_groups)
-        results = list(
+    def _apply_targets(
+        self, targets: list[TargetPlan], options: ApplyOptions, blocked: dict[str, str]
+    ) -> list[TargetResult]:
+        return list(
             bounded_map(
                 lambda t: self._apply_target(t, options, blocked),
                 targets,
                 workers=min(options.concurrency, len(targets) or 1),
             )
         )
+
+    def apply(self, plan: Plan, options: ApplyOptions) -> ApplyReport:
+        versions, uploaded, skipped = self._apply_versions(plan, options)
+        blocked = {
+            f"{v.name}@{v.version}": v.reason or "" for v in versions if v.outcome is Outcome.FAILED
+        }
+        targets = _selected(plan.targets, options.only_groups)
+        # Subdeployments after every other target: a subdeployment is made within its parent's
+        # deployment, so the parent's new revision (if any) comes first.
+        subdeployments = [t for t in targets if _deploys_subdeployment(t)]
+        first = [t for t in targets if not _deploys_subdeployment(t)]
+        results = self._apply_targets(first, options, blocked)
+        failed = {r.thing_group: r for r in results if r.outcome in _NOT_DEPLOYED}
+        for target in subdeployments:
+            parent = failed.get(target.parent_thing_group or "")
+            if parent is not None:
+                blocked_by = f"its parent group {parent.thing_group} was not deployed"
+                reason = f"{blocked_by}: {parent.reason}" if parent.reason else blocked_by
+                results.append(TargetResult(target.thing_group, Outcome.SKIPPED, reason=reason))
+        ready = [t for t in subdeployments if (t.parent_thing_group or "") not in failed]
+        results += self._apply_targets(ready, options, blocked)
+        position = {t.thing_group: i for i, t in enumerate(targets)}
+        results.sort(key=lambda r: position[r.thing_group])  # in the plan's order, as before
         return ApplyReport(
             targets=tuple(results),
             versions=tuple(versions),
             artifacts_uploaded=uploaded,
             artifacts_skipped=skipped,
         )
+
+
+# What keeps a subdeployment from being deployed after its parent's new revision.
+_NOT_DEPLOYED = (Outcome.FAILED, Outcome.SKIPPED)
+
+
+def _deploys_subdeployment(target: TargetPlan) -> bool:
+    return target.parent_thing_group is not None and target.action in (
+        TargetAction.CREATE,
+        TargetAction.UPDATE,
+    )
 
 
 def _selected(targets: Iterable[TargetPlan], only: frozenset[str] | None) -> list[TargetPlan]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from reconciler.adapters.aws.greengrass import PAGE_SIZE, GreengrassGateway
 from reconciler.concurrency import bounded_map
-from reconciler.core.arns import thing_group_name
+from reconciler.core.arns import target_of_arn
 from reconciler.core.live import (
     ComponentVersionRef,
     DeploymentSummary,
@@ -35,8 +35,9 @@ from reconciler.errors import AwsNotFoundError
 
 @dataclass(frozen=True)
 class ReadScope:
-    """Read only these thing groups (by ARN); `fleet_size` is how many groups the specs have in
-    all, a guess at how many pages a sweep of every latest deployment would take."""
+    """Read only these targets (by ARN: thing groups, and things for core-device targets);
+    `fleet_size` is how many targets the specs have in all, a guess at how many pages a sweep
+    of every latest deployment would take."""
 
     thing_group_arns: frozenset[str]
     fleet_size: int
@@ -180,9 +181,7 @@ class LiveStateReader:
     def read(self, spec_set: SpecSet, *, scope: ReadScope | None = None) -> LiveState:
         summaries = self.latest_summaries(scope)
         group_ids = {
-            arn: s.deployment_id
-            for arn, s in summaries.items()
-            if thing_group_name(arn) is not None
+            arn: s.deployment_id for arn, s in summaries.items() if target_of_arn(arn) is not None
         }
         fetched = self.gateway.deployments(
             group_ids.values(), listed={s.deployment_id: s for s in summaries.values()}

@@ -58,10 +58,12 @@ def roll_back(
     instance: str,
     store: SuspensionStore,
     now: datetime | None = None,
+    parent_target_arn: str | None = None,
 ) -> RollbackResult:
-    """Create a revision of `thing_group` with the content of `to_revision` (None: the last
-    revision whose rollout succeeded), and record it in `store`."""
-    history = runtime.gateway.deployment_history(target_arn)
+    """Create a revision of `thing_group` (a target key) with the content of `to_revision`
+    (None: the last revision whose rollout succeeded), and record it in `store`. For a
+    subdeployment, `parent_target_arn` names its parent: its history is its subdeployments."""
+    history = runtime.gateway.deployment_history(target_arn, parent_target_arn)
     if not history:
         raise RollbackError(f"{thing_group} has no deployment to roll back")
     latest, earlier = history[0], history[1:]

@@ -45,7 +45,7 @@ class TargetSelection:
             if wave.canary is not None and wave.canary.parent in self.groups
         }
         arns = frozenset(
-            full.settings.thing_group_arn(group) for group in self.groups | self.removed | canaries
+            full.settings.target_arn(group) for group in self.groups | self.removed | canaries
         )
         return ReadScope(thing_group_arns=arns, fleet_size=self.fleet_size)
 

@@ -259,21 +259,29 @@ def test_subdeployments_are_listed_by_parent(aws: AwsTestContext, fleet: str) ->
     assert listed[0]["parentTargetArn"] == fleet
 
 
-def test_a_subdeployment_targets_an_existing_group_under_an_existing_parent(
+def test_a_subdeployment_needs_a_parent_deployment_and_a_thing_group_target(
     aws: AwsTestContext, fleet: str
 ) -> None:
     gg = aws.client("greengrassv2")
-    aws.admin.create_thing_groups(["canary"])
+    aws.admin.create_thing_groups(["canary", "other"])
     canary = thing_group_arn("canary", aws.region, aws.account_id)
-    thing = f"arn:aws:iot:{aws.region}:{aws.account_id}:thing/cam-1"
-    with pytest.raises(ClientError) as raised:
-        gg.create_deployment(targetArn=thing, parentTargetArn=fleet, components=DLR)
+    other = thing_group_arn("other", aws.region, aws.account_id)
+    device = f"arn:aws:iot:{aws.region}:{aws.account_id}:thing/cam-1"
+    with pytest.raises(ClientError) as raised:  # the parent has no deployment yet
+        gg.create_deployment(targetArn=canary, parentTargetArn=fleet, components=DLR)
     assert code_of(raised) == "ValidationException"
-    assert "can only target a thing group" in str(raised.value)
+    assert "has no deployment" in str(raised.value)
+    gg.create_deployment(targetArn=fleet, components=DLR)
+    gg.create_deployment(targetArn=other, components=DLR)
+    for target, parent in ((device, fleet), (canary, canary), (canary, device)):
+        with pytest.raises(ClientError) as raised:
+            gg.create_deployment(targetArn=target, parentTargetArn=parent, components=DLR)
+        assert code_of(raised) == "ValidationException"
+    gg.create_deployment(targetArn=canary, parentTargetArn=fleet, components=DLR)
+    # "If a thing group for a subdeployment is used with one parentTargetArn, it can't be
+    # reused with a different parent fleet" (AWS's Create subdeployments).
     with pytest.raises(ClientError) as raised:
-        gg.create_deployment(targetArn=canary, parentTargetArn=canary, components=DLR)
+        gg.create_deployment(targetArn=canary, parentTargetArn=other, components=DLR)
     assert code_of(raised) == "ValidationException"
-    missing = thing_group_arn("nowhere", aws.region, aws.account_id)
-    with pytest.raises(ClientError) as raised:
-        gg.create_deployment(targetArn=canary, parentTargetArn=missing, components=DLR)
-    assert code_of(raised) == "ResourceNotFoundException"
+    assert "cannot be reused with a different parent" in str(raised.value)
+    assert gg.list_deployments(parentTargetArn=other)["deployments"] == []

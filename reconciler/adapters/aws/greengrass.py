@@ -62,6 +62,7 @@ def _summary(item: dict[str, Any], *, latest_by_default: bool) -> DeploymentSumm
         status=item.get("deploymentStatus", ""),
         created_at=_epoch(item.get("creationTimestamp")),
         is_latest_for_target=bool(item.get("isLatestForTarget", latest_by_default)),
+        parent_target_arn=item.get("parentTargetArn") or None,
     )
 
 
@@ -98,7 +99,11 @@ class GreengrassGateway:
     # ----------------------------------------------------------------- deployments (reads)
     def latest_deployments(self, target_arn: str | None = None) -> dict[str, DeploymentSummary]:
         """Every target's latest deployment, keyed by target ARN (thing groups and things);
-        with `target_arn`, only that target's (one call instead of a sweep of every page)."""
+        with `target_arn`, only that target's (one call instead of a sweep of every page).
+
+        A subdeployment (`parentTargetArn`) is its target group's latest deployment like any
+        other: the planner compares its parent with the one the specs ask for. Should a listing
+        ever name two latest deployments for one target, the newest is kept."""
         latest: dict[str, DeploymentSummary] = {}
         scope = {"targetArn": target_arn} if target_arn else {}
         for item in self._caller.paginate(
@@ -113,11 +118,17 @@ class GreengrassGateway:
                 continue  # a thing's share of a group deployment, not a target of ours
             # A subdeployment to a thing group (a Rollout's canary) is that group's latest.
             summary = _summary(item, latest_by_default=True)
-            latest[summary.target_arn] = summary
+            earlier = latest.get(summary.target_arn)
+            if earlier is None or _revision_order(summary) > _revision_order(earlier):
+                latest[summary.target_arn] = summary
         return latest
 
-    def deployment_history(self, target_arn: str) -> list[DeploymentSummary]:
-        """Every revision of one target (ListDeployments ALL), newest revision first."""
+    def deployment_history(
+        self, target_arn: str, parent_target_arn: str | None = None
+    ) -> list[DeploymentSummary]:
+        """Every revision of one target (ListDeployments ALL), newest revision first: its own
+        deployments, or with `parent_target_arn` its subdeployments of that parent."""
+        scope = {"parentTargetArn": parent_target_arn} if parent_target_arn else {}
         revisions = [
             _summary(item, latest_by_default=False)
             for item in self._caller.paginate(
@@ -127,8 +138,10 @@ class GreengrassGateway:
                 historyFilter="ALL",
                 targetArn=target_arn,
                 maxResults=PAGE_SIZE,
+                **scope,
             )
             if item.get("targetArn") == target_arn
+            and (item.get("parentTargetArn") or None) == parent_target_arn
         ]
         return sorted(revisions, key=_revision_order, reverse=True)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from reconciler.adapters.aws.calling import AwsCaller
 from reconciler.adapters.aws.clients import AwsClients
-from reconciler.core.arns import thing_group_arn
+from reconciler.core.arns import target_arn, target_of_arn, target_thing, thing_group_arn
 from reconciler.core.rollouts import (
     FAILURE_EXECUTION_STATUSES,
     DeviceCounts,
@@ -59,8 +59,8 @@ class DeploymentFacts:
 
     @property
     def thing_group(self) -> str | None:
-        _, _, resource = self.target_arn.partition(":thinggroup/")
-        return resource or None
+        """The target key (core/arns.py): a thing group's name or `thing/NAME`."""
+        return target_of_arn(self.target_arn)
 
 
 class RolloutReader:
@@ -99,9 +99,10 @@ class RolloutReader:
         )
 
     def latest_group_deployments(self, thing_groups: Iterable[str]) -> dict[str, str]:
-        """The latest deployment id of each of `thing_groups` that has one (one sweep of
-        ListDeployments, 100 targets a page)."""
-        wanted = {thing_group_arn(self.region, self.account, g): g for g in thing_groups}
+        """The latest deployment id of each of `thing_groups` (target keys: thing groups and
+        `thing/NAME`) that has one (one sweep of ListDeployments, 100 targets a page). A
+        group's subdeployment is its latest deployment when it is the newest one."""
+        wanted = {target_arn(self.region, self.account, g): g for g in thing_groups}
         found: dict[str, str] = {}
         for item in self._caller.paginate(
             self._greengrass,
@@ -111,7 +112,7 @@ class RolloutReader:
             maxResults=_PAGE,
         ):
             group = wanted.get(str(item.get("targetArn", "")))
-            if group is not None and not item.get("parentTargetArn"):
+            if group is not None:
                 found[group] = str(item["deploymentId"])
         return found
 
@@ -129,7 +130,10 @@ class RolloutReader:
         )
 
     def group_members(self, thing_group: str) -> int:
-        """Things in the group and its child groups: the devices an IoT job to it targets."""
+        """Things in the group and its child groups: the devices an IoT job to it targets. A
+        core device's target (`thing/NAME`) is that one device."""
+        if target_thing(thing_group) is not None:
+            return 1
         return sum(
             1
             for _ in self._caller.paginate(
@@ -143,7 +147,17 @@ class RolloutReader:
         )
 
     def unhealthy_devices(self, thing_group: str) -> int:
-        """The group's core devices whose status is UNHEALTHY (a component BROKEN or ERRORED)."""
+        """The group's core devices whose status is UNHEALTHY (a component BROKEN or ERRORED);
+        for a core device's target, 1 if that device is (GetCoreDevice), else 0."""
+        thing = target_thing(thing_group)
+        if thing is not None:
+            try:
+                device = self._caller.call(
+                    self._greengrass, "get_core_device", coreDeviceThingName=thing
+                )
+            except AwsNotFoundError:  # not (yet) a core device: nothing reported
+                return 0
+            return 1 if device.get("status") == "UNHEALTHY" else 0
         return sum(
             1
             for _ in self._caller.paginate(

@@ -11,9 +11,9 @@ from collections.abc import Hashable, Mapping, MutableMapping
 from dataclasses import replace
 from typing import Any
 
-from reconciler.core.arns import thing_group_name
-from reconciler.core.live import LiveState
-from reconciler.core.plan import Plan, TargetAction, TargetFailure, TargetPlan
+from reconciler.core.arns import target_of_arn, target_thing, thing_group_name
+from reconciler.core.live import LiveDeployment, LiveState
+from reconciler.core.plan import Plan, PruneMode, TargetAction, TargetFailure, TargetPlan
 from reconciler.core.planning.components import resolve_repository_components
 from reconciler.core.planning.dependencies import dependency_problems
 from reconciler.core.planning.needs import LiveNeeds, live_needs, unpinned_dependencies
@@ -80,6 +80,36 @@ PlanMemo = MutableMapping[Hashable, TargetPlan]
 """Target plans of earlier runs, keyed by everything a target's plan depends on."""
 
 
+def _prune_candidate(
+    target_key: str, arn: str, deployment: LiveDeployment, prune: PruneMode
+) -> TargetPlan:
+    """The plan of a target no spec targets any more, made by this reconciler."""
+    what = "core device" if target_thing(target_key) is not None else "group"
+    warnings = [f"no spec targets this {what} any more"]
+    parent = thing_group_name(deployment.parent_target_arn or "")
+    if parent is not None and prune is PruneMode.UNINSTALL:
+        # An empty subdeployment would strip the parent's components from the group's devices
+        # (a subdeployment takes the parent's place on them): cancel it instead.
+        prune = PruneMode.CANCEL
+        warnings.append(
+            f"a subdeployment of {parent} is pruned by cancelling it: its devices keep its "
+            f"components until {parent}'s next revision replaces it (AWS: a new revision of "
+            "the parent replaces its subdeployments)"
+        )
+    return TargetPlan(
+        thing_group=target_key,
+        target_arn=arn,
+        action=TargetAction.PRUNE,
+        live_deployment_id=deployment.deployment_id,
+        live_revision_id=deployment.revision_id,
+        live_managed=True,
+        warnings=tuple(warnings),
+        prune_mode=prune,
+        uninstall_revision=is_uninstall_step(deployment.tags),
+        parent_thing_group=parent,
+    )
+
+
 def _memo_key(*parts: object) -> bytes:
     """A 128-bit digest of what a target's plan depends on: a long-lived memo holds one per
     thing group, and the parts themselves (tags, ARN, fingerprint) take about 1 KB."""
@@ -140,7 +170,10 @@ def plan_deployments(
     failures: list[TargetFailure] = []
     settings = spec_set.settings
     for spec in spec_set.deployments:
-        arn = settings.thing_group_arn(spec.thing_group)
+        arn = settings.target_arn(spec.thing_group)
+        parent_arn = (
+            settings.thing_group_arn(spec.parent_thing_group) if spec.parent_thing_group else None
+        )
         current = live.latest.get(arn)
         key = _memo_key(
             spec.fingerprint,
@@ -166,6 +199,7 @@ def plan_deployments(
                 target = plan_target(
                     spec,
                     target_arn=arn,
+                    parent_target_arn=parent_arn,
                     live=current,
                     versions=repo.versions,
                     defaults_of=defaults_of,
@@ -210,6 +244,7 @@ def plan_deployments(
                     parent_target_arn=settings.thing_group_arn(parent.thing_group),
                 ),
                 thing_group=canary,
+                parent_thing_group=parent.thing_group,
             )
         except TargetPlanningError as error:  # the parent planned, so this is not expected
             failures.append(TargetFailure(canary, arn, str(error)))
@@ -222,26 +257,14 @@ def plan_deployments(
         raise PlanError("\n".join(errors))
     wanted = {t.target_arn for t in targets} | {f.target_arn for f in failures}
     for arn, deployment in sorted(live.latest.items()):
-        group = thing_group_name(arn)
+        target_key = target_of_arn(arn)
         if (
-            group is not None
+            target_key is not None
             and arn not in wanted
             and deployment.status != "CANCELED"
             and is_managed(deployment.tags, instance)
         ):
-            targets.append(
-                TargetPlan(
-                    thing_group=group,
-                    target_arn=arn,
-                    action=TargetAction.PRUNE,
-                    live_deployment_id=deployment.deployment_id,
-                    live_revision_id=deployment.revision_id,
-                    live_managed=True,
-                    warnings=("no spec targets this group any more",),
-                    prune_mode=spec_set.settings.prune,
-                    uninstall_revision=is_uninstall_step(deployment.tags),
-                )
-            )
+            targets.append(_prune_candidate(target_key, arn, deployment, spec_set.settings.prune))
     return Plan(
         targets=tuple(targets),
         component_versions=repo.plans,

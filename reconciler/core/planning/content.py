@@ -102,6 +102,8 @@ def canonical_request(
     tags: Mapping[str, str],
     parent_target_arn: str | None = None,
 ) -> dict[str, Any]:
+    """`parent_target_arn` makes it a subdeployment; a request without one has no such key,
+    so the content (and its hash) of every other deployment is what it always was."""
     request: dict[str, Any] = {
         "targetArn": target_arn,
         "deploymentName": deployment_name,

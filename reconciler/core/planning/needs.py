@@ -30,7 +30,7 @@ def live_needs(spec_set: SpecSet, latest: Mapping[str, LiveDeployment]) -> LiveN
         for component in deployment.components.values():
             if component.version is not None and (component.name, component.version) not in custom:
                 recipes.add((component.name, component.version))
-    targets = {spec_set.settings.thing_group_arn(d.thing_group) for d in spec_set.deployments}
+    targets = {spec_set.settings.target_arn(d.thing_group) for d in spec_set.deployments}
     targets.update(  # a Rollout's canary groups are planned too (their parent's revision)
         spec_set.settings.thing_group_arn(wave.canary.group)
         for rollout in spec_set.rollouts

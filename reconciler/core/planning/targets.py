@@ -56,7 +56,13 @@ Shared documents: callers must not mutate them (the configuration planner copies
 Share = Callable[[dict[str, Any]], dict[str, Any]]
 """Hands back one object for equal request parts (see `plan_deployments`); read-only after."""
 
-_COMPARED_FIELDS = ("deploymentName", "deploymentPolicies", "iotJobConfiguration", "tags")
+_COMPARED_FIELDS = (
+    "deploymentName",
+    "deploymentPolicies",
+    "iotJobConfiguration",
+    "tags",
+    "parentTargetArn",
+)
 _SHARED_PARTS = ("iotJobConfiguration", "tags")
 
 
@@ -297,6 +303,8 @@ def desired_state_digest(spec: DeploymentSpec, versions: Mapping[str, str]) -> b
         "iotJobConfiguration": spec.iot_job_configuration.to_api(),
         "tags": dict(spec.tags),
     }
+    if spec.parent_thing_group is not None:  # absent otherwise: earlier digests stay valid
+        document["parentThingGroup"] = spec.parent_thing_group
     text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
@@ -323,6 +331,7 @@ def plan_target(
     spec: DeploymentSpec,
     *,
     target_arn: str,
+    parent_target_arn: str | None = None,
     live: LiveDeployment | None,
     versions: Mapping[str, str],
     defaults_of: DefaultsLookup,
@@ -330,7 +339,6 @@ def plan_target(
     compact: bool = False,
     share: Share = _own,
     previews: PreviewMemo | None = None,
-    parent_target_arn: str | None = None,
 ) -> TargetPlan:
     """The plan of one thing group (with `parent_target_arn`, a subdeployment of the spec's
     revision to `target_arn`, a group whose devices are in that parent). `versions` gives the
@@ -347,6 +355,7 @@ def plan_target(
     unchanged with them kept, the live revision stays (planned as before, a no-op)."""
     arguments: dict[str, Any] = {
         "target_arn": target_arn,
+        "parent_target_arn": parent_target_arn,
         "live": live,
         "versions": versions,
         "defaults_of": defaults_of,
@@ -354,7 +363,6 @@ def plan_target(
         "compact": compact,
         "share": share,
         "previews": previews,
-        "parent_target_arn": parent_target_arn,
     }
     sent = sent_resets(live, instance)
     target = _plan_target(spec, sent=sent, **arguments)
@@ -369,6 +377,7 @@ def _plan_target(
     spec: DeploymentSpec,
     *,
     target_arn: str,
+    parent_target_arn: str | None,
     live: LiveDeployment | None,
     versions: Mapping[str, str],
     defaults_of: DefaultsLookup,
@@ -377,7 +386,6 @@ def _plan_target(
     share: Share,
     sent: frozenset[str],
     previews: PreviewMemo | None,
-    parent_target_arn: str | None,
 ) -> TargetPlan:
     components: list[ComponentPlan] = []
     entries: dict[str, dict[str, Any]] = {}
@@ -481,6 +489,7 @@ def _plan_target(
     return TargetPlan(
         thing_group=spec.thing_group,
         target_arn=target_arn,
+        parent_thing_group=spec.parent_thing_group,
         action=action,
         spec_name=spec.name,
         spec_file=spec.source.file,

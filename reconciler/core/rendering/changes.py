@@ -92,10 +92,15 @@ def version_entry(version: ComponentVersionPlan) -> Entry:
 
 
 def target_action_note(target: TargetPlan) -> str:
-    """What happens to a thing group: "(create)", "(update: new revision after 3)"."""
+    """What happens to a target: "(create)", "(update: new revision after 3)"; a
+    subdeployment says whose: "(create: subdeployment of CameraFleetProd)"."""
     if target.action is TargetAction.UPDATE and target.live_revision_id:
-        return f"(update: new revision after {target.live_revision_id})"
-    return f"({target.action.value})"
+        note = f"update: new revision after {target.live_revision_id}"
+    else:
+        note = target.action.value
+    if target.parent_thing_group is not None:
+        note += f"{',' if ':' in note else ':'} subdeployment of {target.parent_thing_group}"
+    return f"({note})"
 
 
 def target_heading(target: TargetPlan) -> str:

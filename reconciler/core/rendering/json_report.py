@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reconciler.core.arns import target_thing
 from reconciler.core.plan import (
     ComponentPlan,
     ComponentVersionPlan,
@@ -43,7 +44,7 @@ def _component(component: ComponentPlan) -> dict[str, Any]:
 
 
 def _target(target: TargetPlan) -> dict[str, Any]:
-    return {
+    document: dict[str, Any] = {
         "thingGroup": target.thing_group,
         "targetArn": target.target_arn,
         "action": target.action.value,
@@ -69,6 +70,13 @@ def _target(target: TargetPlan) -> dict[str, Any]:
         ],
         "warnings": list(target.warnings),
     }
+    # Only on the targets they concern, so that a thing group's entry is what it always was.
+    thing = target_thing(target.thing_group)
+    if thing is not None:
+        document["thing"] = thing
+    if target.parent_thing_group is not None:
+        document["parentThingGroup"] = target.parent_thing_group
+    return document
 
 
 def _version(version: ComponentVersionPlan) -> dict[str, Any]:

@@ -11,9 +11,10 @@ name the file, line and field exactly as before.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from reconciler.core.arns import thing_target
 from reconciler.core.plan import PruneMode
 from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs.budget import ExpansionBudget, ExpansionLimitError, oversized
@@ -187,7 +188,7 @@ class DeploymentResolver:
             spec = DeploymentDocumentSpec.model_validate(merged)
         except ValueError:  # pydantic's ValidationError
             return None
-        if spec.thing_group in targets or any(_unremovable_keys(spec)):
+        if _target_problems(spec) or _target_key(spec) in targets or any(_unremovable_keys(spec)):
             return None
 
         def locate(name: str) -> SourceLocation | None:
@@ -205,7 +206,7 @@ class DeploymentResolver:
         except ExpansionLimitError:
             return None
         if deployment is not None:
-            targets[spec.thing_group] = TargetOwner(deferred.name, deferred.location)
+            targets[_target_key(spec)] = TargetOwner(deferred.name, deferred.location)
         return deployment
 
     def _plain_chain(self, deferred: DeferredDeployment) -> list[Layered] | None:
@@ -275,19 +276,35 @@ class DeploymentResolver:
         spec: DeploymentBaseSpec,
         targets: TargetOwners,
     ) -> bool:
+        """Whether the Deployment names one valid target that no other Deployment has."""
         assert isinstance(spec, DeploymentDocumentSpec)
-        first = targets.get(spec.thing_group)
+        problems = _target_problems(spec)
+        for field_name, message in problems:
+            node = document.spec.child(field_name) if field_name else document.spec
+            # Not in the document: a base wrote it, and is told that it may not.
+            if node is not None:
+                self.problems.append(SpecProblem.on(node, message))
+        if problems:
+            return False
+        key = _target_key(spec)
+        first = targets.get(key)
         if first is None:
-            targets[spec.thing_group] = TargetOwner(document.name, document.location)
+            targets[key] = TargetOwner(document.name, document.location)
             return True
-        node = document.spec.child("thingGroup") or document.spec
-        self.problems.append(
-            SpecProblem.on(
-                node,
-                f"thing group {spec.thing_group!r} is already the target of Deployment "
-                f"{first.name!r} ({first.location}); a thing group has exactly one Deployment",
+        if spec.thing is not None:
+            node = document.spec.child("thing") or document.spec
+            message = (
+                f"core device (thing) {spec.thing!r} is already the target of Deployment "
+                f"{first.name!r} ({first.location}); a core device has exactly one Deployment"
             )
-        )
+        else:
+            node = document.spec.child("thingGroup") or document.spec
+            message = (
+                f"thing group {spec.thing_group!r} is already the target of Deployment "
+                f"{first.name!r} ({first.location}); a thing group has exactly one Deployment"
+                + (" (its subdeployment counts as one)" if spec.parent_thing_group else "")
+            )
+        self.problems.append(SpecProblem.on(node, message))
         return False
 
     def _deployment(
@@ -342,7 +359,7 @@ class DeploymentResolver:
         sync = spec.sync_policy
         return DeploymentSpec(
             name=name,
-            thing_group=spec.thing_group,
+            thing_group=_target_key(spec),
             deployment_name=spec.deployment_name or name,
             components=components,
             deployment_policies=self.shared.model(
@@ -367,6 +384,7 @@ class DeploymentResolver:
                 if spec.suspend is not None
                 else None
             ),
+            parent_thing_group=spec.parent_thing_group,
         )
 
     def _component(
@@ -423,6 +441,53 @@ def _suspend_location(
     return None
 
 
+def _target_key(spec: DeploymentDocumentSpec) -> str:
+    """The Deployment's target key (core/arns.py); only for a spec without target problems."""
+    if spec.thing is not None:
+        return thing_target(spec.thing)
+    assert spec.thing_group is not None
+    return spec.thing_group
+
+
+def _target_problems(spec: DeploymentDocumentSpec) -> list[tuple[str | None, str]]:
+    """What is wrong with the Deployment's target, as (field to point at, message)."""
+    if spec.thing_group is None and spec.thing is None:
+        return [
+            (
+                None,
+                "a Deployment targets exactly one of 'thingGroup' (a thing group's name) or "
+                "'thing' (a core device's thing name): give one",
+            )
+        ]
+    if spec.thing_group is not None and spec.thing is not None:
+        return [
+            (
+                "thing",
+                "give either 'thingGroup' or 'thing', not both: a Deployment targets one thing "
+                "group or one core device (write a second Deployment for the other)",
+            )
+        ]
+    parent = spec.parent_thing_group
+    if parent is not None and spec.thing is not None:
+        return [
+            (
+                "parentThingGroup",
+                "a subdeployment targets a thing group, never a core device (AWS: the target of "
+                "a subdeployment can only be a thing group): use 'parentThingGroup' with "
+                "'thingGroup', or drop it",
+            )
+        ]
+    if parent is not None and parent == spec.thing_group:
+        return [
+            (
+                "parentThingGroup",
+                f"{parent!r} is the target group itself: a subdeployment deploys to another "
+                "group, whose devices are in the parent group",
+            )
+        ]
+    return []
+
+
 def _rollout_policy(spec: RolloutPolicySpec | None) -> RolloutPolicy:
     defaults = RolloutPolicy()
     if spec is None:
@@ -462,3 +527,34 @@ def _follow(node: Node, path: FieldPath) -> Node:
 
 def _layered(document: ParsedDocument) -> Layered:
     return Layered(document.name, document.spec, document.spec.child("extends"))
+
+
+def subdeployment_problems(deployments: Iterable[DeploymentSpec]) -> list[SpecProblem]:
+    """Subdeployments whose parent group has no Deployment of its own, or whose parent is a
+    subdeployment itself. A subdeployment is made within the parent's deployment (AWS's
+    "Create subdeployments" starts from the parent group's latest deployment, and a new revision
+    of the parent replaces its subdeployments), so the specs must give the parent one."""
+    specs = list(deployments)
+    by_target = {spec.thing_group: spec for spec in specs}
+    problems: list[SpecProblem] = []
+    for spec in specs:
+        parent_group = spec.parent_thing_group
+        if parent_group is None:
+            continue
+        parent = by_target.get(parent_group)
+        if parent is None:
+            message = (
+                f"no Deployment targets the parent group {parent_group!r}: a subdeployment is "
+                "made within its parent's deployment, so give the parent group a Deployment "
+                "(or drop 'parentThingGroup')"
+            )
+        elif parent.parent_thing_group is not None:
+            message = (
+                f"the parent group {parent_group!r} is itself a subdeployment (of "
+                f"{parent.parent_thing_group!r}, in {parent.source}): a subdeployment's parent "
+                "must be a plain thing group deployment"
+            )
+        else:
+            continue
+        problems.append(SpecProblem.at(spec.source, ("spec", "parentThingGroup"), message))
+    return problems

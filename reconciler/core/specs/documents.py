@@ -30,6 +30,7 @@ from reconciler.core.specs.fields import (
     SingleLine,
     SpecModel,
     ThingGroupName,
+    ThingName,
 )
 from reconciler.core.specs.rollout_models import RolloutSpec
 from reconciler.core.windows import parse_cron, parse_window_duration, parse_zone
@@ -72,6 +73,8 @@ class DeploymentDefaults(DeploymentFields):
     misplaced_fields: ClassVar[dict[str, str]] = {
         "extends": "defaults are the root of every extends chain; they cannot extend",
         "thingGroup": "only a Deployment targets a thing group",
+        "thing": "only a Deployment targets a core device",
+        "parentThingGroup": "only a Deployment can be a subdeployment",
         "deploymentName": "only a Deployment has a deployment name",
     }
 
@@ -126,6 +129,8 @@ class DeploymentBaseSpec(DeploymentFields):
 
     misplaced_fields: ClassVar[dict[str, str]] = {
         "thingGroup": "only a Deployment targets a thing group; a DeploymentBase is abstract",
+        "thing": "only a Deployment targets a core device; a DeploymentBase is abstract",
+        "parentThingGroup": "only a Deployment can be a subdeployment",
         "deploymentName": "only a Deployment has a deployment name",
     }
 
@@ -133,11 +138,20 @@ class DeploymentBaseSpec(DeploymentFields):
 
 
 class DeploymentDocumentSpec(DeploymentBaseSpec):
-    """The deployment of one thing group."""
+    """The deployment of one target: a thing group, or one core device (`thing`).
+
+    Exactly one of `thingGroup` and `thing` is given (checked by the loader, which names the
+    field); `parentThingGroup` makes a thing group's deployment a subdeployment."""
 
     misplaced_fields: ClassVar[dict[str, str]] = {}
 
-    thing_group: ThingGroupName
+    thing_group: ThingGroupName | None = None
+    """The target thing group's name (or give `thing`)."""
+    thing: ThingName | None = None
+    """The target core device's thing name (or give `thingGroup`)."""
+    parent_thing_group: ThingGroupName | None = None
+    """With `thingGroup` only: deploy as a subdeployment of this group's deployment (its
+    `parentTargetArn`); the target group's devices are in the parent."""
     deployment_name: Annotated[SingleLine, Field(min_length=1, max_length=256)] | None = None
 
 
@@ -203,7 +217,7 @@ class DeploymentBaseDocument(_Document):
 
 
 class DeploymentDocument(_Document):
-    """The deployment of one thing group (one per thing group)."""
+    """The deployment of one target, a thing group or a core device (one per target)."""
 
     kind: Literal["Deployment"]
     spec: DeploymentDocumentSpec

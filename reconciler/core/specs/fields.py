@@ -133,6 +133,16 @@ def _thing_group(value: str) -> str:
     return value
 
 
+def _thing(value: str) -> str:
+    # AWS IoT thing names follow the thing group names' rule ([a-zA-Z0-9:_-]+, 1-128).
+    if not _THING_GROUP.fullmatch(value):
+        raise ValueError(
+            f"{quoted(value)} is not a valid thing name (expected 1-128 letters, digits, "
+            "':', '_' or '-'; give the core device's thing name, not its ARN)"
+        )
+    return value
+
+
 def _region(value: str) -> str:
     if not _REGION.fullmatch(value):
         raise ValueError(f"{quoted(value)} is not an AWS region (expected e.g. us-east-1)")
@@ -270,6 +280,9 @@ SecretPointer = Annotated[
 ]
 ThingGroupName = Annotated[
     str, AfterValidator(_thing_group), _string(_THING_GROUP.pattern, "The thing group's name")
+]
+ThingName = Annotated[
+    str, AfterValidator(_thing), _string(_THING_GROUP.pattern, "A core device's thing name")
 ]
 Region = Annotated[str, AfterValidator(_region), _string(_REGION.pattern)]
 AccountId = Annotated[

@@ -13,7 +13,12 @@ from collections import deque
 from reconciler.core.plan import PruneMode
 from reconciler.core.specs.budget import ExpansionBudget
 from reconciler.core.specs.components import ComponentDocuments
-from reconciler.core.specs.deployments import DeferredDeployment, DeploymentResolver, TargetOwner
+from reconciler.core.specs.deployments import (
+    DeferredDeployment,
+    DeploymentResolver,
+    TargetOwner,
+    subdeployment_problems,
+)
 from reconciler.core.specs.documents import KINDS, SettingsSpec
 from reconciler.core.specs.envelope import ParsedDocument, read_envelope
 from reconciler.core.specs.local_files import (
@@ -169,6 +174,7 @@ class _Loader:
         )
         resolved = resolver.resolve()
         self.log.extend(resolver.problems)
+        self.log.extend(subdeployment_problems(resolved))
         if not unknown_kind:
             self._check_not_empty(settings, any_deployment)
         self._check_declared_once(by_kind)

@@ -46,6 +46,10 @@ class RepositorySettings:
     def thing_group_arn(self, thing_group: str) -> str:
         return arns.thing_group_arn(self.region, self.account_id, thing_group)
 
+    def target_arn(self, target: str) -> str:
+        """The ARN of a target key: a thing group's name or `thing/NAME` (core/arns.py)."""
+        return arns.target_arn(self.region, self.account_id, target)
+
     def artifact_key(self, component: str, version: str, file_name: str) -> str:
         """The S3 key `apply` uploads a local artifact of `component` `version` to."""
         return f"{self.artifact_prefix}{component}/{version}/{file_name}"
@@ -88,7 +92,10 @@ class DeploymentComponent:
 
 @dataclass(frozen=True)
 class DeploymentSpec:
-    """The effective deployment of one thing group (defaults and bases merged in)."""
+    """The effective deployment of one target (defaults and bases merged in).
+
+    `thing_group` is the **target key** (core/arns.py): the thing group's name, or
+    `thing/NAME` when the Deployment targets one core device (`spec.thing`)."""
 
     name: str
     thing_group: str
@@ -106,6 +113,13 @@ class DeploymentSpec:
     suspension: Suspension | None = None
     """`suspend`: planned, not applied, while active (how the controller acts, not what the
     group gets: outside `desired_state_digest`)."""
+    parent_thing_group: str | None = None
+    """`parentThingGroup`: a subdeployment of that group's deployment (`parentTargetArn`)."""
+
+    @property
+    def thing(self) -> str | None:
+        """The core device's thing name when the Deployment targets one, else None."""
+        return arns.target_thing(self.thing_group)
 
     def tags_api(self) -> dict[str, str] | None:
         """CreateDeployment's `tags` (None when empty: the API rejects an empty map)."""

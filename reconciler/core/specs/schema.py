@@ -21,7 +21,15 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # The definitions whose documents are merged by `extends`; everything they reference is relaxed.
 _MERGED_ROOTS = ("DeploymentBaseSpec", "DeploymentDocumentSpec", "DeploymentDefaults")
 # Top-level fields of a Deployment that no base can provide: they stay required and non-null.
-_NEVER_INHERITED = {"thingGroup"}
+_NEVER_INHERITED = {"thingGroup", "thing", "parentThingGroup"}
+# A Deployment targets a thing group (maybe as a subdeployment) or one core device.
+_ONE_TARGET = [
+    {"required": ["thingGroup"], "not": {"required": ["thing"]}},
+    {
+        "required": ["thing"],
+        "not": {"anyOf": [{"required": ["thingGroup"]}, {"required": ["parentThingGroup"]}]},
+    },
+]
 
 
 def spec_json_schema() -> dict[str, Any]:
@@ -55,6 +63,7 @@ def spec_json_schema() -> dict[str, Any]:
             prop.pop("title", None)  # "Apiversion": noise generated from the attribute name
     for name in sorted(_reachable(definitions, _MERGED_ROOTS)):
         definitions[name] = _as_patch(definitions[name])
+    definitions["DeploymentDocumentSpec"]["oneOf"] = copy.deepcopy(_ONE_TARGET)
     return schema
 
 

@@ -23,7 +23,12 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from reconciler.core.specs.budget import ExpansionBudget
-from reconciler.core.specs.deployments import DeferredDeployment, DeploymentResolver, TargetOwner
+from reconciler.core.specs.deployments import (
+    DeferredDeployment,
+    DeploymentResolver,
+    TargetOwner,
+    subdeployment_problems,
+)
 from reconciler.core.specs.envelope import ParsedDocument
 from reconciler.core.specs.located import Node
 from reconciler.core.specs.problems import SpecProblem
@@ -110,6 +115,8 @@ def reload(loader: Reloading, previous: SpecSnapshot, candidates: list[str]) -> 
     for spec in resolved:
         deployments[spec.source.file] = (loader.digests[spec.source.file], spec)
     specs = sorted((spec for _, spec in deployments.values()), key=lambda s: s.thing_group)
+    if subdeployment_problems(specs):
+        return None  # the full load reports them, with every other problem
     if previous.spec_set.rollouts and {s.thing_group for s in specs} != {
         s.thing_group for s in previous.spec_set.deployments
     }:

@@ -41,9 +41,9 @@ class DeploymentService:
         now = context.clock()
         target_arn: str = params["targetArn"]
         self._check_target(target_arn)
-        parent_target_arn = params.get("parentTargetArn")
+        parent_target_arn: str | None = params.get("parentTargetArn")
         if parent_target_arn:
-            self._check_subdeployment(target_arn, parent_target_arn)
+            self._check_parent(target_arn, parent_target_arn)
         token = params.get("clientToken")
         digest = fingerprint(params)
         if token:
@@ -196,24 +196,38 @@ class DeploymentService:
                 resource_type="thingGroup",
             )
 
-    def _check_subdeployment(self, target_arn: str, parent_target_arn: str) -> None:
-        """A subdeployment targets a thing group (botocore's targetArn documentation: "When
-        creating a subdeployment, the targetARN can only be a thing group"); its parent is a
-        thing group (the model's ThingGroupARN pattern) that exists, like any target."""
+    def _check_parent(self, target_arn: str, parent_target_arn: str) -> None:
+        """A subdeployment: AWS's "Create subdeployments" and the API reference say its target
+        can only be a thing group, that it is made within the parent's deployment, and that a
+        thing group used with one parent "can't be reused with a different parent fleet … the
+        API will return an error". They name no error type, nor what happens without a parent
+        deployment: the emulator refuses both with a ValidationException (the safest choice)."""
         target = arns.parse_iot_target(target_arn)
-        if target is not None and target.kind != "thinggroup":
+        parent = arns.parse_iot_target(parent_target_arn)
+        if target is None or target.kind != "thinggroup":
             raise ValidationError(
-                f"{target_arn} is a thing: a subdeployment (parentTargetArn) can only target a "
-                "thing group",
+                "When creating a subdeployment, the targetArn can only be a thing group",
                 fields=[FieldProblem("targetArn", "A subdeployment targets a thing group")],
             )
-        if parent_target_arn == target_arn:
-            # AWS is silent; a group standing in for itself is refused as the safest reading.
+        if parent is None or parent.kind != "thinggroup" or parent_target_arn == target_arn:
             raise ValidationError(
-                f"parentTargetArn {parent_target_arn} is the target itself",
-                fields=[FieldProblem("parentTargetArn", "The parent is the target")],
+                f"parentTargetArn {parent_target_arn} must be another thing group, whose "
+                "deployment the subdeployment's devices are in",
+                fields=[FieldProblem("parentTargetArn", "Not a parent thing group")],
             )
-        self._check_target(parent_target_arn)
+        if self.store.latest_for(parent_target_arn) is None:
+            raise ValidationError(
+                f"The parent target {parent_target_arn} has no deployment: a subdeployment is "
+                "created within its parent's deployment",
+                fields=[FieldProblem("parentTargetArn", "The parent has no deployment")],
+            )
+        for earlier in self.store.newest_first(target_arn=target_arn):
+            if earlier.parent_target_arn and earlier.parent_target_arn != parent_target_arn:
+                raise ValidationError(
+                    f"Thing group {target.name} was used for a subdeployment of "
+                    f"{earlier.parent_target_arn}; it cannot be reused with a different parent",
+                    fields=[FieldProblem("parentTargetArn", "Subdeployment group has a parent")],
+                )
 
     def _check_components(self, components: dict[str, Any]) -> None:
         problems: list[FieldProblem] = []

@@ -3,8 +3,9 @@
 The file says what the Greengrass control plane would answer, in the API's own words where it
 has them, so that a case reads like the account it describes:
 
-    deployments:                      # the latest deployment of each thing group
-      CameraFleetProd:                # thing group name (the ARN comes from the case's Settings)
+    deployments:                      # the latest deployment of each target
+      CameraFleetProd:                # target key: a thing group's name, or thing/NAME for a
+                                      # core device (the ARN comes from the case's Settings)
         deploymentId: d-prod-3
         revisionId: "3"
         deploymentName: camera-fleet-prod
@@ -21,6 +22,7 @@ has them, so that a case reads like the account it describes:
         deploymentPolicies: {...}     # as GetDeployment returns them
         iotJobConfiguration: {...}
         tags: {team: vision}
+        parentThingGroup: CameraFleet # a subdeployment of that group (parentTargetArn)
     recipes:                          # GetComponent (name and version come from the recipe)
       - public: true
         recipe: {RecipeFormatVersion: "2020-01-25", ComponentName: ..., ComponentVersion: ...}
@@ -45,6 +47,7 @@ import yaml
 from reconciler.core.arns import (
     PUBLIC_COMPONENT_ACCOUNT,
     component_version_arn,
+    target_arn,
     thing_group_arn,
 )
 from reconciler.core.live import (
@@ -63,7 +66,7 @@ EARLIER_COMMIT = "1111111"
 _TOP_KEYS = {"deployments", "recipes", "componentVersions", "privateVersionTags"}
 _DEPLOYMENT_KEYS = {
     "deploymentId", "revisionId", "deploymentName", "status", "managed", "components",
-    "deploymentPolicies", "iotJobConfiguration", "tags", "createdAt",
+    "deploymentPolicies", "iotJobConfiguration", "tags", "createdAt", "parentThingGroup",
 }  # fmt: skip
 _COMPONENT_KEYS = {"componentVersion", "configurationUpdate", "runWith"}
 
@@ -126,7 +129,7 @@ def _deployment(
     job = entry.get("iotJobConfiguration")
     deployment = LiveDeployment(
         deployment_id=str(entry["deploymentId"]),
-        target_arn=thing_group_arn(region, account, group),
+        target_arn=target_arn(region, account, group),
         revision_id=str(entry["revisionId"]),
         deployment_name=str(entry["deploymentName"]),
         components={
@@ -138,6 +141,11 @@ def _deployment(
         tags={str(k): str(v) for k, v in _mapping(entry.get("tags"), where).items()},
         status=str(entry.get("status", "ACTIVE")),
         created_at=float(entry.get("createdAt", 0.0)),
+        parent_target_arn=(
+            thing_group_arn(region, account, str(entry["parentThingGroup"]))
+            if entry.get("parentThingGroup")
+            else None
+        ),
     )
     managed = entry.get("managed", False)
     if managed is False:

@@ -72,6 +72,7 @@ def test_every_field_is_documented() -> None:
         plan_case("override-range-aware"),
         plan_case("deployment-fields"),
         plan_case("prune-candidate"),
+        plan_case("targets-and-subdeployments"),
     ):
         rendered |= keys_of(json.loads(render_json(plan)))
     assert rendered - documented == set(), "fields missing from docs/plan-json.md"
