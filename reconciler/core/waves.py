@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from reconciler.core.metric_checks import MetricCheck
 from reconciler.core.rollouts import DeviceCounts
 
 
@@ -34,12 +35,15 @@ class Gate:
 
     `success_ratio`: succeeded devices over the devices the revision targets; `min_devices`:
     at least this many succeeded; `max_failed_devices`: more failures fail the gate at once
-    (None: only the ratio decides); `bake_seconds`: how long the conditions must have held."""
+    (None: only the ratio decides); `bake_seconds`: how long the conditions must have held;
+    `metrics`: CloudWatch metrics that must stay on the good side of their thresholds (judged
+    by `reconciler/core/metric_checks.py`, read by `reconciler/engine/gate_metrics.py`)."""
 
     min_devices: int = 0
     success_ratio: float = 1.0
     bake_seconds: float = 0.0
     max_failed_devices: int | None = None
+    metrics: tuple[MetricCheck, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from reconciler.adapters.aws.artifacts import ArtifactStore
 from reconciler.adapters.aws.calling import AwsCaller, CallStats
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
+from reconciler.adapters.aws.cloudwatch import MetricReader
 from reconciler.adapters.aws.greengrass import GreengrassGateway
 from reconciler.adapters.aws.ratelimit import (
     AdaptiveRates,
@@ -41,6 +42,8 @@ class Runtime:
     artifacts: ArtifactStore
     # Reads of rollouts (DescribeJob...) drawing from the follow-up share of the rate limit.
     rollouts: RolloutReader
+    # Reads of the gates' metric checks (GetMetricData), from the same follow-up share.
+    metrics: MetricReader
     # Plans of earlier cycles (see engine/memo.py): the controller re-plans only what moved.
     memo: CompactPlanMemo = field(default_factory=CompactPlanMemo)
     # Where applied/rollout/drift/failure events go (notification sinks, Git feedback).
@@ -193,5 +196,6 @@ def build_runtime(
         reader=LiveStateReader(gateway, listing_ttl=settings.listing_ttl),
         artifacts=ArtifactStore(clients, caller),
         rollouts=RolloutReader(clients, follow_up_caller, account=account),
+        metrics=MetricReader(clients, follow_up_caller),
         events=events or NoEventPublisher(),
     )
