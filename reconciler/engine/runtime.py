@@ -19,8 +19,8 @@ from reconciler.adapters.aws.ratelimit import (
 from reconciler.adapters.aws.rollouts import RolloutReader
 from reconciler.adapters.cache import FactCache
 from reconciler.core.events import EventPublisher, NoEventPublisher
-from reconciler.core.plan import Plan, TargetAction
-from reconciler.core.planning import plan_deployments
+from reconciler.core.plan import Plan
+from reconciler.core.planning import device_count_needs, plan_deployments, with_device_counts
 from reconciler.core.rollouts import follow_up_rate
 from reconciler.core.specs.resolved import SpecSet
 from reconciler.engine.applying import Applier
@@ -104,7 +104,7 @@ class Runtime:
             keep_going=keep_going,
         )
         if not compact:  # a plan people read (the controller's compact plans render nothing)
-            plan = self._count_prune_devices(plan)
+            plan = self._count_devices(plan)
         drifted = {t.thing_group for t in plan.targets if t.drift}
         if not (compact and drifted):
             return plan
@@ -118,21 +118,13 @@ class Runtime:
         in_full = {t.thing_group: t for t in full.targets if t.thing_group in drifted}
         return replace(plan, targets=tuple(in_full.get(t.thing_group, t) for t in plan.targets))
 
-    def _count_prune_devices(self, plan: Plan) -> Plan:
-        """The devices each prune candidate concerns: its group's things, recursive (one
-        ListThingsInThingGroup sweep per candidate, only for plans that are rendered: a
-        candidate left while prune is off would otherwise cost a sweep every cycle)."""
-        if not any(t.action is TargetAction.PRUNE for t in plan.targets):
-            return plan
-        return replace(
-            plan,
-            targets=tuple(
-                replace(t, devices=self.rollouts.group_members(t.thing_group))
-                if t.action is TargetAction.PRUNE
-                else t
-                for t in plan.targets
-            ),
-        )
+    def _count_devices(self, plan: Plan) -> Plan:
+        """The devices the plan shows: each prune candidate's, and each group's of the Rollouts
+        its change goes through (`device_count_needs`): one ListThingsInThingGroup sweep per
+        group, only for plans that are rendered (a candidate left while prune is off would
+        otherwise cost a sweep every cycle), none when the plan needs none."""
+        groups = sorted(device_count_needs(plan))
+        return with_device_counts(plan, {g: self.rollouts.group_members(g) for g in groups})
 
 
 def build_runtime(
