@@ -70,6 +70,12 @@ def test_a_breach_read_from_cloudwatch_fails_the_wave(aws: AwsTestContext) -> No
     assert failure is not None
     assert "InferenceErrors{ThingGroup=CameraFleetStaging} Sum/1m was 9" in failure
     assert "InferenceMillis" not in failure
+    # The emulator's request log tells CloudWatch's writes from its reads.
+    logged = {(r.service, r.operation, r.mutating) for r in aws.admin.requests()}
+    assert logged == {
+        ("monitoring", "PutMetricData", True),
+        ("monitoring", "GetMetricData", False),
+    }
     # One GetMetricData request for both checks of the wave.
     assert runtime.stats.snapshot()["calls"] == {("cloudwatch", "get_metric_data"): 1}
 
