@@ -85,13 +85,15 @@ class Runtime:
         compact: bool = False,
         scope: ReadScope | None = None,
         keep_going: bool = False,
+        count_devices: bool = True,
     ) -> Plan:
         """Read the live state and plan. The controller, which renders no diff, asks for a
         `compact` plan (see `plan_target`), except for drifted targets, planned in full so
         that their drift can be reported field by field (drift is rare); and to `keep_going`
         past groups that cannot be planned (see `plan_deployments`). A `scope` reads (and so
         plans, prune included) only the thing groups it names: `spec_set` then holds only the
-        Deployments of those."""
+        Deployments of those. A plan that is not `compact` shows devices (`device_count_needs`)
+        unless `count_devices` is off."""
         live = self.reader.read(spec_set, scope=scope)
         plan = plan_deployments(
             spec_set,
@@ -103,7 +105,8 @@ class Runtime:
             compact=compact,
             keep_going=keep_going,
         )
-        if not compact:  # a plan people read (the controller's compact plans render nothing)
+        # Only a plan people read shows devices (the controller's compact plans render nothing).
+        if not compact and count_devices:
             plan = self._count_devices(plan)
         drifted = {t.thing_group for t in plan.targets if t.drift}
         if not (compact and drifted):

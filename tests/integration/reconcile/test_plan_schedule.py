@@ -115,3 +115,12 @@ def test_a_plan_that_changes_no_group_of_a_rollout_counts_no_device(
     assert code == 0, output
     assert json.loads(output[output.index("{") :])["rollouts"] == []
     assert _member_reads(seeded) == []
+
+
+def test_the_device_count_can_be_skipped(seeded: AwsTestContext, specs: Path) -> None:
+    _fleet_with_rollout(seeded, specs)
+    code, output = _run("plan", "--specs", str(specs), "--format", "json", "--no-device-count")
+    assert code == 2, output
+    (rollout,) = json.loads(output[output.index("{") :])["rollouts"]
+    assert [w["devices"] for w in rollout["waves"]] == [None, None, None]
+    assert _member_reads(seeded) == []
