@@ -125,9 +125,13 @@ class Runtime:
         """The devices the plan shows: each prune candidate's, and each group's of the Rollouts
         its change goes through (`device_count_needs`): one ListThingsInThingGroup sweep per
         group, only for plans that are rendered (a candidate left while prune is off would
-        otherwise cost a sweep every cycle), none when the plan needs none."""
+        otherwise cost a sweep every cycle), none when the plan needs none. They are the plan's
+        reads, so they draw from the reconciling rate, not from the follow-up share."""
         groups = sorted(device_count_needs(plan))
-        return with_device_counts(plan, {g: self.rollouts.group_members(g) for g in groups})
+        if not groups:
+            return plan
+        members = RolloutReader(self.clients, self.caller, account=self.account).group_members
+        return with_device_counts(plan, {group: members(group) for group in groups})
 
 
 def build_runtime(
