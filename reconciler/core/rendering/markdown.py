@@ -26,7 +26,7 @@ from reconciler.core.rendering.changes import (
     version_note,
 )
 from reconciler.core.rendering.markdown_text import code_span, html_text, inline_text
-from reconciler.core.rendering.schedule import gate_terms, schedule_heading
+from reconciler.core.rendering.schedule import gate_terms, schedule_course
 from reconciler.core.schedule import RolloutSchedule, ScheduledWave
 
 # GitHub rejects a comment body longer than this (422 "body is too long"); the one definition.
@@ -164,8 +164,8 @@ def _gate_cell(wave: ScheduledWave) -> str:
 
 def _schedule_lines(schedule: RolloutSchedule) -> list[str]:
     """A Rollout's waves as a table: what a reviewer must see before merging."""
-    heading = schedule_heading(schedule).removeprefix(f"Rollout {schedule.rollout}")
-    lines = [f"**Rollout {code_span(schedule.rollout)}**{inline_text(heading)}.", ""]
+    course = inline_text(schedule_course(schedule))
+    lines = [f"**Rollout {code_span(schedule.rollout)}**: {course}.", ""]
     lines += ["| Wave | Thing groups | Devices | Gate |", "|---|---|---:|---|"]
     for index, wave in enumerate(schedule.waves, start=1):
         devices = "not counted" if wave.devices is None else str(wave.devices)

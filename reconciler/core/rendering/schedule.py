@@ -44,11 +44,13 @@ def group_note(group: ScheduledGroup) -> str:
     return text
 
 
-def schedule_heading(schedule: RolloutSchedule) -> str:
+def schedule_course(schedule: RolloutSchedule) -> str:
+    """What a Rollout does with the change: `the change goes in 3 waves, each after the
+    previous one's gate passed; on failure: revert`."""
     count = len(schedule.waves)
     return (
-        f"Rollout {schedule.rollout}: the change goes in {count} wave{'s' if count != 1 else ''}, "
-        f"each after the previous one's gate passed; on failure: {schedule.on_failure.value}"
+        f"the change goes in {count} wave{'s' if count != 1 else ''}, each after the previous "
+        f"one's gate passed; on failure: {schedule.on_failure.value}"
     )
 
 
