@@ -63,10 +63,15 @@ class MetricReader:
         self._caller = caller
 
     def datapoints(self, windows: Sequence[MetricWindow]) -> list[tuple[Datapoint, ...]]:
-        """The datapoints of each window, in the order given (oldest first)."""
-        found: list[tuple[Datapoint, ...]] = []
-        for first in range(0, len(windows), MAX_QUERIES):
-            found.extend(self._read(windows[first : first + MAX_QUERIES]))
+        """The datapoints of each window, in the order given (oldest first). An empty window
+        (a wave that took its change just now) has none, and is not asked for: CloudWatch
+        refuses a StartTime that is not before the EndTime."""
+        wanted = [index for index, window in enumerate(windows) if window.start < window.end]
+        found: list[tuple[Datapoint, ...]] = [() for _ in windows]
+        for first in range(0, len(wanted), MAX_QUERIES):
+            batch = wanted[first : first + MAX_QUERIES]
+            for index, points in zip(batch, self._read([windows[i] for i in batch]), strict=True):
+                found[index] = points
         return found
 
     def _read(self, windows: Sequence[MetricWindow]) -> list[tuple[Datapoint, ...]]:

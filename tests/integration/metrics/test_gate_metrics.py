@@ -125,6 +125,16 @@ def test_a_wave_without_metric_checks_reads_nothing(aws: AwsTestContext) -> None
     assert runtime.stats.total_calls() == 0
 
 
+def test_a_wave_that_took_its_change_just_now_waits_without_a_read(aws: AwsTestContext) -> None:
+    _put(aws, "InferenceErrors", 9, 1, ThingGroup="CameraFleetStaging")
+    runtime = _runtime(aws)
+    now = time.time()
+    verdict = wave_metric_verdict(runtime.metrics, _wave(ERRORS), now=now, since=now)
+    assert verdict.state is VerdictState.UNKNOWN
+    assert "no datapoint in the last 10m" in verdict.reason
+    assert runtime.stats.total_calls() == 0
+
+
 def test_an_unreadable_metric_neither_passes_nor_fails(aws: AwsTestContext) -> None:
     aws.admin.set_faults(error_rate=1.0, services=["monitoring"], operations=["GetMetricData"])
     settings = ReconcilerSettings(max_attempts=2, initial_backoff=0.01, max_backoff=0.01)
@@ -133,3 +143,18 @@ def test_an_unreadable_metric_neither_passes_nor_fails(aws: AwsTestContext) -> N
     assert failure is None
     assert pending is not None and "could not be read" in pending
     assert runtime.stats.snapshot()["errors"][("cloudwatch", "get_metric_data")] == 2
+
+
+def test_more_checks_than_one_request_holds_are_read_in_batches(aws: AwsTestContext) -> None:
+    _put(aws, "InferenceErrors", 9, 1, ThingGroup="Group0007")
+    _put(aws, "InferenceErrors", 3, 1, ThingGroup="Group0510")
+    runtime = _runtime(aws)
+    now = time.time()
+    checks = [replace(ERRORS, dimensions=(("ThingGroup", f"Group{i:04d}"),)) for i in range(520)]
+    read = runtime.metrics.datapoints([MetricWindow(c, now - 600, now) for c in checks])
+    assert runtime.stats.snapshot()["calls"] == {("cloudwatch", "get_metric_data"): 2}
+    assert len(read) == 520
+    assert {i: [p.value for p in points] for i, points in enumerate(read) if points} == {
+        7: [9.0],
+        510: [3.0],
+    }
