@@ -53,6 +53,12 @@ from reconciler.errors import ReconcilerError
     "specs as they are (a change to a base, a component, an override or the Settings selects "
     "every group it reaches), and groups whose spec was removed since REF.",
 )
+@click.option(
+    "--no-device-count",
+    is_flag=True,
+    help="Do not count the devices of prune candidates and of the waves of each Rollout the "
+    "change goes through (counted: one ListThingsInThingGroup read per group, 250 a page).",
+)
 @commit_option
 @endpoint_option
 @cache_options
@@ -65,6 +71,7 @@ def plan(
     key: str,
     targets: tuple[str, ...],
     changed_since: str | None,
+    no_device_count: bool,
     commit: str | None,
     endpoint_url: str | None,
     cache_dir: Path | None,
@@ -111,6 +118,7 @@ def plan(
             commit=commit_of(specs_path, commit, runtime.settings),
             specs_path=specs_path.as_posix(),
             scope=selection.scope(spec_set) if selection is not None else None,
+            count_devices=not no_device_count,
         )
     except ReconcilerError as error:
         fail(error)

@@ -23,3 +23,17 @@ def parse_duration(text: str) -> timedelta:
     if seconds <= 0:
         raise ValueError(f"{text!r} is no time at all: give a positive duration")
     return timedelta(seconds=seconds)
+
+
+def format_duration(seconds: float) -> str:
+    """A duration as a spec writes it (the inverse of `parse_duration` on whole seconds):
+    90 → `1m30s`, 600 → `10m`, 5400 → `1h30m`; `0s` for no time."""
+    rest = int(seconds)
+    if rest <= 0:
+        return "0s"
+    parts = []
+    for unit, size in sorted(_UNITS.items(), key=lambda item: -item[1]):
+        if rest >= size:
+            parts.append(f"{rest // size}{unit}")
+            rest %= size
+    return "".join(parts)

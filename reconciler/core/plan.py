@@ -2,8 +2,8 @@
 
 A plan says, per thing group, whether a new deployment revision is needed and why (component
 versions, configuration merge/reset, run-with, policies), and which component versions and
-artifacts must exist first. It holds the exact CreateDeployment request of each revision, so
-applying never re-derives anything.
+artifacts must exist first; for a change inside a Rollout, the waves it will go through. It
+holds the exact CreateDeployment request of each revision, so applying never re-derives anything.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from reconciler.core.configuration.model import ConfigurationChange
+from reconciler.core.schedule import RolloutSchedule
 
 NO_CHANGE = ConfigurationChange()
 
@@ -234,6 +235,8 @@ class Plan:
     specs_path: str | None = None
     # Only when planned with `keep_going`: the groups left out of `targets`, and why.
     failures: tuple[TargetFailure, ...] = ()
+    # The Rollouts whose groups this plan changes, wave by wave (core/schedule.py).
+    schedules: tuple[RolloutSchedule, ...] = ()
 
     @property
     def changed_targets(self) -> tuple[TargetPlan, ...]:

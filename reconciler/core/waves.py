@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from reconciler.core.configuration import JsonValue
+from reconciler.core.metric_checks import MetricCheck
 from reconciler.core.rollouts import DeviceCounts
 
 
@@ -36,13 +37,16 @@ class Gate:
     `success_ratio`: succeeded devices over the devices the revision targets; `min_devices`:
     at least this many succeeded; `max_failed_devices`: more failures fail the gate at once
     (None: only the ratio decides); `bake_seconds`: how long the conditions must have held;
-    `approval`: then an operator must approve the wave for this change (`reconciler approve`)."""
+    `approval`: then an operator must approve the wave for this change (`reconciler approve`);
+    `metrics`: CloudWatch metrics that must stay on the good side of their thresholds (judged
+    by `reconciler/core/metric_checks.py`, read by `reconciler/engine/gate_metrics.py`)."""
 
     min_devices: int = 0
     success_ratio: float = 1.0
     bake_seconds: float = 0.0
     max_failed_devices: int | None = None
     approval: bool = False
+    metrics: tuple[MetricCheck, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,10 +102,14 @@ def change_key(rollout: Rollout, desired_hashes: Mapping[str, str]) -> str:
 @dataclass(frozen=True)
 class WaveObservation:
     """What a wave's groups show for the change: `deployed` when every group's latest revision
-    is this change's; `counts` the devices of those revisions, summed (None: not read yet)."""
+    is this change's; `counts` the devices of those revisions, summed (None: not read yet);
+    `metric_failure` why its gate's metric checks fail, `metric_pending` why they cannot pass
+    yet (both None when they pass or were not read: see `reconciler/engine/gate_metrics.py`)."""
 
     deployed: bool
     counts: DeviceCounts | None = None
+    metric_failure: str | None = None
+    metric_pending: str | None = None
 
 
 @dataclass(frozen=True)
@@ -330,7 +338,7 @@ def decide(
         if counts is None:
             reason = f"waiting for wave {wave.name}'s gate: its devices are not read yet"
             return _progressing(record, wave_records, wave, allowed, later, reason, restarted)
-        failure = gate_failure(wave.gate, counts)
+        failure = gate_failure(wave.gate, counts) or observation.metric_failure
         if failure is not None:
             halted = replace(
                 record,
@@ -362,6 +370,11 @@ def decide(
             wave_records[wave.name] = WaveRecord(bake_started_at=started)
             until = started + wave.gate.bake_seconds
             reason = f"waiting for wave {wave.name}'s gate: baking until {_utc(until)}"
+            return _progressing(record, wave_records, wave, allowed, later, reason, restarted)
+        if observation.metric_pending is not None:
+            # The bake goes on, but the gate does not pass on metrics that say nothing yet.
+            wave_records[wave.name] = WaveRecord(bake_started_at=started)
+            reason = observation.metric_pending
             return _progressing(record, wave_records, wave, allowed, later, reason, restarted)
         if wave.gate.approval and wave.name not in approved:
             wave_records[wave.name] = WaveRecord(bake_started_at=started)

@@ -65,7 +65,11 @@ def classify_other(
     router = _router(service)
     found = router.match(request.method, path, request.query, request.headers) if router else None
     if found is None:
+        # Query- and JSON-protocol services (STS, CloudWatch) POST every operation: the name
+        # tells a read (GetMetricData) from a write (PutMetricData).
         action = _query_action(request)
+        if action is not None:
+            mutating = greengrass_mutating(action)
         return RequestFacts(service, action or "unknown", mutating=mutating)
     facts = RequestFacts(service, found.operation.name, mutating, labels=found.labels)
     facts.resource = _resource(service, found.labels, region, account)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from reconciler.adapters.aws.artifacts import ArtifactStore
 from reconciler.adapters.aws.calling import AwsCaller, CallStats
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
+from reconciler.adapters.aws.cloudwatch import MetricReader
 from reconciler.adapters.aws.greengrass import GreengrassGateway
 from reconciler.adapters.aws.ratelimit import (
     AdaptiveRates,
@@ -18,8 +19,8 @@ from reconciler.adapters.aws.ratelimit import (
 from reconciler.adapters.aws.rollouts import RolloutReader
 from reconciler.adapters.cache import FactCache
 from reconciler.core.events import EventPublisher, NoEventPublisher
-from reconciler.core.plan import Plan, TargetAction
-from reconciler.core.planning import plan_deployments
+from reconciler.core.plan import Plan
+from reconciler.core.planning import device_count_needs, plan_deployments, with_device_counts
 from reconciler.core.rollouts import follow_up_rate
 from reconciler.core.specs.resolved import SpecSet
 from reconciler.engine.applying import Applier
@@ -41,6 +42,8 @@ class Runtime:
     artifacts: ArtifactStore
     # Reads of rollouts (DescribeJob...) drawing from the follow-up share of the rate limit.
     rollouts: RolloutReader
+    # Reads of the gates' metric checks (GetMetricData), from the same follow-up share.
+    metrics: MetricReader
     # Plans of earlier cycles (see engine/memo.py): the controller re-plans only what moved.
     memo: CompactPlanMemo = field(default_factory=CompactPlanMemo)
     # Where applied/rollout/drift/failure events go (notification sinks, Git feedback).
@@ -82,13 +85,15 @@ class Runtime:
         compact: bool = False,
         scope: ReadScope | None = None,
         keep_going: bool = False,
+        count_devices: bool = True,
     ) -> Plan:
         """Read the live state and plan. The controller, which renders no diff, asks for a
         `compact` plan (see `plan_target`), except for drifted targets, planned in full so
         that their drift can be reported field by field (drift is rare); and to `keep_going`
         past groups that cannot be planned (see `plan_deployments`). A `scope` reads (and so
         plans, prune included) only the thing groups it names: `spec_set` then holds only the
-        Deployments of those."""
+        Deployments of those. A plan that is not `compact` shows devices (`device_count_needs`)
+        unless `count_devices` is off."""
         live = self.reader.read(spec_set, scope=scope)
         plan = plan_deployments(
             spec_set,
@@ -100,8 +105,9 @@ class Runtime:
             compact=compact,
             keep_going=keep_going,
         )
-        if not compact:  # a plan people read (the controller's compact plans render nothing)
-            plan = self._count_prune_devices(plan)
+        # Only a plan people read shows devices (the controller's compact plans render nothing).
+        if not compact and count_devices:
+            plan = self._count_devices(plan)
         drifted = {t.thing_group for t in plan.targets if t.drift}
         if not (compact and drifted):
             return plan
@@ -115,21 +121,17 @@ class Runtime:
         in_full = {t.thing_group: t for t in full.targets if t.thing_group in drifted}
         return replace(plan, targets=tuple(in_full.get(t.thing_group, t) for t in plan.targets))
 
-    def _count_prune_devices(self, plan: Plan) -> Plan:
-        """The devices each prune candidate concerns: its group's things, recursive (one
-        ListThingsInThingGroup sweep per candidate, only for plans that are rendered: a
-        candidate left while prune is off would otherwise cost a sweep every cycle)."""
-        if not any(t.action is TargetAction.PRUNE for t in plan.targets):
+    def _count_devices(self, plan: Plan) -> Plan:
+        """The devices the plan shows: each prune candidate's, and each group's of the Rollouts
+        its change goes through (`device_count_needs`): one ListThingsInThingGroup sweep per
+        group, only for plans that are rendered (a candidate left while prune is off would
+        otherwise cost a sweep every cycle), none when the plan needs none. They are the plan's
+        reads, so they draw from the reconciling rate, not from the follow-up share."""
+        groups = sorted(device_count_needs(plan))
+        if not groups:
             return plan
-        return replace(
-            plan,
-            targets=tuple(
-                replace(t, devices=self.rollouts.group_members(t.thing_group))
-                if t.action is TargetAction.PRUNE
-                else t
-                for t in plan.targets
-            ),
-        )
+        members = RolloutReader(self.clients, self.caller, account=self.account).group_members
+        return with_device_counts(plan, {group: members(group) for group in groups})
 
 
 def build_runtime(
@@ -193,5 +195,6 @@ def build_runtime(
         reader=LiveStateReader(gateway, listing_ttl=settings.listing_ttl),
         artifacts=ArtifactStore(clients, caller),
         rollouts=RolloutReader(clients, follow_up_caller, account=account),
+        metrics=MetricReader(clients, follow_up_caller),
         events=events or NoEventPublisher(),
     )

@@ -37,12 +37,15 @@ from reconciler.core.waves import (
     RolloutDecision,
     RolloutPhase,
     RolloutRecord,
+    Wave,
+    WaveObservation,
     WaveRecord,
     change_key,
     decide,
     observe_waves,
     rollout_status,
 )
+from reconciler.engine.gate_metrics import wave_metric_failure
 from reconciler.engine.rollback import last_good_revision
 from reconciler.engine.runtime import Runtime
 from reconciler.engine.status import ControllerStatus, Hold, SyncState
@@ -202,7 +205,10 @@ class WaveEnforcer:
                     latest_hash=desired[rollout.source_group(group)] if deployed else None,
                     counts=counts,
                 )
-        observations = observe_waves(rollout, desired, facts)
+        observations: Mapping[str, WaveObservation] = observe_waves(rollout, desired, facts)
+        current = next((w for w in rollout.waves if w.name not in passed), None)
+        if current is not None and current.gate.metrics:
+            observations = _with_metrics(runtime, current, planned, observations, now)
         approved = {
             wave for wave, approved_change in approved_waves.items() if approved_change == change
         }
@@ -297,6 +303,41 @@ def _holds(
         for group, reason in reasons.items()
         if group in planned and planned[group].action is not TargetAction.NOOP
     }
+
+
+def _with_metrics(
+    runtime: Runtime,
+    wave: Wave,
+    planned: Mapping[str, TargetPlan],
+    observations: Mapping[str, WaveObservation],
+    now: float,
+) -> Mapping[str, WaveObservation]:
+    """`observations` with the metric verdict of `wave`, the wave whose gate is open, once its
+    groups have the change and their devices are read (one GetMetricData request). The
+    window starts no earlier than the newest of its groups' revisions: datapoints from before
+    the wave took the change say nothing about it."""
+    seen = observations.get(wave.name)
+    if seen is None or not seen.deployed or seen.counts is None:
+        return observations
+    created = [
+        _created_at(runtime, deployment_id)
+        for deployment_id in (planned[g].live_deployment_id for g in wave.groups)
+        if deployment_id
+    ]
+    since = max(created) if created and all(created) else None
+    failure, pending = wave_metric_failure(runtime.metrics, wave, now=now, since=since)
+    return {
+        **observations,
+        wave.name: replace(seen, metric_failure=failure, metric_pending=pending),
+    }
+
+
+def _created_at(runtime: Runtime, deployment_id: str) -> float:
+    """When a revision was created: from the gateway's cache, else GetDeployment."""
+    cached = runtime.gateway.cached_deployment(deployment_id)
+    if cached is not None and cached.created_at:
+        return cached.created_at
+    return runtime.rollouts.deployment(deployment_id).created_at
 
 
 def _counts(runtime: Runtime, target: TargetPlan) -> DeviceCounts | None:

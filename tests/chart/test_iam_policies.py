@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,10 @@ from reconciler.adapters.aws.clients import AwsClients, ClientSettings
 from reconciler.adapters.leases import S3Lease
 from reconciler.adapters.spec_files import load_spec_set
 from reconciler.cli.seeding import seed_account
+from reconciler.core.metric_checks import Comparison, MetricCheck
+from reconciler.core.waves import Gate, Wave
 from reconciler.engine.applying import ApplyOptions
+from reconciler.engine.gate_metrics import wave_metric_verdict
 from reconciler.engine.runtime import Runtime, build_runtime
 from reconciler.retrying import RetryPolicy
 from reconciler.settings import ReconcilerSettings
@@ -72,7 +76,13 @@ def allows(policy: dict[str, Any], action: str, resource: str | None) -> bool:
 
 
 def iam_calls(aws: AwsTestContext) -> list[Call]:
-    prefixes = {"greengrassv2": "greengrass", "s3": "s3", "sts": "sts", "iot": "iot"}
+    prefixes = {
+        "greengrassv2": "greengrass",
+        "s3": "s3",
+        "sts": "sts",
+        "iot": "iot",
+        "monitoring": "cloudwatch",  # CloudWatch's signing name
+    }
     calls = []
     for record in aws.admin.requests():
         operation = "GetObject" if record.operation == "HeadObject" else record.operation
@@ -152,6 +162,26 @@ def test_prune_calls_are_allowed_for_the_controller(
     assert "greengrass:CancelDeployment" in {c[0] for c in calls}
     assert denied(policies()["controller"], calls) == []
     assert not allows(policies()["plan"], "greengrass:CancelDeployment", None)
+
+
+def test_gate_metric_reads_are_allowed_for_the_controller(
+    aws: AwsTestContext, runtime: Runtime
+) -> None:
+    check = MetricCheck(
+        namespace="Acme/Camera",
+        metric_name="InferenceErrors",
+        statistic="Sum",
+        period_seconds=60,
+        threshold=5.0,
+        comparison=Comparison.GREATER_THAN,
+        over_seconds=600,
+    )
+    wave = Wave("staging", targets=("CameraFleetStaging",), gate=Gate(metrics=(check,)))
+    wave_metric_verdict(runtime.metrics, wave, now=time.time())
+    calls = iam_calls(aws)
+    assert {c[0] for c in calls} == {"cloudwatch:GetMetricData"}
+    assert denied(policies()["controller"], calls) == []
+    assert denied(policies()["plan"], calls) == calls  # plans read no metric
 
 
 def test_s3_lock_calls_are_allowed_by_the_lock_policy(aws: AwsTestContext) -> None:

@@ -64,3 +64,7 @@ class AwsClients:
     @property
     def sts(self) -> Any:
         return self.client("sts")
+
+    @property
+    def cloudwatch(self) -> Any:
+        return self.client("cloudwatch")

@@ -2,6 +2,7 @@
 
 needs = live_needs(spec_set, latest)        # what the engine must read
 plan = plan_deployments(spec_set, live, instance=..., commit=...)
+plan = with_device_counts(plan, counts)     # the devices of device_count_needs(plan), read
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from reconciler.core.live import LiveDeployment, LiveState
 from reconciler.core.plan import Plan, PruneMode, TargetAction, TargetFailure, TargetPlan
 from reconciler.core.planning.components import resolve_repository_components
 from reconciler.core.planning.dependencies import dependency_problems
-from reconciler.core.planning.needs import LiveNeeds, live_needs, unpinned_dependencies
+from reconciler.core.planning.needs import (
+    LiveNeeds,
+    device_count_needs,
+    live_needs,
+    unpinned_dependencies,
+)
+from reconciler.core.planning.schedule import rollout_schedules, with_device_counts
 from reconciler.core.planning.targets import (
     PreviewMemo,
     RecipeLookup,
@@ -30,7 +37,15 @@ from reconciler.core.specs.resolved import DeploymentSpec, SpecSet
 from reconciler.core.specs.sharing import SharedValues
 from reconciler.errors import PlanError
 
-__all__ = ["LiveNeeds", "PlanMemo", "live_needs", "plan_deployments", "unpinned_dependencies"]
+__all__ = [
+    "LiveNeeds",
+    "PlanMemo",
+    "device_count_needs",
+    "live_needs",
+    "plan_deployments",
+    "unpinned_dependencies",
+    "with_device_counts",
+]
 
 
 def _override_warnings(
@@ -272,4 +287,5 @@ def plan_deployments(
         commit=commit,
         specs_path=specs_path,
         failures=tuple(failures),
+        schedules=rollout_schedules(spec_set.rollouts, targets),
     )

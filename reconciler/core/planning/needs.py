@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.core.live import LiveDeployment
+from reconciler.core.plan import Plan, TargetAction
 from reconciler.core.recipes import dependencies
 from reconciler.core.specs.resolved import SpecSet
 
@@ -71,3 +72,14 @@ def unpinned_dependencies(
                 needed[key] = frozenset(dependencies(recipe_of(*key) or {}))
             names.update(needed[key].difference(deployment.components))
     return frozenset(names)
+
+
+def device_count_needs(plan: Plan) -> frozenset[str]:
+    """The thing groups whose devices a plan people read shows, counted after planning (the
+    engine reads each group's things once, child groups included): its prune candidates (what
+    pruning concerns) and the groups of the Rollouts its change goes through (the blast radius
+    of each wave). Empty, so nothing is read, when the plan prunes nothing and changes no
+    group of a Rollout."""
+    prune = {t.thing_group for t in plan.targets if t.action is TargetAction.PRUNE}
+    waves = {group for schedule in plan.schedules for group in schedule.thing_groups}
+    return frozenset(prune | waves)

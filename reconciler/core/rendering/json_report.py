@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from reconciler.core.arns import target_thing
+from reconciler.core.metric_checks import MetricCheck
 from reconciler.core.plan import (
     ComponentPlan,
     ComponentVersionPlan,
@@ -20,6 +21,8 @@ from reconciler.core.plan import (
 )
 from reconciler.core.printable import printable_json
 from reconciler.core.rendering.changes import prune_note
+from reconciler.core.schedule import RolloutSchedule, ScheduledWave
+from reconciler.core.waves import Gate
 
 SCHEMA_VERSION = 1
 
@@ -94,6 +97,59 @@ def _version(version: ComponentVersionPlan) -> dict[str, Any]:
     }
 
 
+def _metric_check(check: MetricCheck) -> dict[str, Any]:
+    return {
+        "namespace": check.namespace,
+        "metricName": check.metric_name,
+        "dimensions": dict(check.dimensions),
+        "statistic": check.statistic,
+        "periodSeconds": check.period_seconds,
+        "comparison": check.comparison.value,
+        "threshold": check.threshold,
+        "overSeconds": check.over_seconds,
+        "datapointsToFail": check.datapoints_to_fail,
+        "treatMissingData": check.treat_missing_data.value,
+    }
+
+
+def _gate(gate: Gate) -> dict[str, Any]:
+    return {
+        "minDevices": gate.min_devices,
+        "successRatio": gate.success_ratio,
+        "bakeSeconds": gate.bake_seconds,
+        "maxFailedDevices": gate.max_failed_devices,
+        "metrics": [_metric_check(check) for check in gate.metrics],
+        "approval": gate.approval,
+    }
+
+
+def _wave(wave: ScheduledWave) -> dict[str, Any]:
+    return {
+        "name": wave.name,
+        "canary": wave.canary,
+        "changes": wave.changes,
+        "devices": wave.devices,
+        "groups": [
+            {
+                "thingGroup": group.thing_group,
+                "parentThingGroup": group.parent,
+                "changes": group.changes,
+                "devices": group.devices,
+            }
+            for group in wave.groups
+        ],
+        "gate": _gate(wave.gate),
+    }
+
+
+def _schedule(schedule: RolloutSchedule) -> dict[str, Any]:
+    return {
+        "rollout": schedule.rollout,
+        "onFailure": schedule.on_failure.value,
+        "waves": [_wave(wave) for wave in schedule.waves],
+    }
+
+
 def plan_document(plan: Plan) -> dict[str, Any]:
     return {
         "schemaVersion": SCHEMA_VERSION,
@@ -107,6 +163,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         },
         "componentVersions": [_version(v) for v in plan.component_versions],
         "targets": [_target(t) for t in plan.targets],
+        "rollouts": [_schedule(s) for s in plan.schedules],
         "warnings": list(plan.warnings),
     }
 

@@ -26,6 +26,8 @@ from reconciler.core.rendering.changes import (
     version_note,
 )
 from reconciler.core.rendering.markdown_text import code_span, html_text, inline_text
+from reconciler.core.rendering.schedule import gate_terms, schedule_course
+from reconciler.core.schedule import RolloutSchedule, ScheduledWave
 
 # GitHub rejects a comment body longer than this (422 "body is too long"); the one definition.
 MAX_COMMENT_CHARS = 65_536
@@ -35,6 +37,10 @@ MIN_LIMIT = 2_000
 # The summary table, the versions and the warnings may take at most this share of the room, so
 # that a plan with thousands of changed groups still shows some of them in full.
 _HEADER_SHARE = 0.4
+# A wave of a Rollout names at most this many groups in its row, and its gate this many
+# characters: one wave of hundreds of groups must not take the room of the whole schedule.
+_WAVE_GROUPS_SHOWN = 10
+_GATE_CHARS = 300
 _SECTION_CUT_NOTE = (
     "*… this section was truncated to fit GitHub's comment limit; "
     "run `reconciler plan` for the full plan.*"
@@ -134,6 +140,42 @@ def _bounded(lines: list[str], room: int, more: Callable[[int], str]) -> list[st
     return kept
 
 
+def _wave_groups_cell(wave: ScheduledWave) -> str:
+    cells = []
+    for group in wave.groups[:_WAVE_GROUPS_SHOWN]:
+        cell = code_span(group.thing_group, in_table=True)
+        if group.parent is not None:
+            cell += f" ← {code_span(group.parent, in_table=True)} (subdeployment)"
+        if not group.changes:
+            cell += " *(no change)*"
+        cells.append(cell)
+    hidden = len(wave.groups) - _WAVE_GROUPS_SHOWN
+    if hidden > 0:
+        cells.append(f"*… {hidden} more*")
+    return ", ".join(cells)
+
+
+def _gate_cell(wave: ScheduledWave) -> str:
+    text = ", ".join(gate_terms(wave.gate))
+    if len(text) > _GATE_CHARS:
+        text = text[: _GATE_CHARS - 1] + "…"
+    return inline_text(text)
+
+
+def _schedule_lines(schedule: RolloutSchedule) -> list[str]:
+    """A Rollout's waves as a table: what a reviewer must see before merging."""
+    course = inline_text(schedule_course(schedule))
+    lines = [f"**Rollout {code_span(schedule.rollout)}**: {course}.", ""]
+    lines += ["| Wave | Thing groups | Devices | Gate |", "|---|---|---:|---|"]
+    for index, wave in enumerate(schedule.waves, start=1):
+        devices = "not counted" if wave.devices is None else str(wave.devices)
+        lines.append(
+            f"| {index}. {code_span(wave.name, in_table=True)} | {_wave_groups_cell(wave)} "
+            f"| {devices} | {_gate_cell(wave)} |"
+        )
+    return [*lines, ""]
+
+
 def _header(plan: Plan, key: str, title: str, room: int) -> list[str]:
     lines = [marker_line(key), f"### {title}", "", f"**{summary_line(plan)}**", ""]
     if plan.commit:
@@ -149,6 +191,13 @@ def _header(plan: Plan, key: str, title: str, room: int) -> list[str]:
         table += _bounded(rows, room // 2, lambda n: f"| *… {n} more* | | |")
         table.append("")
         room -= len(_join(table))
+    # The waves a change inside a Rollout goes through: the blast radius of each step.
+    schedule = [line for each in plan.schedules for line in _schedule_lines(each)]
+    if schedule:
+        schedule = _bounded(
+            schedule, room // 2, lambda n: f"\n*… {n} more lines of the rollout schedule*\n"
+        )
+        room -= len(_join(schedule))
     rest: list[str] = []
     if plan.versions_to_create:
         rest.append("**Component versions to create**")
@@ -170,7 +219,9 @@ def _header(plan: Plan, key: str, title: str, room: int) -> list[str]:
     ]
     if warnings:
         rest += [*(f"> ⚠️ {w}" for w in warnings), ""]
-    return lines + table + _bounded(rest, room, lambda n: f"*… {n} more lines not shown*")
+    return (
+        lines + table + schedule + _bounded(rest, room, lambda n: f"*… {n} more lines not shown*")
+    )
 
 
 def _left_out_note(left_out: list[TargetPlan], room: int) -> str:

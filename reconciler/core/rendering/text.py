@@ -18,6 +18,7 @@ from reconciler.core.rendering.changes import (
     target_heading,
     version_entry,
 )
+from reconciler.core.rendering.schedule import gate_terms, schedule_course, wave_summary
 
 _COLOURS = {Sign.ADD: "\033[32m", Sign.REMOVE: "\033[31m", Sign.CHANGE: "\033[33m"}
 _COLOURS[Sign.RESET] = "\033[36m"
@@ -66,6 +67,14 @@ def render_text(plan: Plan, *, color: bool = False, show_unchanged: bool = False
             lines.append(paint(_entry_text(entry), _COLOURS[entry.sign]))
         for warning in target.warnings:
             lines.append(paint(f"    ! {warning}", _COLOURS[Sign.REMOVE]))
+    if plan.schedules:
+        lines += ["", "Rollouts (the waves this change goes through):"]
+    for schedule in plan.schedules:
+        heading = f"  Rollout {schedule.rollout}: {schedule_course(schedule)}"
+        lines.append(paint(heading, _BOLD))
+        for index, wave in enumerate(schedule.waves, start=1):
+            lines.append(printable(f"    {wave_summary(index, wave)}"))
+            lines.append(printable(f"         gate: {', '.join(gate_terms(wave.gate))}"))
     for warning in plan.warnings:
         lines.append(paint(f"! {warning}", _COLOURS[Sign.REMOVE]))
     return "\n".join(lines) + "\n"

@@ -7,7 +7,19 @@
           gate: {minDevices: 3, successRatio: 1.0, bake: 10m, maxFailedDevices: 0}
         - name: staging
           targets: [CameraFleetStaging]
-          gate: {successRatio: 0.98, bake: 30m, approval: true}
+          gate:
+            successRatio: 0.98
+            bake: 30m
+            approval: true           # then `reconciler approve camera-models staging`
+            metrics:                 # CloudWatch GetMetricData, judged like an alarm
+              - namespace: Acme/Camera
+                metricName: InferenceErrors
+                dimensions: {ThingGroup: CameraFleetStaging}
+                statistic: Sum
+                period: 5m           # or periodSeconds: 300
+                comparison: GreaterThanThreshold
+                threshold: 5
+                over: 30m
         - name: production
           targets: [CameraFleetProd]
       onFailure: revert          # or halt (the default)
@@ -21,15 +33,122 @@ controller enforces them (`reconciler/engine/waves.py`).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
 from reconciler.core.durations import parse_duration
+from reconciler.core.metric_checks import (
+    Comparison,
+    MetricCheck,
+    MissingData,
+    dimensions_of,
+    period_problem,
+    statistic_problem,
+)
 from reconciler.core.specs.fields import Name, SpecModel, ThingGroupName
 from reconciler.core.specs.located import Node
 from reconciler.core.specs.problems import SpecProblem
 from reconciler.core.waves import Canary, Gate, OnFailure, Rollout, Wave
+
+# CloudWatch's limits: a dimension name or value of 1-255 characters, at most 30 dimensions.
+_MAX_DIMENSIONS = 30
+_DEFAULT_PERIOD_SECONDS = 60  # CloudWatch's standard resolution
+
+
+class MetricCheckSpec(SpecModel):
+    """A CloudWatch metric that must stay on the good side of a threshold (an alarm's words:
+    `comparison` names the side that fails the gate)."""
+
+    namespace: str = Field(min_length=1, max_length=255, description="The metric's namespace")
+    metric_name: str = Field(min_length=1, max_length=255, description="The metric's name")
+    dimensions: dict[str, str] = Field(
+        default_factory=dict, description="The metric's dimensions, name: value"
+    )
+    statistic: str = Field(
+        "Average", description="Average, Sum, Minimum, Maximum, SampleCount or a percentile: p99"
+    )
+    period: str | None = Field(
+        None, description="Each datapoint's period: 1m, 5m (or periodSeconds)"
+    )
+    period_seconds: int | None = Field(None, gt=0, description="Each datapoint's period in seconds")
+    threshold: float = Field(description="The value compared with each datapoint")
+    comparison: Literal[
+        "GreaterThanThreshold",
+        "GreaterThanOrEqualToThreshold",
+        "LessThanThreshold",
+        "LessThanOrEqualToThreshold",
+    ] = Field(description="The side of the threshold that fails the gate")
+    over: str = Field("10m", description="The window read, ending now: 10m, 1h")
+    datapoints_to_fail: int = Field(
+        1, ge=1, description="Breaching datapoints in the window that fail the gate"
+    )
+    treat_missing_data: Literal["missing", "notBreaching", "breaching"] = Field(
+        "missing", description="A window without datapoints: wait (missing), pass or fail"
+    )
+
+    @field_validator("dimensions")
+    @classmethod
+    def _dimensions_fit(cls, dimensions: dict[str, str]) -> dict[str, str]:
+        if len(dimensions) > _MAX_DIMENSIONS:
+            raise ValueError(f"{len(dimensions)} dimensions: CloudWatch allows {_MAX_DIMENSIONS}")
+        for name, value in dimensions.items():
+            if not 1 <= len(name) <= 255 or not 1 <= len(value) <= 255:
+                raise ValueError(
+                    f"the dimension {name!r}: names and values are 1 to 255 characters"
+                )
+        return dimensions
+
+    @field_validator("statistic")
+    @classmethod
+    def _statistic_is_known(cls, statistic: str) -> str:
+        problem = statistic_problem(statistic)
+        if problem is not None:
+            raise ValueError(problem)
+        return statistic
+
+    @field_validator("period", "over")
+    @classmethod
+    def _is_a_duration(cls, text: str | None) -> str | None:
+        if text is not None:
+            parse_duration(text)  # its ValueError says what a duration looks like
+        return text
+
+    @model_validator(mode="after")
+    def _period_and_window_fit(self) -> Self:
+        if self.period is not None and self.period_seconds is not None:
+            raise ValueError("give the period once: period (a duration) or periodSeconds")
+        problem = period_problem(self.seconds_per_period)
+        if problem is not None:
+            raise ValueError(problem)
+        window = int(parse_duration(self.over).total_seconds())
+        needed = self.seconds_per_period * self.datapoints_to_fail
+        if window < needed:
+            raise ValueError(
+                f"over: {self.over} holds fewer than the {self.datapoints_to_fail} "
+                f"datapoint(s) of {self.seconds_per_period} s that fail the gate"
+            )
+        return self
+
+    @property
+    def seconds_per_period(self) -> int:
+        if self.period is not None:
+            return int(parse_duration(self.period).total_seconds())
+        return self.period_seconds or _DEFAULT_PERIOD_SECONDS
+
+    def to_check(self) -> MetricCheck:
+        return MetricCheck(
+            namespace=self.namespace,
+            metric_name=self.metric_name,
+            statistic=self.statistic,
+            period_seconds=self.seconds_per_period,
+            threshold=float(self.threshold),
+            comparison=Comparison(self.comparison),
+            over_seconds=int(parse_duration(self.over).total_seconds()),
+            dimensions=dimensions_of(self.dimensions),
+            datapoints_to_fail=self.datapoints_to_fail,
+            treat_missing_data=MissingData(self.treat_missing_data),
+        )
 
 
 class GateSpec(SpecModel):
@@ -48,6 +167,9 @@ class GateSpec(SpecModel):
         description="Then an operator approves the wave for the change being rolled out "
         "(reconciler approve ROLLOUT WAVE, or POST /approve)",
     )
+    metrics: list[MetricCheckSpec] = Field(
+        default_factory=list, description="CloudWatch metrics that must stay within thresholds"
+    )
 
     @field_validator("bake")
     @classmethod
@@ -64,6 +186,7 @@ class GateSpec(SpecModel):
             bake_seconds=bake,
             max_failed_devices=self.max_failed_devices,
             approval=self.approval,
+            metrics=tuple(check.to_check() for check in self.metrics),
         )
 
 

@@ -24,7 +24,7 @@ def keys_of(value: Any, prefix: str = "") -> set[str]:
             path = f"{prefix}.{key}" if prefix else key
             found.add(path)
             # Configuration documents and tags are free-form: their keys are data, not schema.
-            if key not in ("merge", "effectiveConfiguration", "before", "after"):
+            if key not in ("merge", "effectiveConfiguration", "before", "after", "dimensions"):
                 found |= keys_of(item, path)
     elif isinstance(value, list):
         for item in value:
@@ -73,6 +73,7 @@ def test_every_field_is_documented() -> None:
         plan_case("deployment-fields"),
         plan_case("prune-candidate"),
         plan_case("targets-and-subdeployments"),
+        plan_case("rollout-waves"),
     ):
         rendered |= keys_of(json.loads(render_json(plan)))
     assert rendered - documented == set(), "fields missing from docs/plan-json.md"
