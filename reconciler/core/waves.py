@@ -304,10 +304,40 @@ def decide(
     now: float,
     record: RolloutRecord | None,
     approved: Collection[str] = frozenset(),
+    unparented: Collection[str] = frozenset(),
 ) -> RolloutDecision:
     """The waves that may go for `change` (see `change_key`), given each wave's observation
     (by wave name; a missing one counts as not deployed), the time, the recorded state and the
-    waves an operator approved for this change (a gate with `approval` waits for it)."""
+    waves an operator approved for this change (a gate with `approval` waits for it).
+
+    `unparented` names canary waves whose parent has no revision yet: AWS makes a
+    subdeployment within its parent's deployment ("Create subdeployments"), so a fleet's first
+    revision cannot be tried on a canary. Such a wave is passed over (the later waves' gates
+    still hold the change back) and its groups wait for the parent's first revision."""
+    decision = _decide(rollout, change, observations, now, record, approved, unparented)
+    held = [g for wave in rollout.waves if wave.name in unparented for g in wave.groups]
+    if not held:
+        return decision
+    waiting = dict(decision.waiting)
+    for wave in rollout.waves:
+        if wave.name in unparented and wave.canary is not None:
+            reason = (
+                f"waiting for {wave.canary.parent}'s first revision: a subdeployment is made "
+                "within its parent's deployment"
+            )
+            _wait_all(wave.groups, reason, waiting)
+    return replace(decision, apply=decision.apply - set(held), waiting=waiting)
+
+
+def _decide(
+    rollout: Rollout,
+    change: str,
+    observations: Mapping[str, WaveObservation],
+    now: float,
+    record: RolloutRecord | None,
+    approved: Collection[str],
+    unparented: Collection[str],
+) -> RolloutDecision:
     restarted = record is not None and record.change != change
     if record is None or restarted:
         record = RolloutRecord(change=change)
@@ -329,7 +359,7 @@ def decide(
         allowed = {group for done in rollout.waves[: index + 1] for group in done.groups}
         observation = observations.get(wave.name, WaveObservation(deployed=False))
         wave_record = record.wave(wave.name)
-        if wave_record.passed:
+        if wave_record.passed or wave.name in unparented:
             continue
         if not observation.deployed:
             reason = f"waiting for wave {wave.name} to be deployed"

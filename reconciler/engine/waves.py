@@ -212,7 +212,14 @@ class WaveEnforcer:
         approved = {
             wave for wave, approved_change in approved_waves.items() if approved_change == change
         }
-        decision = decide(rollout, change, observations, now, record, approved=approved)
+        unparented = {
+            wave.name
+            for wave in rollout.waves
+            if wave.canary is not None and not planned[wave.canary.parent].live_deployment_id
+        }
+        decision = decide(
+            rollout, change, observations, now, record, approved=approved, unparented=unparented
+        )
         newly_halted = decision.phase is RolloutPhase.HALTED and (
             record is None or record.halted_reason is None or decision.restarted
         )

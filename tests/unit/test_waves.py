@@ -100,6 +100,50 @@ def test_a_failed_canary_halts_and_reverts_the_canary_only() -> None:
     assert set(again.waiting) == {"Canary", "Staging", "Prod"}
 
 
+def test_a_canary_whose_parent_has_no_revision_yet_waits_and_staging_goes_first() -> None:
+    first = decide(CAMERAS, CHANGE, {}, now=0.0, record=None, unparented={"canary"})
+    assert first.apply == {"Staging"}
+    assert first.current_wave == "staging"
+    assert first.waiting == {
+        "Canary": "waiting for Prod's first revision: a subdeployment is made within its "
+        "parent's deployment",
+        "Prod": "waiting for wave staging to be deployed",
+    }
+    # Staging's gate still holds production back; the canary never takes the change early.
+    record = first.record
+    for now in (0.0, 1800.0):
+        passing = decide(
+            CAMERAS, CHANGE, {"staging": done(4)}, now=now, record=record, unparented={"canary"}
+        )
+        record = passing.record
+    assert passing.apply == {"Staging", "Prod"}
+    assert "Canary" in passing.waiting
+    # Once the parent has its revision, the canary takes it as a subdeployment and bakes.
+    after = decide(CAMERAS, CHANGE, {"production": done(10)}, now=1900.0, record=record)
+    assert after.apply == {"Canary"}
+    assert after.current_wave == "canary"
+
+
+def test_a_metric_failure_fails_the_gate_and_a_silent_metric_keeps_it_shut() -> None:
+    failing = WaveObservation(
+        deployed=True, counts=DeviceCounts(succeeded=3), metric_failure="errors were 9"
+    )
+    halted = decide(CAMERAS, CHANGE, {"canary": failing}, now=0.0, record=None)
+    assert halted.phase is RolloutPhase.HALTED
+    assert halted.record.halted_reason == "wave canary failed its gate: errors were 9"
+    assert halted.revert == {"Canary"}
+    silent = WaveObservation(
+        deployed=True, counts=DeviceCounts(succeeded=3), metric_pending="no datapoints yet"
+    )
+    record = None
+    for now in (0.0, 600.0, 6000.0):  # the bake ends, the gate still waits for the metrics
+        waiting = decide(CAMERAS, CHANGE, {"canary": silent}, now=now, record=record)
+        record = waiting.record
+    assert waiting.phase is RolloutPhase.PROGRESSING
+    assert waiting.waiting["Staging"] == "no datapoints yet"
+    assert not waiting.record.wave("canary").passed
+
+
 def test_halt_without_revert_leaves_the_failed_wave_as_it_is() -> None:
     halting = Rollout(name="r", waves=CAMERAS.waves, on_failure=OnFailure.HALT)
     decision = decide(halting, CHANGE, {"canary": done(0, failed=3)}, now=0.0, record=None)

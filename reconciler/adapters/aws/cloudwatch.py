@@ -103,10 +103,18 @@ class MetricReader:
             token = page.get("NextToken")
             if not token:
                 break
+        # A datapoint is labelled with the start of its period, which may begin before the
+        # window does (CloudWatch aligns periods; a wave takes its change mid-period): keep
+        # each period that overlaps the window.
         return [
             tuple(
                 sorted(
-                    (p for p in points[f"m{i}"] if window.start <= p.timestamp <= window.end),
+                    (
+                        p
+                        for p in points[f"m{i}"]
+                        if window.start < p.timestamp + window.check.period_seconds
+                        and p.timestamp <= window.end
+                    ),
                     key=lambda p: p.timestamp,
                 )
             )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,23 @@ spec:
   onFailure: revert
 """
 TOKEN = "approve-token-0123456789"
+# Staging's gate also watches the errors its devices report to CloudWatch; a silent metric
+# passes (the model reports errors only when it has some).
+METRIC_GATE = """\
+      gate:
+        successRatio: 1.0
+        bake: 20m
+        metrics:
+          - namespace: Acme/Camera
+            metricName: InferenceErrors
+            dimensions: {ThingGroup: CameraFleetStaging}
+            statistic: Sum
+            period: 5m
+            comparison: GreaterThanThreshold
+            threshold: 5
+            over: 30m
+            treatMissingData: notBreaching
+"""
 
 
 @pytest.fixture
@@ -137,7 +155,9 @@ class Drive:
         return target["sync"], target["reason"]
 
 
-def _rolled_out(aws: AwsTestContext, tmp_path: Path, specs: Path, clock: ManualClock) -> Any:
+def _rolled_out(
+    aws: AwsTestContext, tmp_path: Path, specs: Path, clock: ManualClock, rollout: str = ROLLOUT
+) -> Any:
     """The sample specs with the Rollout, rolled out to every wave (the first change)."""
     staging = specs / "groups" / "camera-staging.yaml"
     pinned = "    variant.DLR.ImageClassification.ModelStore:\n      version: 2.1.9\n"
@@ -145,7 +165,7 @@ def _rolled_out(aws: AwsTestContext, tmp_path: Path, specs: Path, clock: ManualC
     # Staging takes the team's model too, so that a new model is a change of every wave.
     staging.write_text(staging.read_text().replace(pinned, f"    {MODEL_STORE}: {{}}\n"))
     repo = fleet_repo(tmp_path / "fleet", specs)
-    _write(repo, "rollouts/camera-models.yaml", ROLLOUT, "roll out camera models in waves")
+    _write(repo, "rollouts/camera-models.yaml", rollout, "roll out camera models in waves")
     events = RecordingPublisher()
     rec = reconciler(repo, tmp_path / "cache", clock, events, on_clock=True)
     drive = Drive(aws, clock, rec)
@@ -493,16 +513,17 @@ def test_one_shot_apply_sends_only_the_waves_the_gates_allow(
         seen.update(latest)
         return created, result.stdout
 
+    # The fleet's first revision: a subdeployment is made within its parent's deployment, so
+    # the canary waits for production's first revision, and staging's gate goes first.
     created, output = apply()
-    assert created == [CANARY]
-    assert f"{STAGING}: held (Waiting) — waiting for wave canary" in output
-    assert f"{PROD}: held (Waiting)" in output
-    # Again at once: the canary's devices have not taken it yet, nothing more goes.
+    assert created == [STAGING]
+    assert f"{CANARY}: held (Waiting) — waiting for {PROD}'s first revision" in output
+    assert f"{PROD}: held (Waiting) — waiting for wave staging" in output
+    # Again at once: staging's devices have not taken it yet, nothing more goes.
     assert apply()[0] == []
     fleet.admin.advance_clock(300)
-    assert apply()[0] == [STAGING]
-    fleet.admin.advance_clock(300)
     assert apply()[0] == [PROD]
+    assert apply()[0] == [CANARY]
     fleet.admin.advance_clock(600)
     created, output = apply()
     assert created == [] and "held" not in output
@@ -534,3 +555,47 @@ def test_a_failing_later_wave_goes_back_to_its_last_good_revision(
     assert reverted["thingGroup"] == STAGING  # type: ignore[index,call-overload]
     assert f"reverted to revision {before[STAGING]['revisionId']}" in str(reverted)
     assert drive.sync(STAGING)[0] == "Halted" and drive.sync(PROD)[0] == "Halted"
+
+
+def test_a_breached_metric_check_fails_the_wave_and_sends_it_back(
+    fleet: AwsTestContext, tmp_path: Path, specs: Path, clock: ManualClock
+) -> None:
+    staging_gate = "      gate: {successRatio: 1.0, bake: 20m}\n"
+    assert staging_gate in ROLLOUT
+    repo, rec, drive, events = _rolled_out(
+        fleet, tmp_path, specs, clock, ROLLOUT.replace(staging_gate, METRIC_GATE)
+    )
+    before = _latest(fleet)
+    old = _model_version(before[PROD])
+    _new_model(repo, "noisy")
+    drive.until(lambda: _model_version(_latest(fleet)[STAGING]) != old)
+    took_change = _latest(fleet)[STAGING]
+
+    # Staging's devices run the new model, and a minute later it reports errors: 9 at once.
+    step(fleet, clock, rec.rollouts, 60)
+    fleet.client("cloudwatch").put_metric_data(
+        Namespace="Acme/Camera",
+        MetricData=[
+            {
+                "MetricName": "InferenceErrors",
+                "Dimensions": [{"Name": "ThingGroup", "Value": STAGING}],
+                "Value": 9,
+                "Timestamp": datetime.fromtimestamp(clock.now, UTC),
+            }
+        ],
+    )
+    fleet.admin.clear_requests()
+    drive.until(lambda: drive.rollout()["phase"] == "Halted", every=60)
+    reads = [r.operation for r in fleet.admin.requests() if r.service == "monitoring"]
+    assert reads and set(reads) == {"GetMetricData"}
+
+    rollout = drive.rollout()
+    assert rollout["currentWave"] == "staging"
+    assert "wave staging failed its gate: a metric check failed" in rollout["reason"]
+    assert "InferenceErrors{ThingGroup=CameraFleetStaging} Sum/5m was 9" in rollout["reason"]
+    latest = _latest(fleet)
+    # Production never got the change; staging went back to its last good revision.
+    assert latest[PROD]["deploymentId"] == before[PROD]["deploymentId"]
+    assert latest[STAGING]["deploymentId"] != took_change["deploymentId"]
+    assert _model_version(latest[STAGING]) == old
+    assert len([e for e in events.events if e.kind is EventKind.ROLLOUT_HALTED]) == 1
