@@ -24,13 +24,24 @@ class RollbackResult:
     to_commit: str | None = None
 
 
+def revision_job_id(runtime: Runtime, deployment_id: str | None) -> str | None:
+    """The IoT job of a revision: from the gateway's cache, else GetDeployment (a revision
+    recalled from the fact cache does not keep it: the job is not part of its document)."""
+    if not deployment_id:
+        return None
+    cached = runtime.gateway.cached_deployment(deployment_id)
+    if cached is not None and cached.iot_job_id is not None:
+        return cached.iot_job_id
+    return runtime.rollouts.deployment(deployment_id).iot_job_id
+
+
 def _last_good(runtime: Runtime, earlier: list[DeploymentSummary]) -> DeploymentSummary:
     """The newest of `earlier` whose rollout succeeded (one DescribeJob each, newest first)."""
     for summary in earlier:
-        live = runtime.gateway.deployment(summary.deployment_id)
-        if live.iot_job_id is None:
+        job_id = revision_job_id(runtime, summary.deployment_id)
+        if job_id is None:
             continue
-        if rollout_succeeded(runtime.rollouts.job(live.iot_job_id).counts):
+        if rollout_succeeded(runtime.rollouts.job(job_id).counts):
             return summary
     raise RollbackError(
         f"no earlier revision's rollout succeeded on its devices (of {len(earlier)} read): "

@@ -46,7 +46,7 @@ from reconciler.core.waves import (
     rollout_status,
 )
 from reconciler.engine.gate_metrics import wave_metric_failure
-from reconciler.engine.rollback import last_good_revision
+from reconciler.engine.rollback import last_good_revision, revision_job_id
 from reconciler.engine.runtime import Runtime
 from reconciler.engine.status import ControllerStatus, Hold, SyncState
 from reconciler.errors import ReconcilerError
@@ -353,7 +353,7 @@ def _counts(runtime: Runtime, target: TargetPlan) -> DeviceCounts | None:
     A job counts only the devices notified so far (a rate-limited rollout notifies a few at a
     time): when none is pending, the group's members not yet counted are counted as queued, so
     that a gate never passes on the first few devices alone."""
-    job_id = _job_id(runtime, target.live_deployment_id)
+    job_id = revision_job_id(runtime, target.live_deployment_id)
     if job_id is None:
         return None
     counts = runtime.rollouts.job(job_id).counts
@@ -364,23 +364,12 @@ def _counts(runtime: Runtime, target: TargetPlan) -> DeviceCounts | None:
     return counts
 
 
-def _job_id(runtime: Runtime, deployment_id: str | None) -> str | None:
-    """The IoT job of a revision: from the gateway's cache, else GetDeployment (a revision
-    recalled from the fact cache does not keep it)."""
-    if not deployment_id:
-        return None
-    cached = runtime.gateway.cached_deployment(deployment_id)
-    if cached is not None and cached.iot_job_id is not None:
-        return cached.iot_job_id
-    return runtime.rollouts.deployment(deployment_id).iot_job_id
-
-
 def _failing_devices(runtime: Runtime, targets: list[TargetPlan]) -> tuple[FailingDevice, ...]:
     """A sample of the failed wave's devices that did not take the revision."""
     found: list[FailingDevice] = []
     for target in targets:
         try:
-            job_id = _job_id(runtime, target.live_deployment_id)
+            job_id = revision_job_id(runtime, target.live_deployment_id)
             if job_id is None or target.live_deployment_id is None:
                 continue
             counts = runtime.rollouts.job(job_id).counts
