@@ -107,9 +107,20 @@ def test_the_plan_lists_the_three_waves_with_their_devices(
 def test_a_plan_that_changes_no_group_of_a_rollout_counts_no_device(
     seeded: AwsTestContext, specs: Path
 ) -> None:
-    _fleet_with_rollout(seeded, specs)
+    # The fleet is synced first (an apply goes wave by wave once the Rollout exists), then the
+    # Rollout arrives and its canary takes the parent's revision (its first wave).
+    seeded.admin.load_fleet(FLEET)
     code, output = _run("apply", "--specs", str(specs), "--auto-approve", "--no-cache")
     assert code == 0, output
+    (specs / "rollouts").mkdir()
+    (specs / "rollouts" / "camera-models.yaml").write_text(ROLLOUT, encoding="utf-8")
+    code, output = _run("apply", "--specs", str(specs), "--auto-approve", "--no-cache")
+    assert code == 0, output
+    arn = "arn:aws:iot:us-east-1:123456789012:thinggroup/"
+    (canary,) = seeded.client("greengrassv2").list_deployments(
+        parentTargetArn=f"{arn}CameraFleetProd"
+    )["deployments"]
+    assert canary["targetArn"] == f"{arn}CameraFleetCanary"
     seeded.admin.clear_requests()
     code, output = _run("plan", "--specs", str(specs), "--format", "json")
     assert code == 0, output
