@@ -10,8 +10,10 @@ the gate when a datapoint is above 5.
 
 The verdict is a pure function of the datapoints read over the check's window (`over_seconds`,
 ending now): FAIL when at least `datapoints_to_fail` of them breach; with no datapoint at all,
-what `treat_missing_data` says (by default UNKNOWN: the gate cannot pass on a silence); PASS
-otherwise. The reads are in `reconciler/adapters/aws/cloudwatch.py`, the wave's verdict in
+what `treat_missing_data` says (by default UNKNOWN: the gate cannot pass on a silence); with
+fewer datapoints than `datapoints_to_fail` and `breaching`, the missing ones count as breaching,
+as CloudWatch fills them; PASS otherwise. The reads are in
+`reconciler/adapters/aws/cloudwatch.py`, the wave's verdict in
 `reconciler/engine/gate_metrics.py`.
 """
 
@@ -152,7 +154,15 @@ def metric_verdict(check: MetricCheck, datapoints: Iterable[Datapoint]) -> Metri
             return MetricVerdict(VerdictState.FAIL, f"{silence} (treated as breaching)")
         return MetricVerdict(VerdictState.UNKNOWN, silence)
     breaching = [p for p in points if check.comparison.breaches(p.value, check.threshold)]
-    if len(breaching) >= check.datapoints_to_fail:
+    # Fewer datapoints than it takes to fail: CloudWatch fills the missing ones as
+    # `treat_missing_data` says ("Configuring how CloudWatch alarms treat missing data"), so
+    # with `breaching` they count against the gate; a real datapoint takes a filled one's place.
+    filled = (
+        max(0, check.datapoints_to_fail - len(points))
+        if check.treat_missing_data is MissingData.BREACHING
+        else 0
+    )
+    if breaching and len(breaching) + filled >= check.datapoints_to_fail:
         # The worst breach: the one furthest on the bad side (then the latest).
         sign = 1.0 if check.comparison.symbol.startswith(">") else -1.0
         worst = max(breaching, key=lambda p: (sign * p.value, p.timestamp))
@@ -160,7 +170,8 @@ def metric_verdict(check: MetricCheck, datapoints: Iterable[Datapoint]) -> Metri
             VerdictState.FAIL,
             f"{check.label} was {worst.value:g} at {_utc(worst.timestamp)} "
             f"({check.comparison.symbol} {check.threshold:g}; {len(breaching)} of "
-            f"{len(points)} datapoints in the last {window} breached)",
+            f"{len(points)} datapoints in the last {window} breached"
+            + (f", {filled} missing treated as breaching)" if filled else ")"),
         )
     return MetricVerdict(
         VerdictState.PASS,

@@ -83,6 +83,21 @@ def test_a_silence_is_unknown_unless_the_check_says_how_to_treat_it() -> None:
     assert metric_verdict(dead, [Datapoint(NOW, float("nan"))]).state is VerdictState.FAIL
 
 
+def test_missing_datapoints_treated_as_breaching_fill_up_to_the_count_that_fails() -> None:
+    # 2 of N datapoints fail the check; CloudWatch fills what is missing up to that count.
+    heartbeat = check(Comparison.GREATER_THAN, 0, 2, treat_missing_data=MissingData.BREACHING)
+    one_breach = metric_verdict(heartbeat, [Datapoint(NOW, 1.0)])
+    assert one_breach.state is VerdictState.FAIL
+    assert "1 missing treated as breaching" in one_breach.reason
+    # One good datapoint and one missing: 1 of the 2 it takes.
+    assert metric_verdict(heartbeat, [Datapoint(NOW, 0.0)]).state is VerdictState.PASS
+    both_good = [Datapoint(NOW - 60, 0.0), Datapoint(NOW, 0.0)]
+    assert metric_verdict(heartbeat, both_good).state is VerdictState.PASS
+    # Without that treatment, fewer datapoints than the count never fail.
+    lenient = check(Comparison.GREATER_THAN, 0, 2)
+    assert metric_verdict(lenient, [Datapoint(NOW, 1.0)]).state is VerdictState.PASS
+
+
 def test_a_gate_fails_when_one_check_fails_and_waits_when_one_is_unknown() -> None:
     good = MetricVerdict(VerdictState.PASS, "good")
     bad = MetricVerdict(VerdictState.FAIL, "bad")
@@ -115,7 +130,10 @@ def test_one_more_datapoint_never_turns_a_failure_into_a_pass(
     rule = check(comparison, threshold, fail_at, treat_missing_data=treat)
     before = metric_verdict(rule, data).state
     after = metric_verdict(rule, [*data, Datapoint(NOW, extra)]).state
-    if before is VerdictState.FAIL and data:
+    # A real datapoint may take the place of a missing one filled as breaching (CloudWatch's
+    # fill): only then can one more datapoint that does not breach turn a failure into a pass.
+    filled = treat is MissingData.BREACHING and len(data) < fail_at
+    if before is VerdictState.FAIL and data and not filled:
         assert after is VerdictState.FAIL
     if comparison.breaches(extra, threshold) and before is VerdictState.FAIL:
         assert after is VerdictState.FAIL
