@@ -12,45 +12,77 @@ keeps the file and line it was written at, so problems found after merging point
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from reconciler.core.specs.located import JsonValue, Node
 from reconciler.core.specs.problems import SpecProblem
 
+Value = TypeVar("Value")
 
-def merge_patch(target: Node | None, patch: Node) -> Node:
-    """`patch` applied to `target` (RFC 7386). Neither is changed; subtrees are shared.
 
-    A merged mapping takes the location of the patch (the later document): a field missing from
-    the result is reported at the most specific document. A list is replaced as it is (RFC 7386
-    does not look inside lists, so a null in a list stays).
+def _merge(
+    target: Value | None,
+    patch: Value,
+    entries: Callable[[Value], Mapping[str, Value] | None],
+    is_null: Callable[[Value], bool],
+    mapping: Callable[[dict[str, Value], Value], Value],
+) -> Value:
+    """RFC 7386's MergePatch(Target, Patch), the one copy of its rules, over any representation
+    of JSON: `entries` reads a value's entries (None when it is not a mapping), `is_null` tells a
+    null, and `mapping(entries, patch)` builds the merged mapping that `patch` produced.
+
+    A patch that is not a mapping replaces the target whole (a list is not looked into, so a null
+    in a list stays); a null entry deletes the key; any other entry is merged into the target's.
+    Neither input is changed; the subtrees of both are shared by the result.
     """
-    patch_entries = patch.mapping()
+    patch_entries = entries(patch)
     if patch_entries is None:
         return patch
-    target_entries = target.mapping() if target is not None else None
-    merged: dict[str, Node] = dict(target_entries or {})
+    target_entries = entries(target) if target is not None else None
+    merged: dict[str, Value] = dict(target_entries or {})
     for key, value in patch_entries.items():
-        if value.value is None:
+        if is_null(value):
             merged.pop(key, None)
         else:
-            merged[key] = merge_patch(merged.get(key), value)
-    return Node(merged, patch.location, patch.path)
+            merged[key] = _merge(merged.get(key), value, entries, is_null, mapping)
+    return mapping(merged, patch)
+
+
+def merge_patch(target: Node | None, patch: Node) -> Node:
+    """`patch` applied to `target` (RFC 7386), keeping where every value was written.
+
+    A merged mapping takes the location of the patch (the later document): a field missing from
+    the result is reported at the most specific document. Every other value keeps its own node.
+    """
+    return _merge(target, patch, Node.mapping, _is_null_node, _located_mapping)
 
 
 def merge_plain(target: JsonValue, patch: JsonValue) -> JsonValue:
-    """`merge_patch` on plain values: `merge_patch(t, p).plain() == merge_plain(t.plain(),
-    p.plain())`. Neither input is changed; subtrees are shared."""
-    if not isinstance(patch, dict):
-        return patch
-    merged: dict[str, JsonValue] = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = merge_plain(merged.get(key), value)
-    return merged
+    """`merge_patch` on plain values (the same rules, the same code):
+    `merge_patch(t, p).plain() == merge_plain(t.plain(), p.plain())`."""
+    return _merge(target, patch, _plain_entries, _is_null_plain, _plain_mapping)
+
+
+def _is_null_node(node: Node) -> bool:
+    return node.value is None
+
+
+def _located_mapping(entries: dict[str, Node], patch: Node) -> Node:
+    return Node(entries, patch.location, patch.path)
+
+
+def _plain_entries(value: JsonValue) -> dict[str, JsonValue] | None:
+    return value if isinstance(value, dict) else None
+
+
+def _is_null_plain(value: JsonValue) -> bool:
+    return value is None
+
+
+def _plain_mapping(entries: dict[str, JsonValue], patch: JsonValue) -> JsonValue:
+    return entries
 
 
 @dataclass(frozen=True)
