@@ -51,7 +51,13 @@ from reconciler.core.specs.device_keys import (
 )
 from reconciler.core.specs.documents import ParsedDocument
 from reconciler.core.specs.located import FieldPath, JsonValue, Node, SourceLocation
-from reconciler.core.specs.merging import Layered, base_chain, effective_spec, merge_plain
+from reconciler.core.specs.merging import (
+    Layered,
+    base_chain,
+    effective_spec,
+    merge_plain,
+    merged_bases,
+)
 from reconciler.core.specs.problems import SpecProblem
 from reconciler.core.specs.reset_limits import unremovable_keys
 from reconciler.core.specs.resolved import DeploymentComponent, DeploymentSpec, SyncPolicySettings
@@ -246,12 +252,8 @@ class DeploymentResolver:
         """`Settings.defaults ⊕ base_n ⊕ … ⊕ base_1` as plain values, computed once per chain."""
         key = tuple(base.name for base in chain)
         if key not in self._plain_layers:
-            merged: JsonValue = None
-            if self.defaults is not None:
-                merged = merge_plain(None, self.defaults.plain())
-            for base in reversed(chain):
-                merged = merge_plain(merged, base.spec.without("extends").plain())
-            self._plain_layers[key] = merged
+            merged = merged_bases(self.defaults, chain)
+            self._plain_layers[key] = merged.plain() if merged is not None else None
         return self._plain_layers[key]
 
     def _effective(

@@ -152,9 +152,15 @@ def effective_spec(defaults: Node | None, chain: Sequence[Layered], top: Node) -
 
     `top` keeps its `extends` so the model still checks its type.
     """
+    return merge_patch(merged_bases(defaults, chain), top)
+
+
+def merged_bases(defaults: Node | None, chain: Sequence[Layered]) -> Node | None:
+    """`defaults ⊕ base_n ⊕ … ⊕ base_1`: what the document on top of `chain` is merged into
+    (None when there is nothing under it)."""
     merged: Node | None = None
     if defaults is not None:
         merged = merge_patch(None, defaults)
     for base in reversed(chain):
         merged = merge_patch(merged, base.spec.without("extends"))
-    return merge_patch(merged, top)
+    return merged
