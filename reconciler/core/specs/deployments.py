@@ -54,6 +54,7 @@ from reconciler.core.specs.located import FieldPath, JsonValue, Node, SourceLoca
 from reconciler.core.specs.merging import (
     Layered,
     base_chain,
+    chain_of_bases,
     effective_spec,
     merge_plain,
     merged_bases,
@@ -236,17 +237,14 @@ class DeploymentResolver:
 
     def _plain_chain(self, deferred: DeferredDeployment) -> list[Layered] | None:
         """`base_chain` on plain values: the bases, nearest first, or None on a problem."""
-        chain: list[Layered] = []
-        seen = {deferred.name}
-        name: object = deferred.spec.get("extends")
-        while isinstance(name, str):  # not a string: the model check reports it
-            base = self.bases.get(name)
-            if base is None or name in seen or len(chain) == self.limits.max_extends_depth:
-                return None
-            chain.append(base)
-            seen.add(name)
-            name = base.extends.value if base.extends is not None else None
-        return chain
+        chain, broken = chain_of_bases(
+            deferred.name,
+            deferred.spec.get("extends"),
+            self.bases,
+            self.other_kinds,
+            self.limits.max_extends_depth,
+        )
+        return chain if broken is None else None
 
     def _plain_bases(self, chain: Sequence[Layered]) -> JsonValue:
         """`Settings.defaults ⊕ base_n ⊕ … ⊕ base_1` as plain values, computed once per chain."""

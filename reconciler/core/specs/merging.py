@@ -106,34 +106,54 @@ def base_chain(
     `other_kinds` maps names of documents of other kinds to their kind, for a better message when
     someone `extends` a Deployment.
     """
+    extends = start.extends.value if start.extends is not None else None
+    chain, broken = chain_of_bases(start.name, extends, bases, other_kinds, max_depth)
+    if broken is None:
+        return chain, None
+    at, message = broken
+    where = at.extends if at is not None else start.extends
+    assert where is not None  # a chain breaks only at an `extends`
+    return chain, SpecProblem.on(where, message)
+
+
+def chain_of_bases(
+    name: str,
+    extends: object,
+    bases: Mapping[str, Layered],
+    other_kinds: Mapping[str, str],
+    max_depth: int,
+) -> tuple[list[Layered], tuple[Layered | None, str] | None]:
+    """`base_chain` for the document `name` whose `extends` holds the plain value `extends`: the
+    bases, nearest first, and where the chain breaks if it does, as (the base whose `extends`
+    is wrong, or None for the document itself; what is wrong). A value that is not a string
+    ends the chain: the model check reports its type."""
     chain: list[Layered] = []
-    seen = [start.name]
-    seen_names = {start.name}
-    current = start
-    while current.extends is not None:
-        name = current.extends.value
-        if not isinstance(name, str):  # the model check reports the wrong type
-            return chain, None
-        base = bases.get(name)
+    seen = [name]
+    seen_names = {name}
+    current: Layered | None = None  # the document itself
+    current_name = name
+    while isinstance(extends, str):
+        base = bases.get(extends)
         if base is None:
-            return chain, SpecProblem.on(current.extends, _missing_base(name, bases, other_kinds))
-        if name in seen_names:
+            return chain, (current, _missing_base(extends, bases, other_kinds))
+        if extends in seen_names:
             # Told from the document whose `extends` closes the cycle: "a -> b -> a" at a.
-            members = seen[seen.index(name) :]
-            first = members.index(current.name)
-            cycle = " -> ".join([*members[first:], *members[:first], current.name])
-            return chain, SpecProblem.on(current.extends, f"extends cycle: {cycle}")
+            members = seen[seen.index(extends) :]
+            first = members.index(current_name)
+            cycle = " -> ".join([*members[first:], *members[:first], current_name])
+            return chain, (current, f"extends cycle: {cycle}")
         if len(chain) == max_depth:
-            return chain, SpecProblem.on(
-                start.extends or current.extends,
-                f"the extends chain is more than {max_depth} bases deep ({start.name} -> "
+            return chain, (
+                None,
+                f"the extends chain is more than {max_depth} bases deep ({name} -> "
                 f"{' -> '.join(b.name for b in chain[:3])} -> ... -> {chain[-1].name} -> "
-                f"{name}); merge some of the bases",
+                f"{extends}); merge some of the bases",
             )
         chain.append(base)
-        seen.append(name)
-        seen_names.add(name)
-        current = base
+        seen.append(extends)
+        seen_names.add(extends)
+        current, current_name = base, base.name
+        extends = base.extends.value if base.extends is not None else None
     return chain, None
 
 
