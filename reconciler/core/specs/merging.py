@@ -1,4 +1,4 @@
-"""Reuse by `extends`: RFC 7386 JSON Merge Patch over located values, and the chain of bases.
+"""Reuse by `extends`: the one RFC 7386 JSON Merge Patch, and the chain of bases.
 
 The effective spec of a Deployment is
 
@@ -6,8 +6,10 @@ The effective spec of a Deployment is
 
 where base_1 is the base the deployment names in `extends`, base_2 the one base_1 names, and so on,
 and `a ⊕ b` is `b` applied to `a` as a JSON Merge Patch: mappings merge key by key, recursively; a
-scalar or a list in `b` replaces the value in `a` whole; `null` in `b` deletes the key. Every value
-keeps the file and line it was written at, so problems found after merging point at their source.
+scalar or a list in `b` replaces the value in `a` whole; `null` in `b` deletes the key. The rule
+is written once (`_merge`) and applied to located values (`merge_patch`: every value keeps the file
+and line it was written at, so problems found after merging point at their source) and to plain
+values (`merge_plain`: how a valid Deployment is resolved, see `deployments`).
 """
 
 from __future__ import annotations
