@@ -4,7 +4,8 @@ Public entry point: `parse_spec_tree(tree) -> SpecSet` (raises `InvalidSpecsErro
 `reconciler.errors.SpecError`, listing every problem); a long-lived process uses
 `load_specs(tree, previous=snapshot) -> SpecSnapshot` to parse only the Deployments that
 changed. `reconciler.adapters.spec_files` reads a directory; docs/spec-format.md describes the
-format.
+format. How one Deployment document becomes a desired deployment is told step by step in
+`reconciler.core.specs.deployments`.
 """
 
 from reconciler.core.specs.deployment_models import (

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 
 import semantic_version
 
-from reconciler.core.specs.documents import ComponentOverrideSpec, ComponentSpec
-from reconciler.core.specs.envelope import ParsedDocument
+from reconciler.core.specs.documents import ComponentOverrideSpec, ComponentSpec, ParsedDocument
 from reconciler.core.specs.local_files import LocalFileError, LocalFiles
 from reconciler.core.specs.located import Node
 from reconciler.core.specs.problems import SpecProblem

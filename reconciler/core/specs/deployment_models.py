@@ -1,5 +1,5 @@
-"""The deployment part of the spec format: the fields Settings.defaults, DeploymentBase and
-Deployment share.
+"""What a Deployment document may say: the `spec` of `kind: Deployment` and `kind: DeploymentBase`
+and of Settings.defaults, which share their fields (`DeploymentFields`) and are merged by `extends`.
 
 Member names, enums and numeric bounds are those of botocore's greengrassv2 model
 (CreateDeploymentRequest, ComponentDeploymentSpecification, ComponentRunWith, DeploymentPolicies,
@@ -9,7 +9,7 @@ here, and `to_api()` hands the planner exactly what CreateDeployment takes.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, JsonValue
 
@@ -22,12 +22,15 @@ from reconciler.core.provenance import (
 from reconciler.core.specs.fields import (
     ComponentName,
     JsonPointer,
+    Name,
     SecretPointer,
     SemVer,
     SingleLine,
     SpecModel,
     TagKey,
     TagValue,
+    ThingGroupName,
+    ThingName,
 )
 from reconciler.core.specs.problems import quoted
 from reconciler.core.suspension import parse_instant
@@ -251,3 +254,46 @@ class DeploymentFields(SpecModel):
     sync_policy: SyncPolicy | None = None
     rollout_policy: RolloutPolicySpec | None = None
     suspend: SuspendSpec | None = None
+
+
+class DeploymentDefaults(DeploymentFields):
+    """Settings.defaults: an implicit base under every Deployment and DeploymentBase."""
+
+    misplaced_fields: ClassVar[dict[str, str]] = {
+        "extends": "defaults are the root of every extends chain; they cannot extend",
+        "thingGroup": "only a Deployment targets a thing group",
+        "thing": "only a Deployment targets a core device",
+        "parentThingGroup": "only a Deployment can be a subdeployment",
+        "deploymentName": "only a Deployment has a deployment name",
+    }
+
+
+class DeploymentBaseSpec(DeploymentFields):
+    """A shared, abstract deployment; documents name it in `extends`."""
+
+    misplaced_fields: ClassVar[dict[str, str]] = {
+        "thingGroup": "only a Deployment targets a thing group; a DeploymentBase is abstract",
+        "thing": "only a Deployment targets a core device; a DeploymentBase is abstract",
+        "parentThingGroup": "only a Deployment can be a subdeployment",
+        "deploymentName": "only a Deployment has a deployment name",
+    }
+
+    extends: Name | None = None
+
+
+class DeploymentDocumentSpec(DeploymentBaseSpec):
+    """The deployment of one target: a thing group, or one core device (`thing`).
+
+    Exactly one of `thingGroup` and `thing` is given (checked by the loader, which names the
+    field); `parentThingGroup` makes a thing group's deployment a subdeployment."""
+
+    misplaced_fields: ClassVar[dict[str, str]] = {}
+
+    thing_group: ThingGroupName | None = None
+    """The target thing group's name (or give `thing`)."""
+    thing: ThingName | None = None
+    """The target core device's thing name (or give `thingGroup`)."""
+    parent_thing_group: ThingGroupName | None = None
+    """With `thingGroup` only: deploy as a subdeployment of this group's deployment (its
+    `parentTargetArn`); the target group's devices are in the parent."""
+    deployment_name: Annotated[SingleLine, Field(min_length=1, max_length=256)] | None = None

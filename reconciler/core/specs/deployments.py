@@ -1,11 +1,29 @@
-"""Deployments and DeploymentBases: apply `extends`, validate the result, resolve versions.
+"""How a Deployment document becomes a desired deployment (a `DeploymentSpec`).
 
-A fleet has thousands of Deployment documents and a few bases. Holding every Deployment as a
-located tree (a `Node` per value, with its file, line and path) until all are resolved took about
-8 KB per document, 80 MB at 10,000 groups. So a Deployment is kept as plain values with the few
-locations a resolved spec carries (`DeferredDeployment`) and resolved on plain values; only a
-document that has a problem is parsed again and resolved with locations, so that its messages
-name the file, line and field exactly as before.
+The path, step by step, with the helper module of each step:
+
+1. The file is parsed into located values, `Node`s (`parsing`), and its envelope is checked
+   (`documents.read_envelope`). The loader (`loading`) keeps the document as a
+   `DeferredDeployment`: plain values and the few locations a resolved spec carries.
+2. `extends`: the bases it names, nearest first (`merging.base_chain`), are merged under it,
+   Settings.defaults at the bottom, by the one RFC 7386 merge (`merging`).
+3. The merged spec is checked against what a Deployment may say
+   (`deployment_models.DeploymentDocumentSpec`), and its target here: exactly one of thingGroup
+   or thing, which no other Deployment has.
+4. Each component gets its version (one declared in the repository may omit it), and its
+   configuration is checked the way a device reads it (`device_keys`) and for keys that could
+   never be removed again (`reset_limits`).
+5. The result is a `DeploymentSpec` (`resolved`), its values shared with the equal values of
+   other Deployments (`sharing`).
+
+`DeploymentResolver.resolve` takes every Deployment of a load along this path (and checks every
+DeploymentBase on its own); `subdeployment_problems` then checks subdeployments across them.
+
+Memory: a fleet has thousands of Deployment documents and a few bases. Holding every Deployment
+as a located tree (a `Node` per value, with its file, line and path) until all are resolved took
+about 8 KB per document, 80 MB at 10,000 groups. So a Deployment goes along the path on plain
+values (`_plain`); only a document that has a problem is parsed again and goes along it with
+locations (`_located`), so that its messages name the file, line and field exactly as before.
 """
 
 from __future__ import annotations
@@ -19,7 +37,9 @@ from reconciler.core.plan import PruneMode
 from reconciler.core.rollouts import RolloutPolicy
 from reconciler.core.specs.budget import ExpansionBudget, ExpansionLimitError, oversized
 from reconciler.core.specs.deployment_models import (
+    DeploymentBaseSpec,
     DeploymentComponentSpec,
+    DeploymentDocumentSpec,
     DeploymentIoTJobConfiguration,
     DeploymentPolicies,
     RolloutPolicySpec,
@@ -29,10 +49,16 @@ from reconciler.core.specs.device_keys import (
     located_problems,
     reset_findings,
 )
-from reconciler.core.specs.documents import DeploymentBaseSpec, DeploymentDocumentSpec
-from reconciler.core.specs.envelope import ParsedDocument
+from reconciler.core.specs.documents import ParsedDocument
 from reconciler.core.specs.located import FieldPath, JsonValue, Node, SourceLocation
-from reconciler.core.specs.merging import Layered, base_chain, effective_spec, merge_plain
+from reconciler.core.specs.merging import (
+    Layered,
+    base_chain,
+    chain_of_bases,
+    effective_spec,
+    merge_plain,
+    merged_bases,
+)
 from reconciler.core.specs.problems import SpecProblem
 from reconciler.core.specs.reset_limits import unremovable_keys
 from reconciler.core.specs.resolved import DeploymentComponent, DeploymentSpec, SyncPolicySettings
@@ -211,28 +237,21 @@ class DeploymentResolver:
 
     def _plain_chain(self, deferred: DeferredDeployment) -> list[Layered] | None:
         """`base_chain` on plain values: the bases, nearest first, or None on a problem."""
-        chain: list[Layered] = []
-        seen = {deferred.name}
-        name: object = deferred.spec.get("extends")
-        while isinstance(name, str):  # not a string: the model check reports it
-            base = self.bases.get(name)
-            if base is None or name in seen or len(chain) == self.limits.max_extends_depth:
-                return None
-            chain.append(base)
-            seen.add(name)
-            name = base.extends.value if base.extends is not None else None
-        return chain
+        chain, broken = chain_of_bases(
+            deferred.name,
+            deferred.spec.get("extends"),
+            self.bases,
+            self.other_kinds,
+            self.limits.max_extends_depth,
+        )
+        return chain if broken is None else None
 
     def _plain_bases(self, chain: Sequence[Layered]) -> JsonValue:
         """`Settings.defaults ⊕ base_n ⊕ … ⊕ base_1` as plain values, computed once per chain."""
         key = tuple(base.name for base in chain)
         if key not in self._plain_layers:
-            merged: JsonValue = None
-            if self.defaults is not None:
-                merged = merge_plain(None, self.defaults.plain())
-            for base in reversed(chain):
-                merged = merge_plain(merged, base.spec.without("extends").plain())
-            self._plain_layers[key] = merged
+            merged = merged_bases(self.defaults, chain)
+            self._plain_layers[key] = merged.plain() if merged is not None else None
         return self._plain_layers[key]
 
     def _effective(

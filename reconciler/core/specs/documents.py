@@ -1,21 +1,27 @@
-"""The spec documents: the common envelope and the `spec` of each kind.
+"""A spec document: the envelope every kind shares, how it is read, and the `spec` of each kind.
 
     apiVersion: greengrass-reconciler/v1
     kind: Settings | DeploymentBase | Deployment | Component | ComponentOverride | Rollout
     metadata: {name, labels?, annotations?}
     spec: {...}
 
-The loader validates the envelope first and the `spec` separately (a Deployment's after merging
-what it `extends`); `SpecDocument` joins them again for the JSON Schema.
+The loader checks the envelope first (`read_envelope`) and the `spec` separately (a Deployment's
+after merging what it `extends`); `SpecDocument` joins them again for the JSON Schema. The spec of
+a Deployment or DeploymentBase is in `deployment_models`, a Rollout's in `rollout_models`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal, get_args
+from dataclasses import dataclass
+from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, Field, model_validator
 
-from reconciler.core.specs.deployment_models import DeploymentFields
+from reconciler.core.specs.deployment_models import (
+    DeploymentBaseSpec,
+    DeploymentDefaults,
+    DeploymentDocumentSpec,
+)
 from reconciler.core.specs.fields import (
     API_VERSION,
     AccountId,
@@ -29,10 +35,11 @@ from reconciler.core.specs.fields import (
     SemVer,
     SingleLine,
     SpecModel,
-    ThingGroupName,
-    ThingName,
 )
+from reconciler.core.specs.located import Node, SourceLocation
+from reconciler.core.specs.problems import SpecProblem
 from reconciler.core.specs.rollout_models import RolloutSpec
+from reconciler.core.specs.validation import describe_value, validate_node
 from reconciler.core.windows import parse_cron, parse_window_duration, parse_zone
 
 Kind = Literal[
@@ -65,18 +72,6 @@ class ArtifactStore(SpecModel):
 
     bucket: BucketName
     prefix: KeyPrefix = DEFAULT_ARTIFACT_PREFIX
-
-
-class DeploymentDefaults(DeploymentFields):
-    """Settings.defaults: an implicit base under every Deployment and DeploymentBase."""
-
-    misplaced_fields: ClassVar[dict[str, str]] = {
-        "extends": "defaults are the root of every extends chain; they cannot extend",
-        "thingGroup": "only a Deployment targets a thing group",
-        "thing": "only a Deployment targets a core device",
-        "parentThingGroup": "only a Deployment can be a subdeployment",
-        "deploymentName": "only a Deployment has a deployment name",
-    }
 
 
 def _cron(text: str) -> str:
@@ -119,40 +114,6 @@ class SettingsSpec(SpecModel):
     defaults: DeploymentDefaults | None = None
     sync_windows: list[SyncWindowSpec] | None = None
     """When the controller may apply; the CLI's `apply` is a manual sync and ignores them."""
-
-
-# --- DeploymentBase and Deployment ----------------------------------------------------------
-
-
-class DeploymentBaseSpec(DeploymentFields):
-    """A shared, abstract deployment; documents name it in `extends`."""
-
-    misplaced_fields: ClassVar[dict[str, str]] = {
-        "thingGroup": "only a Deployment targets a thing group; a DeploymentBase is abstract",
-        "thing": "only a Deployment targets a core device; a DeploymentBase is abstract",
-        "parentThingGroup": "only a Deployment can be a subdeployment",
-        "deploymentName": "only a Deployment has a deployment name",
-    }
-
-    extends: Name | None = None
-
-
-class DeploymentDocumentSpec(DeploymentBaseSpec):
-    """The deployment of one target: a thing group, or one core device (`thing`).
-
-    Exactly one of `thingGroup` and `thing` is given (checked by the loader, which names the
-    field); `parentThingGroup` makes a thing group's deployment a subdeployment."""
-
-    misplaced_fields: ClassVar[dict[str, str]] = {}
-
-    thing_group: ThingGroupName | None = None
-    """The target thing group's name (or give `thing`)."""
-    thing: ThingName | None = None
-    """The target core device's thing name (or give `thingGroup`)."""
-    parent_thing_group: ThingGroupName | None = None
-    """With `thingGroup` only: deploy as a subdeployment of this group's deployment (its
-    `parentTargetArn`); the target group's devices are in the parent."""
-    deployment_name: Annotated[SingleLine, Field(min_length=1, max_length=256)] | None = None
 
 
 # --- Component and ComponentOverride --------------------------------------------------------
@@ -263,3 +224,53 @@ SPEC_MODELS: dict[str, type[SpecModel]] = {
     "ComponentOverride": ComponentOverrideSpec,
     "Rollout": RolloutSpec,
 }
+
+
+# --- Reading the envelope, before the spec ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """A document whose kind is known and whose spec is a mapping (the spec is not yet checked).
+
+    `name` falls back to the file path when metadata.name is unusable (already reported), so
+    that the rest of the document can still be checked.
+    """
+
+    file: str
+    kind: str
+    name: str
+    root: Node
+    name_node: Node | None
+    spec: Node
+
+    @property
+    def location(self) -> SourceLocation:
+        return self.root.location
+
+
+def read_envelope(root: Node) -> tuple[ParsedDocument | None, list[SpecProblem]]:
+    """Check the envelope; return the document when its spec can be checked further."""
+    file = root.location.file
+    if root.mapping() is None:
+        message = (
+            f"a spec document must be a mapping with apiVersion, kind, metadata and spec, "
+            f"not {describe_value(root)}"
+        )
+        return None, [SpecProblem(file, root.location.line, "", message)]
+    keys = {key.lower() for key in root.mapping() or {}}
+    if "recipeformatversion" in keys and "apiversion" not in keys:
+        message = (
+            "this looks like a component recipe, but no Component document names it in "
+            "spec.recipe (a recipe is not a spec document)"
+        )
+        return None, [SpecProblem(file, root.location.line, "", message)]
+    _, problems = validate_node(DocumentEnvelope, root)
+    kind = root.child("kind")
+    spec = root.child("spec")
+    if kind is None or kind.value not in KINDS or spec is None or spec.mapping() is None:
+        return None, problems
+    metadata = root.child("metadata")
+    name_node = metadata.child("name") if metadata is not None else None
+    name = name_node.value if name_node is not None and isinstance(name_node.value, str) else file
+    return ParsedDocument(file, str(kind.value), name, root, name_node, spec), problems

@@ -19,8 +19,7 @@ from reconciler.core.specs.deployments import (
     TargetOwner,
     subdeployment_problems,
 )
-from reconciler.core.specs.documents import KINDS, SettingsSpec
-from reconciler.core.specs.envelope import ParsedDocument, read_envelope
+from reconciler.core.specs.documents import KINDS, ParsedDocument, SettingsSpec, read_envelope
 from reconciler.core.specs.local_files import (
     ESCAPING_SYMLINK,
     LocalFiles,

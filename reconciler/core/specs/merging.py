@@ -1,4 +1,4 @@
-"""Reuse by `extends`: RFC 7386 JSON Merge Patch over located values, and the chain of bases.
+"""Reuse by `extends`: the one RFC 7386 JSON Merge Patch, and the chain of bases.
 
 The effective spec of a Deployment is
 
@@ -6,51 +6,85 @@ The effective spec of a Deployment is
 
 where base_1 is the base the deployment names in `extends`, base_2 the one base_1 names, and so on,
 and `a ⊕ b` is `b` applied to `a` as a JSON Merge Patch: mappings merge key by key, recursively; a
-scalar or a list in `b` replaces the value in `a` whole; `null` in `b` deletes the key. Every value
-keeps the file and line it was written at, so problems found after merging point at their source.
+scalar or a list in `b` replaces the value in `a` whole; `null` in `b` deletes the key. The rule
+is written once (`_merge`) and applied to located values (`merge_patch`: every value keeps the file
+and line it was written at, so problems found after merging point at their source) and to plain
+values (`merge_plain`: how a valid Deployment is resolved, see `deployments`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from reconciler.core.specs.located import JsonValue, Node
 from reconciler.core.specs.problems import SpecProblem
 
+Value = TypeVar("Value")
 
-def merge_patch(target: Node | None, patch: Node) -> Node:
-    """`patch` applied to `target` (RFC 7386). Neither is changed; subtrees are shared.
 
-    A merged mapping takes the location of the patch (the later document): a field missing from
-    the result is reported at the most specific document. A list is replaced as it is (RFC 7386
-    does not look inside lists, so a null in a list stays).
+def _merge(
+    target: Value | None,
+    patch: Value,
+    entries: Callable[[Value], Mapping[str, Value] | None],
+    is_null: Callable[[Value], bool],
+    mapping: Callable[[dict[str, Value], Value], Value],
+) -> Value:
+    """RFC 7386's MergePatch(Target, Patch), the one copy of its rules, over any representation
+    of JSON: `entries` reads a value's entries (None when it is not a mapping), `is_null` tells a
+    null, and `mapping(entries, patch)` builds the merged mapping that `patch` produced.
+
+    A patch that is not a mapping replaces the target whole (a list is not looked into, so a null
+    in a list stays); a null entry deletes the key; any other entry is merged into the target's.
+    Neither input is changed; the subtrees of both are shared by the result.
     """
-    patch_entries = patch.mapping()
+    patch_entries = entries(patch)
     if patch_entries is None:
         return patch
-    target_entries = target.mapping() if target is not None else None
-    merged: dict[str, Node] = dict(target_entries or {})
+    target_entries = entries(target) if target is not None else None
+    merged: dict[str, Value] = dict(target_entries or {})
     for key, value in patch_entries.items():
-        if value.value is None:
+        if is_null(value):
             merged.pop(key, None)
         else:
-            merged[key] = merge_patch(merged.get(key), value)
-    return Node(merged, patch.location, patch.path)
+            merged[key] = _merge(merged.get(key), value, entries, is_null, mapping)
+    return mapping(merged, patch)
+
+
+def merge_patch(target: Node | None, patch: Node) -> Node:
+    """`patch` applied to `target` (RFC 7386), keeping where every value was written.
+
+    A merged mapping takes the location of the patch (the later document): a field missing from
+    the result is reported at the most specific document. Every other value keeps its own node.
+    """
+    return _merge(target, patch, Node.mapping, _is_null_node, _located_mapping)
 
 
 def merge_plain(target: JsonValue, patch: JsonValue) -> JsonValue:
-    """`merge_patch` on plain values: `merge_patch(t, p).plain() == merge_plain(t.plain(),
-    p.plain())`. Neither input is changed; subtrees are shared."""
-    if not isinstance(patch, dict):
-        return patch
-    merged: dict[str, JsonValue] = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = merge_plain(merged.get(key), value)
-    return merged
+    """`merge_patch` on plain values (the same rules, the same code):
+    `merge_patch(t, p).plain() == merge_plain(t.plain(), p.plain())`."""
+    return _merge(target, patch, _plain_entries, _is_null_plain, _plain_mapping)
+
+
+def _is_null_node(node: Node) -> bool:
+    return node.value is None
+
+
+def _located_mapping(entries: dict[str, Node], patch: Node) -> Node:
+    return Node(entries, patch.location, patch.path)
+
+
+def _plain_entries(value: JsonValue) -> dict[str, JsonValue] | None:
+    return value if isinstance(value, dict) else None
+
+
+def _is_null_plain(value: JsonValue) -> bool:
+    return value is None
+
+
+def _plain_mapping(entries: dict[str, JsonValue], patch: JsonValue) -> JsonValue:
+    return entries
 
 
 @dataclass(frozen=True)
@@ -74,34 +108,54 @@ def base_chain(
     `other_kinds` maps names of documents of other kinds to their kind, for a better message when
     someone `extends` a Deployment.
     """
+    extends = start.extends.value if start.extends is not None else None
+    chain, broken = chain_of_bases(start.name, extends, bases, other_kinds, max_depth)
+    if broken is None:
+        return chain, None
+    at, message = broken
+    where = at.extends if at is not None else start.extends
+    assert where is not None  # a chain breaks only at an `extends`
+    return chain, SpecProblem.on(where, message)
+
+
+def chain_of_bases(
+    name: str,
+    extends: object,
+    bases: Mapping[str, Layered],
+    other_kinds: Mapping[str, str],
+    max_depth: int,
+) -> tuple[list[Layered], tuple[Layered | None, str] | None]:
+    """`base_chain` for the document `name` whose `extends` holds the plain value `extends`: the
+    bases, nearest first, and where the chain breaks if it does, as (the base whose `extends`
+    is wrong, or None for the document itself; what is wrong). A value that is not a string
+    ends the chain: the model check reports its type."""
     chain: list[Layered] = []
-    seen = [start.name]
-    seen_names = {start.name}
-    current = start
-    while current.extends is not None:
-        name = current.extends.value
-        if not isinstance(name, str):  # the model check reports the wrong type
-            return chain, None
-        base = bases.get(name)
+    seen = [name]
+    seen_names = {name}
+    current: Layered | None = None  # the document itself
+    current_name = name
+    while isinstance(extends, str):
+        base = bases.get(extends)
         if base is None:
-            return chain, SpecProblem.on(current.extends, _missing_base(name, bases, other_kinds))
-        if name in seen_names:
+            return chain, (current, _missing_base(extends, bases, other_kinds))
+        if extends in seen_names:
             # Told from the document whose `extends` closes the cycle: "a -> b -> a" at a.
-            members = seen[seen.index(name) :]
-            first = members.index(current.name)
-            cycle = " -> ".join([*members[first:], *members[:first], current.name])
-            return chain, SpecProblem.on(current.extends, f"extends cycle: {cycle}")
+            members = seen[seen.index(extends) :]
+            first = members.index(current_name)
+            cycle = " -> ".join([*members[first:], *members[:first], current_name])
+            return chain, (current, f"extends cycle: {cycle}")
         if len(chain) == max_depth:
-            return chain, SpecProblem.on(
-                start.extends or current.extends,
-                f"the extends chain is more than {max_depth} bases deep ({start.name} -> "
+            return chain, (
+                None,
+                f"the extends chain is more than {max_depth} bases deep ({name} -> "
                 f"{' -> '.join(b.name for b in chain[:3])} -> ... -> {chain[-1].name} -> "
-                f"{name}); merge some of the bases",
+                f"{extends}); merge some of the bases",
             )
         chain.append(base)
-        seen.append(name)
-        seen_names.add(name)
-        current = base
+        seen.append(extends)
+        seen_names.add(extends)
+        current, current_name = base, base.name
+        extends = base.extends.value if base.extends is not None else None
     return chain, None
 
 
@@ -120,9 +174,15 @@ def effective_spec(defaults: Node | None, chain: Sequence[Layered], top: Node) -
 
     `top` keeps its `extends` so the model still checks its type.
     """
+    return merge_patch(merged_bases(defaults, chain), top)
+
+
+def merged_bases(defaults: Node | None, chain: Sequence[Layered]) -> Node | None:
+    """`defaults ⊕ base_n ⊕ … ⊕ base_1`: what the document on top of `chain` is merged into
+    (None when there is nothing under it)."""
     merged: Node | None = None
     if defaults is not None:
         merged = merge_patch(None, defaults)
     for base in reversed(chain):
         merged = merge_patch(merged, base.spec.without("extends"))
-    return merge_patch(merged, top)
+    return merged

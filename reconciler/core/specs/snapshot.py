@@ -29,7 +29,7 @@ from reconciler.core.specs.deployments import (
     TargetOwner,
     subdeployment_problems,
 )
-from reconciler.core.specs.envelope import ParsedDocument
+from reconciler.core.specs.documents import ParsedDocument
 from reconciler.core.specs.located import Node
 from reconciler.core.specs.problems import SpecProblem
 from reconciler.core.specs.resolved import DeploymentSpec, SpecSet

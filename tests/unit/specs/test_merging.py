@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from reconciler.core.specs import merge_patch
-from reconciler.core.specs.located import Node, SourceLocation, node_from_plain
+from reconciler.core.specs.located import JsonValue, Node, SourceLocation, node_from_plain
+from reconciler.core.specs.merging import merge_plain
 from reconciler.core.specs.parsing import parse_file
 from reconciler.core.specs.tree import SpecLimits
 from tests.unit.specs.support import document, edit, load, only_settings, rendered, sample_files
@@ -44,6 +49,74 @@ def test_null_deletes_a_key_and_never_survives_in_a_mapping() -> None:
 
 def test_a_null_inside_a_list_is_kept_as_rfc_7386_says() -> None:
     assert merged({}, {"l": [None, {"a": None}]}) == {"l": [None, {"a": None}]}
+
+
+# RFC 7386, Appendix A (the same in RFC 7396): original, patch, result.
+RFC_EXAMPLES: list[tuple[JsonValue, JsonValue, JsonValue]] = [
+    ({"a": "b"}, {"a": "c"}, {"a": "c"}),
+    ({"a": "b"}, {"b": "c"}, {"a": "b", "b": "c"}),
+    ({"a": "b"}, {"a": None}, {}),
+    ({"a": "b", "b": "c"}, {"a": None}, {"b": "c"}),
+    ({"a": ["b"]}, {"a": "c"}, {"a": "c"}),
+    ({"a": "c"}, {"a": ["b"]}, {"a": ["b"]}),
+    ({"a": {"b": "c"}}, {"a": {"b": "d", "c": None}}, {"a": {"b": "d"}}),
+    ({"a": [{"b": "c"}]}, {"a": [1]}, {"a": [1]}),
+    (["a", "b"], ["c", "d"], ["c", "d"]),
+    ({"a": "b"}, ["c"], ["c"]),
+    ({"a": "foo"}, None, None),
+    ({"a": "foo"}, "bar", "bar"),
+    ({"e": None}, {"a": 1}, {"e": None, "a": 1}),
+    ([1, 2], {"a": "b", "c": None}, {"a": "b"}),
+    ({}, {"a": {"bb": {"ccc": None}}}, {"a": {"bb": {}}}),
+]
+
+
+@pytest.mark.parametrize(("original", "patch", "result"), RFC_EXAMPLES)
+def test_the_merge_gives_the_rfc_7386_examples_on_plain_values_and_on_nodes(
+    original: JsonValue, patch: JsonValue, result: JsonValue
+) -> None:
+    assert merge_plain(original, patch) == result
+    assert merged(original, patch) == result
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from(["x", "y"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b", "c"]), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(json_values, json_values)
+def test_on_nodes_the_merge_is_the_plain_merge_and_keeps_every_value_where_it_was_written(
+    target: JsonValue, patch: JsonValue
+) -> None:
+    target_node = node_from_plain(target, SourceLocation("target.yaml", 1))
+    patch_node = node_from_plain(patch, SourceLocation("patch.yaml", 1))
+    result = merge_patch(target_node, patch_node)
+    assert result.plain() == merge_plain(target, patch)
+
+    def written(node: Node, sources: list[Node | None]) -> None:
+        """Each value of the result is a node of the patch or of the target, at its place;
+        a merged mapping carries the patch's location."""
+        entries = node.mapping()
+        if entries is None:
+            assert any(node is source for source in sources)
+            return
+        if not any(node is source for source in sources):
+            assert node.location == SourceLocation("patch.yaml", 1)
+        for key, entry in entries.items():
+            written(entry, [s.child(key) for s in sources if s is not None])
+
+    written(result, [patch_node, target_node])
+
+
+@given(json_values, json_values)
+def test_a_patch_applied_twice_changes_nothing_more(target: JsonValue, patch: JsonValue) -> None:
+    once = merge_plain(target, patch)
+    assert merge_plain(once, patch) == once
 
 
 def test_merging_changes_neither_input() -> None:
