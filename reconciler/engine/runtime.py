@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+import boto3
+
 from reconciler.adapters.aws.artifacts import ArtifactStore
 from reconciler.adapters.aws.calling import AwsCaller, CallStats
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
@@ -141,7 +143,10 @@ def build_runtime(
     account: str,
     stats: CallStats | None = None,
     events: EventPublisher | None = None,
+    session: boto3.session.Session | None = None,
 ) -> Runtime:
+    """The runtime of one account and region. Its clients come from `session` (a new boto3
+    session, with the standard credential chain, when none is given), each on first use."""
     clients = AwsClients(
         ClientSettings(
             region=region,
@@ -149,7 +154,8 @@ def build_runtime(
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             max_pool_connections=max(10, settings.concurrency * 2),
-        )
+        ),
+        session=session,
     )
     budget = TokenBucket(settings.rate_limit, settings.rate_burst)
     # One adaptive rate per API for the whole process: AWS's quotas are per account and API,
