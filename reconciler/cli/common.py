@@ -95,8 +95,13 @@ def runtime_for(
     given = {"endpoint_url": endpoint_url, "cache_dir": cache_dir, "fact_cache": fact_cache}
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None and v != ""}
     settings = ReconcilerSettings(**overrides)
+    # A command plans once: a plan memo (the controller's, for its next cycles) would only
+    # cost the keys and the compact copies of every group's plan.
     return build_runtime(
-        settings, region=spec_set.settings.region, account=spec_set.settings.account_id
+        settings,
+        region=spec_set.settings.region,
+        account=spec_set.settings.account_id,
+        remember_plans=False,
     )
 
 
