@@ -17,6 +17,7 @@ from reconciler.cli.common import (
     fail,
     load_specs_or_exit,
     progress,
+    runs_once,
     runtime_for,
     specs_option,
 )
@@ -62,6 +63,7 @@ from reconciler.errors import ReconcilerError
 @commit_option
 @endpoint_option
 @cache_options
+@runs_once
 def plan(
     specs_path: Path,
     output_format: str,

@@ -442,7 +442,8 @@ class Reconciler:
         if report.versions:
             runtime.reader.invalidate_listings()
         applied = {r.thing_group for r in report.targets if r.outcome is not Outcome.UNCHANGED}
-        runtime.memo.forget(applied)
+        if runtime.memo is not None:
+            runtime.memo.forget(applied)
         for result in report.targets:
             if result.outcome is Outcome.APPLIED and result.deployment_id:
                 spec = spec_set.revision_source(result.thing_group)

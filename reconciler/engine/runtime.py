@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+import boto3
+
 from reconciler.adapters.aws.artifacts import ArtifactStore
 from reconciler.adapters.aws.calling import AwsCaller, CallStats
 from reconciler.adapters.aws.clients import AwsClients, ClientSettings
@@ -45,7 +47,8 @@ class Runtime:
     # Reads of the gates' metric checks (GetMetricData), from the same follow-up share.
     metrics: MetricReader
     # Plans of earlier cycles (see engine/memo.py): the controller re-plans only what moved.
-    memo: CompactPlanMemo = field(default_factory=CompactPlanMemo)
+    # None in a process that plans once (the CLI): there is no later plan to reuse them.
+    memo: CompactPlanMemo | None = field(default_factory=CompactPlanMemo)
     # Where applied/rollout/drift/failure events go (notification sinks, Git feedback).
     events: EventPublisher = field(default_factory=NoEventPublisher)
 
@@ -141,7 +144,12 @@ def build_runtime(
     account: str,
     stats: CallStats | None = None,
     events: EventPublisher | None = None,
+    session: boto3.session.Session | None = None,
+    remember_plans: bool = True,
 ) -> Runtime:
+    """The runtime of one account and region. Its clients come from `session` (a new boto3
+    session, with the standard credential chain, when none is given), each on first use.
+    A process that plans once passes `remember_plans=False`: it keeps no plan memo."""
     clients = AwsClients(
         ClientSettings(
             region=region,
@@ -149,7 +157,8 @@ def build_runtime(
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
             max_pool_connections=max(10, settings.concurrency * 2),
-        )
+        ),
+        session=session,
     )
     budget = TokenBucket(settings.rate_limit, settings.rate_burst)
     # One adaptive rate per API for the whole process: AWS's quotas are per account and API,
@@ -197,4 +206,5 @@ def build_runtime(
         rollouts=RolloutReader(clients, follow_up_caller, account=account),
         metrics=MetricReader(clients, follow_up_caller),
         events=events or NoEventPublisher(),
+        memo=CompactPlanMemo() if remember_plans else None,
     )

@@ -1,5 +1,6 @@
 """The CLI's public surface: help and version work without any AWS or Git access."""
 
+import gc
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -114,3 +115,12 @@ def test_every_option_that_reads_a_variable_names_it_in_its_help() -> None:
             text = " ".join((record[1] if record else "").split())
             unnamed += [(name, option.name, v) for v in variables if v not in text]
     assert unnamed == []
+
+
+def test_a_one_shot_command_restores_the_garbage_collector_thresholds(tmp_path: Path) -> None:
+    # `plan` collects garbage less often while it runs (cli/common.py `runs_once`); tests and
+    # embedding programs run commands in their own process, which must keep its settings.
+    before = gc.get_threshold()
+    result = CliRunner().invoke(main, ["plan", "--specs", str(tmp_path / "missing")])
+    assert result.exit_code != 0
+    assert gc.get_threshold() == before

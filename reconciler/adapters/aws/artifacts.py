@@ -27,8 +27,13 @@ class ArtifactUploadError(ReconcilerError):
 
 class ArtifactStore:
     def __init__(self, clients: AwsClients, caller: AwsCaller) -> None:
-        self._s3 = clients.s3
+        self._clients = clients
         self._caller = caller
+
+    @property
+    def _s3(self) -> Any:
+        # Created on first use (clients.py): a plan never calls S3.
+        return self._clients.s3
 
     def existing_digest(self, bucket: str, key: str) -> str | None:
         try:

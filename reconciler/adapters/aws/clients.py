@@ -6,6 +6,7 @@ every client at a local emulator without any code path of our own.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,9 @@ class ClientSettings:
 
 
 class AwsClients:
-    """A boto3 session and its clients, created once and shared across threads (clients are)."""
+    """A boto3 session and its clients, shared across threads (clients are). Each client is
+    created on first use: creating one loads its service model (a tenth of a second or more),
+    and a plan calls two or three of the services the product knows."""
 
     def __init__(self, settings: ClientSettings, session: boto3.session.Session | None = None):
         self.settings = settings
@@ -40,14 +43,20 @@ class AwsClients:
             user_agent_extra="greengrass-reconciler",
         )
         self._clients: dict[str, Any] = {}
+        # A boto3 session is not thread-safe; the first use of a client may come from a worker.
+        self._creating = threading.Lock()
 
     def client(self, service: str) -> Any:
-        if service not in self._clients:
-            kwargs: dict[str, Any] = {"config": self._config}
-            if self.settings.endpoint_url:
-                kwargs["endpoint_url"] = self.settings.endpoint_url
-            self._clients[service] = self.session.client(service, **kwargs)  # type: ignore[call-overload]
-        return self._clients[service]
+        found = self._clients.get(service)
+        if found is not None:
+            return found
+        with self._creating:
+            if service not in self._clients:
+                kwargs: dict[str, Any] = {"config": self._config}
+                if self.settings.endpoint_url:
+                    kwargs["endpoint_url"] = self.settings.endpoint_url
+                self._clients[service] = self.session.client(service, **kwargs)  # type: ignore[call-overload]
+            return self._clients[service]
 
     @property
     def greengrass(self) -> Any:

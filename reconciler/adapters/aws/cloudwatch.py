@@ -59,8 +59,13 @@ class MetricReader:
     """Reads the datapoints of metric checks in one account and region."""
 
     def __init__(self, clients: AwsClients, caller: AwsCaller) -> None:
-        self._cloudwatch = clients.cloudwatch
+        self._clients = clients
         self._caller = caller
+
+    @property
+    def _cloudwatch(self) -> Any:
+        # Created on first use (clients.py): only gates with metric checks call CloudWatch.
+        return self._clients.cloudwatch
 
     def datapoints(self, windows: Sequence[MetricWindow]) -> list[tuple[Datapoint, ...]]:
         """The datapoints of each window, in the order given (oldest first). An empty window

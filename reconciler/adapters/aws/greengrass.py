@@ -84,7 +84,7 @@ class GreengrassGateway:
         concurrency: int = 16,
         facts: FactCache | None = None,
     ) -> None:
-        self._client = clients.greengrass
+        self._clients = clients
         self._caller = caller
         self.region = clients.settings.region
         self.account = account
@@ -95,6 +95,11 @@ class GreengrassGateway:
         self._lock = threading.Lock()
         self.facts = facts
         self._facts_written = 0
+
+    @property
+    def _client(self) -> Any:
+        # The Greengrass client, created on first use (clients.py).
+        return self._clients.greengrass
 
     # ----------------------------------------------------------------- deployments (reads)
     def latest_deployments(self, target_arn: str | None = None) -> dict[str, DeploymentSummary]:

@@ -74,12 +74,21 @@ class RolloutReader:
         account: str,
         failing_sample: int = FAILING_SAMPLE,
     ) -> None:
-        self._greengrass = clients.greengrass
-        self._iot = clients.iot
+        self._clients = clients
         self._caller = caller
         self.region = clients.settings.region
         self.account = account
         self.failing_sample = failing_sample
+
+    # Clients are created on first use (clients.py): a plan that counts no devices and
+    # follows no rollout calls neither service.
+    @property
+    def _greengrass(self) -> Any:
+        return self._clients.greengrass
+
+    @property
+    def _iot(self) -> Any:
+        return self._clients.iot
 
     @property
     def caller(self) -> AwsCaller:

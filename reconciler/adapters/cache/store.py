@@ -35,9 +35,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import structlog
 
-log = structlog.get_logger("reconciler.cache")
+def _log() -> Any:
+    """The cache's logger. structlog is imported when the cache first logs (a discarded entry,
+    a failed write, a trim): a CLI plan logs nothing here, and importing structlog (which
+    imports rich where it is installed) is a tenth of that process's start."""
+    import structlog
+
+    return structlog.get_logger("reconciler.cache")
+
 
 _MAGIC = b"greengrass-reconciler-fact/1"
 _TEMP_PREFIX = ".tmp-"
@@ -85,7 +91,7 @@ class FactCache:
             return None
         value = _decode(data, kind, key)
         if value is None:
-            log.warning("cache entry failed verification, discarded", path=path)
+            _log().warning("cache entry failed verification, discarded", path=path)
             self.discard(kind, key)
             self._count("misses")
             self._count("discarded")
@@ -113,7 +119,7 @@ class FactCache:
                 _unlink(Path(temporary))
                 raise
         except OSError as error:
-            log.debug("cache write failed", path=str(path), error=str(error))
+            _log().debug("cache write failed", path=str(path), error=str(error))
             return
         self._count("writes")
 
@@ -148,7 +154,7 @@ class FactCache:
             total -= size
             evicted += 1
         self._count("evicted", evicted)
-        log.info("cache trimmed", evicted=evicted, bytes=total, bound=self.max_bytes)
+        _log().info("cache trimmed", evicted=evicted, bytes=total, bound=self.max_bytes)
         return evicted
 
     def size_bytes(self) -> int:

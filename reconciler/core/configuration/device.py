@@ -114,22 +114,27 @@ def _remove(config: JsonObject, path: Path) -> None:
 def device_defaults(defaults: Mapping[str, JsonValue]) -> JsonObject:
     """The DefaultConfiguration as a device holds it: keys that differ only by case collapsed
     (the later value wins, the first spelling stays) and keys beginning with `_` dropped."""
-    return json_object(_shared_device_defaults(defaults), what="the default configuration")
+    return json_object(shared_device_defaults(defaults), what="the default configuration")
 
 
 _DEFAULTS_MEMO_SIZE = 512
 # canonical text -> (the validated DefaultConfiguration, what a device holds of it). A plan
 # computes every group's configuration from the same few component versions' defaults, so
 # collapsing them once per version instead of once per group and component saves a fifth of
-# planning (bench/analysis.md). Values are shared: only read them (see _shared_device_defaults).
+# planning (bench/analysis.md). Values are shared: only read them (see shared_device_defaults).
 _defaults_memo: dict[str, tuple[JsonObject, JsonObject]] = {}
 
 
-def _shared_device_defaults(defaults: Mapping[str, JsonValue]) -> JsonObject:
+def shared_device_defaults(
+    defaults: Mapping[str, JsonValue], *, what: str = "the default configuration"
+) -> JsonObject:
     """`device_defaults` without the copy: the result is shared between callers and must not
-    be modified. Keyed by the canonical text *and* checked for equality with the validated
-    copy, so that inputs JSON text cannot tell apart (an integer key and its string, a tuple
-    and a list, NaN) are validated again rather than served another input's result."""
+    be modified (this package's readers only read it, or copy what they keep). Keyed by the
+    canonical text *and* checked for equality with the validated copy, so that inputs JSON
+    text cannot tell apart (an integer key and its string, a tuple and a list, NaN) are
+    validated again rather than served another input's result. `what` names the document in
+    the error an invalid one raises. Collapsing is idempotent: passing a result back in gives
+    an equal result."""
     try:
         text = canonical_json(cast(JsonValue, defaults))
     except (TypeError, ValueError):
@@ -138,7 +143,7 @@ def _shared_device_defaults(defaults: Mapping[str, JsonValue]) -> JsonObject:
         known = _defaults_memo.get(text)
         if known is not None and known[0] == defaults:
             return known[1]
-    validated = json_object(defaults, what="the default configuration")
+    validated = json_object(defaults, what=what)
     collapsed: JsonObject = {}
     _merge_over(collapsed, validated)  # copies what it takes: `validated` stays as is
     result = _without_dropped_keys(collapsed)
@@ -170,7 +175,7 @@ def apply_configuration_update(
         if any(reads_as_index(key) for key in path):
             continue  # the nucleus logs an error and skips the pointer
         _remove(config, path)
-    _merge_under(config, _shared_device_defaults(defaults))
+    _merge_under(config, shared_device_defaults(defaults))
     _merge_over(config, update.merge_shared)
     return _without_dropped_keys(config)
 
@@ -194,9 +199,7 @@ def kind_changes(defaults: Mapping[str, JsonValue], desired: Mapping[str, JsonVa
     replaces a node of the other kind whatever its timestamp. The value comes back with the
     next revision of its own group, which merges the whole overlay again.
     """
-    return list(
-        _kind_changes(_shared_device_defaults(defaults), json_object(desired, what="D"), ())
-    )
+    return list(_kind_changes(shared_device_defaults(defaults), json_object(desired, what="D"), ()))
 
 
 def _kind_changes(defaults: JsonObject, desired: JsonObject, prefix: Path) -> Iterator[Path]:

@@ -37,9 +37,8 @@ from typing import Literal, get_args
 
 from reconciler.core.configuration.device import (
     deep_merge,
-    desired_configuration,
-    device_defaults,
     effective_configuration,
+    shared_device_defaults,
 )
 from reconciler.core.configuration.diffing import difference_points, summarize_change
 from reconciler.core.configuration.documents import JsonObject, JsonValue, json_equal, json_object
@@ -139,14 +138,18 @@ def preview_configuration_update(
         raise ConfigurationError(
             f"explicit_reset must be a sequence of JSON pointers, not the string {explicit_reset!r}"
         )
-    defaults = device_defaults(
-        json_object(desired_defaults, what="the desired version's DefaultConfiguration")
+    # Read-only from here on (shared with every preview of the version): no copy of it is made.
+    defaults = shared_device_defaults(
+        desired_defaults, what="the desired version's DefaultConfiguration"
     )
     overlay_doc = json_object(overlay, what="the configuration overlay", allow_null=False)
     _check_overlay_keys(overlay_doc)
     live, live_config = _live_configuration(live_defaults, live_update, defaults)
-    # Explicit resets applied to a fresh default configuration change nothing: D is the merge.
-    desired = desired_configuration(defaults, overlay_doc)
+    # Explicit resets applied to a fresh default configuration change nothing: D is the merge
+    # (`desired_configuration`, with this call's validated overlay rather than another copy).
+    desired = effective_configuration(
+        defaults, ConfigurationUpdate(merge=overlay_doc, validated=True)
+    )
     explicit = [parse_pointer(pointer) for pointer in explicit_reset]
     _check_explicit_resets(explicit, overlay_doc, (live_config, desired, defaults))
 
@@ -185,7 +188,8 @@ def _live_configuration(
             "live_defaults (the DefaultConfiguration of the live component version) is "
             "required when the component has a live configuration update"
         )
-    defaults = json_object(live_defaults, what="the live version's DefaultConfiguration")
+    # As a device holds them (collapsing again changes nothing), shared: read-only.
+    defaults = shared_device_defaults(live_defaults, what="the live version's DefaultConfiguration")
     # As devices apply it: a hand-made pointer into a list, or with a segment that reads as an
     # index, does nothing there (rule 3 below carries it lifted to what a device can reset).
     return live_update, effective_configuration(defaults, live_update)

@@ -190,19 +190,23 @@ def plan_deployments(
             settings.thing_group_arn(spec.parent_thing_group) if spec.parent_thing_group else None
         )
         current = live.latest.get(arn)
-        key = _memo_key(
-            spec.fingerprint,
-            arn,
-            # Not the revision id: a revision remembered at its creation gets it from the next
-            # sweep, and it only labels the plan (patched in below), it never changes it.
-            (current.deployment_id, status_class(current.status)) if current else None,
-            # Tags can change without a new revision (TagResource), and they are compared.
-            tuple(sorted(current.tags.items())) if current else None,
-            repo_key,
-            instance,
-            compact,
-        )
-        target = memo.get(key) if memo is not None else None
+        # Without a memo (a one-shot plan) there is no key to compute: the spec's fingerprint
+        # digests its whole repr, and the key its live tags, for every group.
+        key: bytes | None = None
+        if memo is not None:
+            key = _memo_key(
+                spec.fingerprint,
+                arn,
+                # Not the revision id: a revision remembered at its creation gets it from the next
+                # sweep, and it only labels the plan (patched in below), it never changes it.
+                (current.deployment_id, status_class(current.status)) if current else None,
+                # Tags can change without a new revision (TagResource), and they are compared.
+                tuple(sorted(current.tags.items())) if current else None,
+                repo_key,
+                instance,
+                compact,
+            )
+        target = memo.get(key) if memo is not None and key is not None else None
         if (
             target is not None
             and current is not None
@@ -229,7 +233,8 @@ def plan_deployments(
                 else:
                     errors.append(str(error))
                 continue
-        used[key] = target
+        if key is not None:
+            used[key] = target
         if target.has_changes:
             problems = dependency_problems(
                 target, recipe_of, live.component_versions, repo.versions
