@@ -8,7 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import git
+from click.testing import CliRunner
 
+from reconciler.cli import main
 from tests.conftest import AwsTestContext
 from tests.integration.reconcile.conftest import mutating_calls
 from tests.integration.reconcile.rollout_kit import (
@@ -157,3 +159,49 @@ def test_a_thing_target_and_a_subdeployment_reach_exactly_their_devices(
     aws.admin.clear_requests()
     assert rec.reconcile("resync", full=True).result == "success"
     assert mutating_calls(aws) == []
+
+
+def test_a_subdeployment_waits_when_its_parents_new_revision_fails(
+    aws: AwsTestContext, tmp_path: Path
+) -> None:
+    aws.admin.load_fleet(FLEET)
+    specs = tmp_path / "specs"
+    (specs / "groups").mkdir(parents=True)
+    (specs / "reconciler.yaml").write_text(SETTINGS)
+    prod_spec = specs / "groups" / "prod.yaml"
+    prod_spec.write_text(
+        _deployment("prod", "thingGroup: Prod", f"{{{STORE}: {{version: 2.1.8}}}}")
+    )
+
+    def apply() -> tuple[int, str]:
+        result = CliRunner().invoke(
+            main, ["apply", "--specs", str(specs), "--auto-approve", "--no-cache"]
+        )
+        return result.exit_code, result.output
+
+    assert apply()[0] == 0
+    prod = "arn:aws:iot:us-east-1:123456789012:thinggroup/Prod"
+    canary = "arn:aws:iot:us-east-1:123456789012:thinggroup/Canary"
+
+    # One change of the parent and its new subdeployment; the parent's revision fails.
+    prod_spec.write_text(
+        _deployment("prod", "thingGroup: Prod", f"{{{STORE}: {{version: 2.1.9}}}}")
+    )
+    (specs / "groups" / "canary.yaml").write_text(
+        _deployment(
+            "canary",
+            "thingGroup: Canary\n  parentThingGroup: Prod",
+            f"{{{STORE}: {{version: 2.1.8}}}}",
+        )
+    )
+    aws.admin.set_faults(error_rate=1.0, operations=["CreateDeployment"])
+    code, output = apply()
+    assert code == 1, output
+    # The subdeployment is not sent without its parent's new revision.
+    assert "Canary" in output and "its parent group Prod was not deployed" in output
+
+    # Once the parent can be deployed, it goes first, then its subdeployment.
+    aws.admin.set_faults(error_rate=0.0)
+    aws.admin.clear_requests()
+    assert apply()[0] == 0
+    assert _created(aws) == [prod, canary]
