@@ -18,17 +18,7 @@ from reconciler.core.waves import Canary, Gate, OnFailure, Rollout, Wave
 from tests.unit.rendering.hostile import hostile_strings
 from tests.unit.rendering.test_hostile_strings import CONTROL, MENTION, PARSER
 from tests.unit.rendering.test_markdown import details_balanced, fences_balanced
-
-ERRORS = MetricCheck(
-    namespace="Acme/Camera",
-    metric_name="InferenceErrors",
-    statistic="Sum",
-    period_seconds=300,
-    threshold=5.0,
-    comparison=Comparison.GREATER_THAN,
-    over_seconds=1800,
-    dimensions=(("ThingGroup", "CameraFleetStaging"),),
-)
+from tests.unit.test_metric_checks import ERRORS
 
 
 def flatten(tokens: list[Token]) -> list[Token]:
