@@ -78,7 +78,10 @@ def reconciler(
 ) -> Reconciler:
     """A controller's reconciler whose follower runs on `clock`, events into `events`; with
     `on_clock` its own time (windows, suspensions, the bake of a Rollout's gates) too."""
-    settings = ReconcilerSettings(cache_dir=cache, lock="none")
+    # The follow-up share of the default rate (5 calls/s) sleeps in real time, not on `clock`:
+    # at that rate a test's hours of virtual rollout cost minutes of waiting. The share's own
+    # rules are proven by test_rollout_budget.py, which keeps the default rate.
+    settings = ReconcilerSettings(cache_dir=cache, lock="none", rate_limit=1000.0, rate_burst=1000)
     source = open_source(repo.working_dir, branch="main", path="deploy-specs", cache_dir=cache)
     status = ControllerStatus()
 
