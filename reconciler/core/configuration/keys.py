@@ -115,10 +115,11 @@ def key_problems(document: Mapping[str, JsonValue]) -> list[KeyProblem]:
 def _key_problems(document: Mapping[str, JsonValue], prefix: Path) -> Iterator[KeyProblem]:
     seen: dict[str, str] = {}
     for key, value in document.items():
-        path = (*prefix, key)
+        # The path is built only for a problem or an object to walk: every key of every
+        # Deployment passes here, and most are neither.
         if key.startswith(DROPPED_PREFIX):
             yield KeyProblem(
-                path,
+                (*prefix, key),
                 f"the configuration key {key!r} begins with '_': the nucleus drops such keys "
                 "(Topics.toPOJO), so no device would ever hold it; rename it",
             )
@@ -126,11 +127,11 @@ def _key_problems(document: Mapping[str, JsonValue], prefix: Path) -> Iterator[K
         first = seen.setdefault(folded(key), key)
         if first != key:
             yield KeyProblem(
-                path,
+                (*prefix, key),
                 f"the configuration key {key!r} differs from {first!r} only by case: the nucleus "
                 "reads keys case-insensitively (CaseInsensitiveString), so a device would hold "
                 "one key for both; keep one spelling",
             )
             continue
         if isinstance(value, dict):
-            yield from _key_problems(value, path)
+            yield from _key_problems(value, (*prefix, key))

@@ -70,11 +70,18 @@ def oversized(value: JsonValue, limits: SpecLimits) -> str | None:
     while stack:
         item = stack.pop()
         values += 1
-        if isinstance(item, dict):
-            characters += sum(len(key) for key in item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+        if isinstance(item, dict | list):
+            # Strings inside are counted here rather than pushed one by one: a large base is
+            # measured again for every Deployment that extends it.
+            children = item.values() if isinstance(item, dict) else item
+            if isinstance(item, dict):
+                characters += sum(map(len, item))
+            for child in children:
+                if isinstance(child, str):
+                    values += 1
+                    characters += len(child)
+                else:
+                    stack.append(child)
         elif isinstance(item, str):
             characters += len(item)
         if values > limits.max_nodes:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from reconciler.core.configuration.model import MAX_RESET_POINTER_CHARS
-from reconciler.core.configuration.pointers import format_pointer
 from reconciler.core.specs.located import FieldPath, JsonValue
 from reconciler.core.specs.problems import quoted
 
@@ -25,7 +24,10 @@ def unremovable_keys(configuration: JsonValue) -> Iterator[tuple[FieldPath, str]
         if not isinstance(value, dict):
             continue
         for key, child in value.items():
-            pointer_length = length + len(format_pointer((key,)))
+            # len(format_pointer((key,))) without building it: a slash, and "~" and "/" take
+            # two characters each (RFC 6901). Checked for every key of every Deployment, so
+            # that a large shared base costs little per Deployment.
+            pointer_length = length + 1 + len(key) + key.count("~") + key.count("/")
             if pointer_length > MAX_RESET_POINTER_CHARS:
                 yield (
                     (*path, key),
@@ -34,4 +36,5 @@ def unremovable_keys(configuration: JsonValue) -> Iterator[tuple[FieldPath, str]
                     f"{MAX_RESET_POINTER_CHARS} (the keys above it count too); use shorter keys",
                 )
                 continue  # the keys below it are reported through it
-            stack.append((child, (*path, key), pointer_length))
+            if isinstance(child, dict):  # a leaf has no keys below it: not stacked
+                stack.append((child, (*path, key), pointer_length))
