@@ -13,7 +13,7 @@ The path, step by step, with the helper module of each step:
 4. Each component gets its version (one declared in the repository may omit it), and its
    configuration is checked the way a device reads it (`device_keys`) and for keys that could
    never be removed again (`reset_limits`).
-5. The result is a `DeploymentSpec` (`resolved`), its values shared with the equal values of
+5. The result is a `DeploymentSpec` (`spec_set`), its values shared with the equal values of
    other Deployments (`sharing`).
 
 `DeploymentResolver.resolve` takes every Deployment of a load along this path (and checks every
@@ -61,8 +61,8 @@ from reconciler.core.specs.merging import (
 )
 from reconciler.core.specs.problems import SpecProblem
 from reconciler.core.specs.reset_limits import unremovable_keys
-from reconciler.core.specs.resolved import DeploymentComponent, DeploymentSpec, SyncPolicySettings
 from reconciler.core.specs.sharing import SharedValues
+from reconciler.core.specs.spec_set import DeploymentComponent, DeploymentSpec, SyncPolicySettings
 from reconciler.core.specs.tree import SpecLimits
 from reconciler.core.specs.validation import validate_node
 from reconciler.core.suspension import Suspension, parse_instant

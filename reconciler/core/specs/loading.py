@@ -30,9 +30,9 @@ from reconciler.core.specs.located import Node
 from reconciler.core.specs.merging import merge_patch
 from reconciler.core.specs.parsing import parse_file
 from reconciler.core.specs.problems import InvalidSpecsError, ProblemLog, SpecProblem
-from reconciler.core.specs.resolved import RepositorySettings, SpecSet
 from reconciler.core.specs.rollout_models import RolloutSpec, check_rollouts
 from reconciler.core.specs.snapshot import SpecSnapshot, reload
+from reconciler.core.specs.spec_set import RepositorySettings, SpecSet
 from reconciler.core.specs.tree import SpecLimits, SpecTree
 from reconciler.core.specs.validation import validate_node
 from reconciler.core.waves import Rollout
