@@ -41,16 +41,12 @@ from reconciler.core.windows import SyncWindow, parse_cron, parse_window_duratio
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def parse_spec_tree(
-    tree: SpecTree, limits: SpecLimits | None = None, *, located: bool = False
-) -> SpecSet:
+def parse_spec_tree(tree: SpecTree, limits: SpecLimits | None = None) -> SpecSet:
     """Load, check and resolve the specs in `tree`.
 
-    Raises `InvalidSpecsError` (a `SpecError`) listing every problem found. `located` resolves
-    every Deployment with locations, not only those with a problem: the same result, slower and
-    with more memory (the reference the default is tested against).
+    Raises `InvalidSpecsError` (a `SpecError`) listing every problem found.
     """
-    return _Loader(tree, limits or SpecLimits(), located=located).load().spec_set
+    return _Loader(tree, limits or SpecLimits()).load().spec_set
 
 
 def load_specs(
@@ -62,7 +58,7 @@ def load_specs(
     The result equals a full load's; raises `InvalidSpecsError` like `parse_spec_tree`.
     """
     reloaded = reload_specs(tree, previous, limits) if previous is not None else None
-    return reloaded or _Loader(tree, limits or SpecLimits(), located=False).load()
+    return reloaded or _Loader(tree, limits or SpecLimits()).load()
 
 
 def reload_specs(
@@ -71,15 +67,14 @@ def reload_specs(
     """`load_specs` when only Deployment documents changed since `previous` and they resolve
     without a problem; None when the tree must be loaded in full (then drop `previous` first:
     a full load next to it holds two spec sets)."""
-    loader = _Loader(tree, limits or SpecLimits(), located=False)
+    loader = _Loader(tree, limits or SpecLimits())
     return reload(loader, previous, loader.candidates())
 
 
 class _Loader:
-    def __init__(self, tree: SpecTree, limits: SpecLimits, *, located: bool) -> None:
+    def __init__(self, tree: SpecTree, limits: SpecLimits) -> None:
         self.tree = tree
         self.limits = limits
-        self.located = located
         self.log = ProblemLog()
         self.files = frozenset(path for path in tree.list_files() if not is_hidden(path))
         self.parsed: dict[str, Node | InvalidSpecsError | None] = {}
@@ -168,7 +163,6 @@ class _Loader:
                 for kind in KINDS
                 for d in (deployments if kind == "Deployment" else by_kind[kind])
             },
-            located=self.located,
             budget=self.budget,
         )
         resolved = resolver.resolve()
