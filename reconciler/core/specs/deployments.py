@@ -95,12 +95,16 @@ class DeferredDeployment:
 
     name: str
     location: SourceLocation
-    name_node: Node | None
     spec: dict[str, JsonValue]
     component_locations: Mapping[str, SourceLocation]
     located: Callable[[], ParsedDocument]
 
     kind = "Deployment"
+
+    @property
+    def name_node(self) -> Node | None:
+        """Where its name is written (parsed again: only a message needs it)."""
+        return self.located().name_node
 
     @classmethod
     def of(
@@ -113,7 +117,6 @@ class DeferredDeployment:
         return cls(
             name=document.name,
             location=document.location,
-            name_node=document.name_node,
             spec=spec,
             component_locations={
                 name: node.location
