@@ -2,9 +2,10 @@
 
 The path, step by step, with the helper module of each step:
 
-1. The file is parsed into located values, `Node`s (`parsing`), and its envelope is checked
-   (`documents.read_envelope`). The loader (`loading`) keeps the document as a
-   `DeferredDeployment`: plain values and the few locations a resolved spec carries.
+1. The file is read as plain values (`parsing.parse_values`) and its envelope is checked. The
+   loader (`loading`) keeps the document as a `DeferredDeployment`: plain values, the few
+   locations a resolved spec carries, and its bytes, parsed again into located values
+   (`Node`s, `parsing.parse_file`) only when a message needs one.
 2. `extends`: the bases it names, nearest first (`merging.chain_of_bases`), are merged under
    it, Settings.defaults at the bottom, by the one RFC 7386 merge (`merging`).
 3. The merged spec is checked against what a Deployment may say
@@ -434,7 +435,7 @@ def _component_location(
 ) -> SourceLocation | None:
     """Where `merge_patch` locates the entry of a component the resolved spec has: in the
     nearest layer that writes it (a merged mapping takes the location of the later document).
-    None if no layer does, which a resolved component cannot be (the located path decides)."""
+    None if no layer does, which a resolved component cannot be."""
     if name in deferred.component_locations:
         return deferred.component_locations[name]
     layers = [base.spec for base in chain] + ([defaults] if defaults is not None else [])

@@ -89,10 +89,13 @@ def _key_lines(root: Node) -> dict[FieldPath, int]:
     stack = [root]
     while stack:
         node = stack.pop()
+        if len(node.path) >= KEY_LINE_DEPTH:
+            continue
+        if isinstance(node.value, list):
+            stack.extend(node.value)
         for key, item in (node.mapping() or {}).items():
-            if len(node.path) < KEY_LINE_DEPTH:
-                lines[(*node.path, key)] = item.location.line
-                stack.append(item)
+            lines[(*node.path, key)] = item.location.line
+            stack.append(item)
     return lines
 
 
