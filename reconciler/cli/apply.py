@@ -26,7 +26,7 @@ from reconciler.cli.common import (
 from reconciler.core.plan import PruneMode
 from reconciler.core.printable import printable
 from reconciler.core.rendering import render_text
-from reconciler.core.specs.resolved import SpecSet
+from reconciler.core.specs.spec_set import SpecSet
 from reconciler.engine.applying import ApplyOptions, ApplyReport, Outcome
 from reconciler.engine.leadership import writer_lease
 from reconciler.engine.runtime import Runtime

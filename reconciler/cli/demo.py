@@ -23,7 +23,7 @@ from reconciler.adapters.spec_files import load_spec_set
 from reconciler.cli.common import fail
 from reconciler.cli.demo_fleet import demo_fleet, devices_on_latest, failure_hint
 from reconciler.cli.seeding import seed_account
-from reconciler.core.specs.resolved import SpecSet
+from reconciler.core.specs.spec_set import SpecSet
 from reconciler.engine.leadership import build_elector
 from reconciler.engine.running import Controller
 from reconciler.errors import GitNotFoundError, ReconcilerError

@@ -29,7 +29,7 @@ from reconciler.core.live import (
     RecipeRecord,
 )
 from reconciler.core.planning import live_needs, unpinned_dependencies
-from reconciler.core.specs.resolved import SpecSet
+from reconciler.core.specs.spec_set import SpecSet
 from reconciler.errors import AwsNotFoundError
 
 

@@ -24,7 +24,7 @@ from reconciler.core.events import EventPublisher, NoEventPublisher
 from reconciler.core.plan import Plan
 from reconciler.core.planning import device_count_needs, plan_deployments, with_device_counts
 from reconciler.core.rollouts import follow_up_rate
-from reconciler.core.specs.resolved import SpecSet
+from reconciler.core.specs.spec_set import SpecSet
 from reconciler.engine.applying import Applier
 from reconciler.engine.memo import CompactPlanMemo
 from reconciler.engine.reading import LiveStateReader, ReadScope

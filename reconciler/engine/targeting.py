@@ -16,7 +16,7 @@ from reconciler.adapters.spec_files import load_spec_set
 from reconciler.adapters.spec_history import export_specs_at
 from reconciler.core.plan import Plan
 from reconciler.core.planning.selection import SpecChanges, changed_thing_groups
-from reconciler.core.specs.resolved import SpecSet
+from reconciler.core.specs.spec_set import SpecSet
 from reconciler.engine.reading import ReadScope
 from reconciler.errors import SpecError
 

@@ -33,8 +33,8 @@ from reconciler.core.planning.targets import (
 )
 from reconciler.core.provenance import is_managed, is_uninstall_step
 from reconciler.core.recipes import default_configuration, dependencies
-from reconciler.core.specs.resolved import DeploymentSpec, SpecSet
 from reconciler.core.specs.sharing import SharedValues
+from reconciler.core.specs.spec_set import DeploymentSpec, SpecSet
 from reconciler.errors import PlanError
 
 __all__ = [

@@ -24,7 +24,7 @@ from reconciler.core.recipes import (
     recipe_key,
     with_artifact_uris,
 )
-from reconciler.core.specs.resolved import (
+from reconciler.core.specs.spec_set import (
     ComponentOverride,
     CustomComponent,
     RepositorySettings,

@@ -9,7 +9,7 @@ from typing import Any
 from reconciler.core.live import LiveDeployment
 from reconciler.core.plan import Plan, TargetAction
 from reconciler.core.recipes import dependencies
-from reconciler.core.specs.resolved import SpecSet
+from reconciler.core.specs.spec_set import SpecSet
 
 
 @dataclass(frozen=True)

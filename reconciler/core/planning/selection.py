@@ -17,7 +17,7 @@ from typing import Any
 
 from reconciler.core.recipes import dependencies
 from reconciler.core.specs.located import SourceLocation
-from reconciler.core.specs.resolved import CustomComponent, DeploymentSpec, SpecSet
+from reconciler.core.specs.spec_set import CustomComponent, DeploymentSpec, SpecSet
 
 
 @dataclass(frozen=True)

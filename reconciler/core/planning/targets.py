@@ -45,7 +45,7 @@ from reconciler.core.planning.resets import (
     without_sent,
 )
 from reconciler.core.provenance import CONTENT_HASH, is_managed
-from reconciler.core.specs.resolved import DeploymentComponent, DeploymentSpec
+from reconciler.core.specs.spec_set import DeploymentComponent, DeploymentSpec
 
 RecipeLookup = Callable[[str, str], Mapping[str, Any] | None]
 DefaultsLookup = Callable[[str, str], Mapping[str, Any] | None]

@@ -17,7 +17,9 @@ from reconciler.core.specs.loading import load_specs, parse_spec_tree, reload_sp
 from reconciler.core.specs.located import SourceLocation
 from reconciler.core.specs.merging import merge_patch
 from reconciler.core.specs.problems import InvalidSpecsError, SpecProblem
-from reconciler.core.specs.resolved import (
+from reconciler.core.specs.schema import spec_json_schema
+from reconciler.core.specs.snapshot import SpecSnapshot
+from reconciler.core.specs.spec_set import (
     ArtifactRule,
     ComponentOverride,
     CustomComponent,
@@ -28,8 +30,6 @@ from reconciler.core.specs.resolved import (
     SpecSet,
     SyncPolicySettings,
 )
-from reconciler.core.specs.schema import spec_json_schema
-from reconciler.core.specs.snapshot import SpecSnapshot
 from reconciler.core.specs.tree import InMemorySpecTree, SpecLimits, SpecTree
 
 __all__ = [

@@ -17,7 +17,7 @@ from reconciler.core.specs.local_files import LocalFileError, LocalFiles
 from reconciler.core.specs.located import Node
 from reconciler.core.specs.problems import SpecProblem
 from reconciler.core.specs.recipes import RecipeCheck
-from reconciler.core.specs.resolved import (
+from reconciler.core.specs.spec_set import (
     ArtifactRule,
     ComponentOverride,
     CustomComponent,

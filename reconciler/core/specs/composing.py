@@ -8,6 +8,12 @@ expanded), charges what aliases add to the load's `ExpansionBudget`, and keeps t
 key and value. Every key and string must be sendable: no lone surrogates, no control characters
 (`scalars.unsendable_character`).
 
+It builds located `Node`s, or (`located=False`) plain values, the same checks made with the same
+messages: a Deployment is held as plain values (see deployments.py), and building a `Node`, a
+location and a field path for every value of every file was most of a load's CPU. A plain
+composition also keeps the line of the root and of the keys of the first three levels
+(`PlainComposition`), the few locations a resolved Deployment carries.
+
 Only JSON-compatible data comes out: mapping keys must be strings, tags other than the standard
 ones are rejected, timestamps stay strings, floats must be finite. Duplicate keys are errors
 (silently keeping the last one hides mistakes in review).
@@ -17,13 +23,13 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import yaml
 from yaml import events
 
 from reconciler.core.specs.budget import ExpansionBudget, ExpansionLimitError
-from reconciler.core.specs.located import FieldPath, Node, SourceLocation
+from reconciler.core.specs.located import FieldPath, JsonValue, Node, SourceLocation
 from reconciler.core.specs.problems import InvalidSpecsError, SpecProblem, quoted
 from reconciler.core.specs.scalars import (
     MERGE_TAG,
@@ -60,9 +66,11 @@ class _Frame:
     is_mapping: bool
     first_node: int
     first_character: int
-    items: list[Node] = field(default_factory=list)
-    entries: dict[str, Node] = field(default_factory=dict)
-    merged: list[Node] = field(default_factory=list)
+    # `Node`s, or plain values in a plain composition.
+    items: list[Any] = field(default_factory=list)
+    entries: dict[str, Any] = field(default_factory=dict)
+    merged: list[Any] = field(default_factory=list)
+    key_lines: dict[str, int] = field(default_factory=dict)  # of `entries`, if plain
     key: tuple[str, int, str] | None = (
         None  # (key, line, "entry" | "merge" | "skip") awaiting a value
     )
@@ -77,10 +85,30 @@ class _Frame:
 
 @dataclass(frozen=True)
 class _Anchor:
-    node: Node | None  # None while the anchored collection is still being composed
+    node: Any  # a `Node` or a plain value; not `ready` while the collection is being composed
     size: int
     height: int
     characters: int  # of its keys and strings, every alias in it expanded
+    ready: bool = True
+
+
+@dataclass(frozen=True)
+class PlainComposition:
+    """A document composed as plain values, with the lines a resolved Deployment needs.
+
+    `key_lines` has the line of each key of the first three levels (`("spec", "components",
+    NAME)`, `("metadata", "name")`...), written in this document: `exact_lines` is False when
+    YAML aliases or merge keys brought values from elsewhere (then only a located composition
+    knows where each was written).
+    """
+
+    value: JsonValue
+    root_line: int
+    key_lines: dict[FieldPath, int]
+    exact_lines: bool
+
+
+KEY_LINE_DEPTH = 3
 
 
 class Composer:
@@ -95,8 +123,10 @@ class Composer:
         *,
         json_scalars: bool,
         budget: ExpansionBudget | None = None,
+        located: bool = True,
     ) -> None:
-        """`budget` is charged with what aliases add (None: a file parsed again, charged once)."""
+        """`budget` is charged with what aliases add (None: a file parsed again, charged once);
+        `located=False` builds plain values (`compose_plain`)."""
         self.file = file
         self.loader_class = loader_class
         self.text = text
@@ -108,12 +138,32 @@ class Composer:
         self.nodes = 0
         self.characters = 0
         self.budget = budget
-        self.root: Node | None = None
+        self.located = located
+        self.root: Any = None
+        self.has_root = False
+        self.root_line = 1
+        self.key_lines: dict[FieldPath, int] = {}
+        self.exact_lines = True
         self.documents = 0
         self.problems: list[SpecProblem] = []
         self.unreadable_as_yaml = False
 
     def compose(self) -> Node | None:
+        """The document's located values (None for an empty file); raises `InvalidSpecsError`."""
+        assert self.located
+        self._compose()
+        root: Node | None = self.root
+        return root
+
+    def compose_plain(self) -> PlainComposition | None:
+        """The document's plain values (None for an empty file); raises `InvalidSpecsError`."""
+        assert not self.located
+        self._compose()
+        if not self.has_root:
+            return None
+        return PlainComposition(self.root, self.root_line, self.key_lines, self.exact_lines)
+
+    def _compose(self) -> None:
         try:
             # The reader checks the characters as soon as it is created, so create it in here.
             self.loader = loader = self.loader_class(self.text)
@@ -135,7 +185,6 @@ class Composer:
                 self.loader.dispose()
         if self.problems:
             raise InvalidSpecsError(self.problems)
-        return self.root
 
     def _syntax_problem(self, error: yaml.MarkedYAMLError) -> SpecProblem:
         mark = error.problem_mark or error.context_mark
@@ -183,7 +232,7 @@ class Composer:
         if len(self.stack) >= self.limits.max_depth:
             raise InvalidSpecsError([*self.problems, too_deep(self.file, line, self.limits)])
         if event.anchor is not None:
-            self.anchors[event.anchor] = _Anchor(None, 0, 0, 0)
+            self.anchors[event.anchor] = _Anchor(None, 0, 0, 0, ready=False)
         path = self.stack[-1].next_path() if self.stack else ()
         self._count(1, 0, line)
         self.stack.append(_Frame(event, path, is_mapping, self.nodes, self.characters))
@@ -191,29 +240,35 @@ class Composer:
     def _end_collection(self) -> None:
         frame = self.stack.pop()
         start_line = _line(frame.start)
-        if frame.is_mapping:
-            entries = self._with_merged_entries(frame)
-            value: dict[str, Node] | list[Node] = entries
-        else:
-            value = frame.items
-        location = self._location_in_parent(start_line)
-        node = Node(value, location, frame.path)
+        value = self._with_merged_entries(frame) if frame.is_mapping else frame.items
+        if not self.stack:
+            self.root_line = start_line
+        node = (
+            Node(value, self._location_in_parent(start_line), frame.path) if self.located else value
+        )
         if frame.start.anchor is not None:
             size = self.nodes - frame.first_node + 1
             characters = self.characters - frame.first_character
             self.anchors[frame.start.anchor] = _Anchor(node, size, frame.height + 1, characters)
         self._attach(node, frame.height + 1)
 
-    def _with_merged_entries(self, frame: _Frame) -> dict[str, Node]:
+    def _with_merged_entries(self, frame: _Frame) -> dict[str, Any]:
         """Apply YAML merge keys (`<<: *base`): explicit keys win, then earlier merged mappings."""
         if not frame.merged:
             return frame.entries
-        combined: dict[str, Node] = {}
+        combined: dict[str, Any] = {}
         for source in frame.merged:
-            for key, item in (source.mapping() or {}).items():
+            for key, item in (self._entries(source) or {}).items():
                 combined.setdefault(key, item)
         combined.update(frame.entries)
         return combined
+
+    def _entries(self, value: Any) -> dict[str, Any] | None:
+        """The entries of a composed mapping (a `Node` or a plain dict), else None."""
+        if self.located:
+            entries: dict[str, Any] | None = value.mapping()
+            return entries
+        return value if isinstance(value, dict) else None
 
     def _location_in_parent(self, line: int) -> SourceLocation:
         # An entry of a mapping is located at its key: that is where a reader looks for it.
@@ -221,9 +276,10 @@ class Composer:
             return SourceLocation(self.file, self.stack[-1].key[1])
         return SourceLocation(self.file, line)
 
-    def _attach(self, node: Node, height: int) -> None:
+    def _attach(self, node: Any, height: int) -> None:
         if not self.stack:
             self.root = node
+            self.has_root = True
             return
         parent = self.stack[-1]
         parent.height = max(parent.height, height)
@@ -238,7 +294,7 @@ class Composer:
         elif role == "skip":
             return
         elif key in parent.entries:
-            first = parent.entries[key].location.line
+            first = parent.entries[key].location.line if self.located else parent.key_lines[key]
             self.problems.append(
                 SpecProblem.at(
                     SourceLocation(self.file, key_line),
@@ -248,11 +304,17 @@ class Composer:
             )
         else:
             parent.entries[key] = node
+            if not self.located:
+                parent.key_lines[key] = key_line
+                if len(parent.path) < KEY_LINE_DEPTH:
+                    self.key_lines[(*parent.path, key)] = key_line
 
-    def _merge_source(self, frame: _Frame, node: Node, line: int) -> None:
-        sources = node.value if isinstance(node.value, list) else [node]
+    def _merge_source(self, frame: _Frame, node: Any, line: int) -> None:
+        self.exact_lines = False
+        items = node.value if self.located else node
+        sources = items if isinstance(items, list) else [node]
         for source in sources:
-            if source.mapping() is None:
+            if self._entries(source) is None:
                 self._fail(line, "the YAML merge key '<<' takes a mapping or a list of mappings")
             frame.merged.append(source)
 
@@ -263,15 +325,35 @@ class Composer:
             return
         characters = len(event.value)
         self._count(1, characters, line)
-        path = parent.next_path() if parent is not None else ()
-        location = self._location_in_parent(line)
-        value = self._scalar_value(event, location, path)
-        if isinstance(value, str):
-            self._check_text(value, location, path)
-        node = Node(value, location, path, raw=event.value)
+        if not self.stack:
+            self.root_line = line
+        if self.located:
+            path = parent.next_path() if parent is not None else ()
+            location = self._location_in_parent(line)
+            value = self._scalar_value(event, location, path)
+            if isinstance(value, str):
+                self._check_text(value, location, path)
+            node: Any = Node(value, location, path, raw=event.value)
+        else:
+            # The location and path are made only for a problem: most values have none.
+            assert self.loader is not None
+            try:
+                node = scalar_value(self.loader, event, json_scalars=self.json_scalars)
+            except UnreadableScalarError as error:
+                self.problems.append(self._problem_here(line, parent, str(error)))
+                node = event.value
+            if isinstance(node, str):
+                problem = unsendable_character(node)
+                if problem is not None:
+                    self.problems.append(self._problem_here(line, parent, problem))
         if event.anchor is not None:
             self.anchors[event.anchor] = _Anchor(node, 1, 0, characters)
         self._attach(node, 0)
+
+    def _problem_here(self, line: int, parent: _Frame | None, message: str) -> SpecProblem:
+        """A problem with the scalar value being composed at `line`."""
+        path = parent.next_path() if parent is not None else ()
+        return SpecProblem.at(self._location_in_parent(line), path, message)
 
     def _key(self, frame: _Frame, event: events.ScalarEvent, line: int) -> None:
         tag = self._resolved_tag(event)
@@ -302,7 +384,7 @@ class Composer:
         anchor = self.anchors.get(event.anchor or "")
         if anchor is None:
             self._fail(line, f"alias *{event.anchor} refers to no anchor defined before it")
-        if anchor.node is None:
+        if not anchor.ready:
             self._fail(
                 line, f"alias *{event.anchor} refers to the mapping or list that contains it"
             )
@@ -312,6 +394,7 @@ class Composer:
         if len(self.stack) + anchor.height > self.limits.max_depth:
             raise InvalidSpecsError([*self.problems, too_deep(self.file, line, self.limits)])
         self._count(anchor.size, anchor.characters, line)
+        self.exact_lines = False
         if self.budget is not None:
             try:
                 self.budget.charge_alias(anchor.size, anchor.characters)

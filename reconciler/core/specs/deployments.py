@@ -2,28 +2,32 @@
 
 The path, step by step, with the helper module of each step:
 
-1. The file is parsed into located values, `Node`s (`parsing`), and its envelope is checked
-   (`documents.read_envelope`). The loader (`loading`) keeps the document as a
-   `DeferredDeployment`: plain values and the few locations a resolved spec carries.
-2. `extends`: the bases it names, nearest first (`merging.base_chain`), are merged under it,
-   Settings.defaults at the bottom, by the one RFC 7386 merge (`merging`).
+1. The file is read as plain values (`parsing.parse_values`) and its envelope is checked. The
+   loader (`loading`) keeps the document as a `DeferredDeployment`: plain values, the few
+   locations a resolved spec carries, and its bytes, parsed again into located values
+   (`Node`s, `parsing.parse_file`) only when a message needs one.
+2. `extends`: the bases it names, nearest first (`merging.chain_of_bases`), are merged under
+   it, Settings.defaults at the bottom, by the one RFC 7386 merge (`merging`).
 3. The merged spec is checked against what a Deployment may say
    (`deployment_models.DeploymentDocumentSpec`), and its target here: exactly one of thingGroup
    or thing, which no other Deployment has.
 4. Each component gets its version (one declared in the repository may omit it), and its
    configuration is checked the way a device reads it (`device_keys`) and for keys that could
    never be removed again (`reset_limits`).
-5. The result is a `DeploymentSpec` (`resolved`), its values shared with the equal values of
+5. The result is a `DeploymentSpec` (`spec_set`), its values shared with the equal values of
    other Deployments (`sharing`).
 
-`DeploymentResolver.resolve` takes every Deployment of a load along this path (and checks every
-DeploymentBase on its own); `subdeployment_problems` then checks subdeployments across them.
+`DeploymentResolver.resolve` takes every Deployment of a load along this path
+(`DeploymentResolver._resolve`; every DeploymentBase is checked on its own by steps 2 and 3);
+`subdeployment_problems` then checks subdeployments across them.
 
-Memory: a fleet has thousands of Deployment documents and a few bases. Holding every Deployment
-as a located tree (a `Node` per value, with its file, line and path) until all are resolved took
-about 8 KB per document, 80 MB at 10,000 groups. So a Deployment goes along the path on plain
-values (`_plain`); only a document that has a problem is parsed again and goes along it with
-locations (`_located`), so that its messages name the file, line and field exactly as before.
+One path, on plain values; locations on demand. A fleet has thousands of Deployment documents and
+a few bases. Holding every Deployment as a located tree (a `Node` per value, with its file, line
+and path) until all are resolved took about 8 KB per document, 80 MB at 10,000 groups. So each
+step works on plain values, and a problem is worded against the document's located view
+(`_Located`: the file parsed again, merged with its bases' located values by the same merge),
+made only when a message needs it. What the checks find on plain values and where the located
+view puts it are the same: `merge_patch(t, p).plain() == merge_plain(t.plain(), p.plain())`.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+
+from pydantic import ValidationError
 
 from reconciler.core.arns import thing_target
 from reconciler.core.plan import PruneMode
@@ -53,7 +59,6 @@ from reconciler.core.specs.documents import ParsedDocument
 from reconciler.core.specs.located import FieldPath, JsonValue, Node, SourceLocation
 from reconciler.core.specs.merging import (
     Layered,
-    base_chain,
     chain_of_bases,
     effective_spec,
     merge_plain,
@@ -61,10 +66,10 @@ from reconciler.core.specs.merging import (
 )
 from reconciler.core.specs.problems import SpecProblem
 from reconciler.core.specs.reset_limits import unremovable_keys
-from reconciler.core.specs.resolved import DeploymentComponent, DeploymentSpec, SyncPolicySettings
 from reconciler.core.specs.sharing import SharedValues
+from reconciler.core.specs.spec_set import DeploymentComponent, DeploymentSpec, SyncPolicySettings
 from reconciler.core.specs.tree import SpecLimits
-from reconciler.core.specs.validation import validate_node
+from reconciler.core.specs.validation import describe_error, validate_node
 from reconciler.core.suspension import Suspension, parse_instant
 
 _NOT_DECLARED = "not declared"
@@ -91,12 +96,16 @@ class DeferredDeployment:
 
     name: str
     location: SourceLocation
-    name_node: Node | None
     spec: dict[str, JsonValue]
     component_locations: Mapping[str, SourceLocation]
     located: Callable[[], ParsedDocument]
 
     kind = "Deployment"
+
+    @property
+    def name_node(self) -> Node | None:
+        """Where its name is written (parsed again: only a message needs it)."""
+        return self.located().name_node
 
     @classmethod
     def of(
@@ -109,7 +118,6 @@ class DeferredDeployment:
         return cls(
             name=document.name,
             location=document.location,
-            name_node=document.name_node,
             spec=spec,
             component_locations={
                 name: node.location
@@ -118,6 +126,27 @@ class DeferredDeployment:
             },
             located=located,
         )
+
+
+class _Located:
+    """A document's located view, made on first use and kept: parsing a Deployment again is
+    paid only by one that has a problem (or a `suspend`, for its line)."""
+
+    def __init__(self, make: Callable[[], ParsedDocument]) -> None:
+        self._make = make
+        self._document: ParsedDocument | None = None
+
+    @classmethod
+    def ready(cls, document: ParsedDocument) -> _Located:
+        """The view of a document that is located already (a base)."""
+        view = cls(lambda: document)
+        view._document = document
+        return view
+
+    def __call__(self) -> ParsedDocument:
+        if self._document is None:
+            self._document = self._make()
+        return self._document
 
 
 class DeploymentResolver:
@@ -136,7 +165,6 @@ class DeploymentResolver:
         declared: Mapping[str, str | None],
         other_kinds: Mapping[str, str],
         *,
-        located: bool = False,
         budget: ExpansionBudget | None = None,
     ) -> None:
         """`budget` is charged with what the resolved Deployments hold (see `SharedValues`)."""
@@ -150,9 +178,6 @@ class DeploymentResolver:
         self.other_kinds = other_kinds
         self.problems: list[SpecProblem] = []
         self.shared = SharedValues(self.budget)
-        # Resolve every Deployment with locations: slower and larger, the reference the plain
-        # path is tested against.
-        self.located = located
         self._plain_layers: dict[tuple[str, ...], JsonValue] = {}
 
     def resolve(
@@ -166,85 +191,104 @@ class DeploymentResolver:
         if check_bases:
             # Bases first: a problem in a base is then worded for the base, not a Deployment.
             for document in self.base_documents:
-                self._effective(_layered(document), DeploymentBaseSpec)
+                plain = document.spec.plain()
+                assert isinstance(plain, dict)  # read_envelope only passes mappings
+                self._checked(document.name, plain, _Located.ready(document), DeploymentBaseSpec)
         resolved: list[DeploymentSpec] = []
         targets: TargetOwners = dict(taken or {})
         while self.deployments:
             # Consumed: a document is freed once resolved (the caller holds no other reference).
-            deferred = self.deployments.popleft()
-            deployment = None if self.located else self._plain(deferred, targets)
-            if deployment is None:
-                deployment = self._located(deferred.located(), targets)
+            deployment = self._resolve(self.deployments.popleft(), targets)
             if deployment is not None:
                 resolved.append(deployment)
         return sorted(resolved, key=lambda deployment: deployment.thing_group)
 
-    def _located(self, document: ParsedDocument, targets: TargetOwners) -> DeploymentSpec | None:
-        result = self._effective(_layered(document), DeploymentDocumentSpec)
-        if result is None:
+    def _resolve(
+        self, deferred: DeferredDeployment, targets: TargetOwners
+    ) -> DeploymentSpec | None:
+        """Steps 2 to 5 of the module doc for one Deployment, on plain values; each problem is
+        worded against the document's located view, parsed again only then."""
+        located = _Located(deferred.located)
+        checked = self._checked(deferred.name, deferred.spec, located, DeploymentDocumentSpec)
+        if checked is None:
             return None
-        spec, effective = result
-        if not self._unique_target(document, spec, targets):
+        spec, chain = checked
+        assert isinstance(spec, DeploymentDocumentSpec)
+        if not self._unique_target(deferred, located, spec, targets):
             return None
-        component_nodes = effective.child("components")
 
-        def locate(name: str) -> Node | None:
-            return component_nodes.child(name) if component_nodes is not None else None
+        def entry(name: str) -> Node:
+            """The located entry of a component (for a message)."""
+            components = self._effective(chain, located).child("components")
+            node = components.child(name) if components is not None else None
+            assert node is not None  # the entry is in the resolved spec
+            return node
 
-        suspend_node = effective.child("suspend")
-        suspend_at = str(suspend_node.location) if suspend_node is not None else None
         try:
-            return self._deployment(document.name, document.location, spec, locate, suspend_at)
+            return self._deployment(
+                deferred,
+                spec,
+                lambda name: _component_location(name, deferred, chain, self.defaults),
+                entry,
+                _suspend_location(deferred, located, chain, self.defaults),
+            )
         except ExpansionLimitError as error:
             self.problems.append(
-                SpecProblem.on(document.spec.child("extends") or document.spec, str(error))
+                SpecProblem.on(located().spec.child("extends") or located().spec, str(error))
             )
             return None
 
-    def _plain(self, deferred: DeferredDeployment, targets: TargetOwners) -> DeploymentSpec | None:
-        """The resolved spec, or None when anything is wrong: the located path then finds it
-        again and words it. Nothing is reported from here."""
-        chain = self._plain_chain(deferred)
-        if chain is None:
-            return None
-        merged = merge_plain(self._plain_bases(chain), deferred.spec)
-        if oversized(merged, self.limits) is not None:
-            return None
-        try:
-            spec = DeploymentDocumentSpec.model_validate(merged)
-        except ValueError:  # pydantic's ValidationError
-            return None
-        if _target_problems(spec) or _target_key(spec) in targets or any(_unremovable_keys(spec)):
-            return None
-
-        def locate(name: str) -> SourceLocation | None:
-            return _component_location(name, deferred, chain, self.defaults)
-
-        try:
-            deployment = self._deployment(
-                deferred.name,
-                deferred.location,
-                spec,
-                locate,
-                _suspend_location(deferred, chain, self.defaults),
-                report=False,
-            )
-        except ExpansionLimitError:
-            return None
-        if deployment is not None:
-            targets[_target_key(spec)] = TargetOwner(deferred.name, deferred.location)
-        return deployment
-
-    def _plain_chain(self, deferred: DeferredDeployment) -> list[Layered] | None:
-        """`base_chain` on plain values: the bases, nearest first, or None on a problem."""
+    def _checked(
+        self,
+        name: str,
+        plain: dict[str, JsonValue],
+        located: _Located,
+        model: type[DeploymentBaseSpec],
+    ) -> tuple[DeploymentBaseSpec, list[Layered]] | None:
+        """Steps 2 and 3 for a Deployment or a base: merged with what it extends and checked
+        against `model`; the spec and the bases it extends, or None (the problems reported)."""
         chain, broken = chain_of_bases(
-            deferred.name,
-            deferred.spec.get("extends"),
-            self.bases,
-            self.other_kinds,
-            self.limits.max_extends_depth,
+            name, plain.get("extends"), self.bases, self.other_kinds, self.limits.max_extends_depth
         )
-        return chain if broken is None else None
+        if broken is not None:
+            at, message = broken
+            where = at.extends if at is not None else located().spec.child("extends")
+            assert where is not None  # a chain breaks only at an `extends`
+            self.problems.append(SpecProblem.on(where, message))
+            # Still check the document on its own, to report its other problems in this run.
+            _, problems = validate_node(model, effective_spec(self.defaults, (), located().spec))
+            self.problems.extend(problems)
+            return None
+        merged = merge_plain(self._plain_bases(chain), plain)
+        too_large = oversized(merged, self.limits)
+        if too_large is not None:
+            what = "with what it extends, this" if chain else "this"
+            self.problems.append(
+                SpecProblem.on(
+                    located().spec.child("extends") or located().spec,
+                    f"{what} {'base' if model is DeploymentBaseSpec else 'deployment'} comes to "
+                    f"{too_large} (counting every expansion): move large data into artifacts",
+                )
+            )
+            return None
+        try:
+            spec = model.model_validate(merged)
+        except ValidationError as error:
+            effective = self._effective(chain, located)
+            self.problems.extend(describe_error(e, effective, model) for e in error.errors())
+            return None
+        unremovable = list(_unremovable_keys(spec))
+        if unremovable:
+            effective = self._effective(chain, located)
+            self.problems.extend(
+                SpecProblem.on(_follow(effective, path), message) for path, message in unremovable
+            )
+            return None
+        return spec, chain
+
+    def _effective(self, chain: Sequence[Layered], located: _Located) -> Node:
+        """The located merge of the document and what it extends, for wording a problem."""
+        return effective_spec(self.defaults, chain, located().spec)
 
     def _plain_bases(self, chain: Sequence[Layered]) -> JsonValue:
         """`Settings.defaults ⊕ base_n ⊕ … ⊕ base_1` as plain values, computed once per chain."""
@@ -254,52 +298,18 @@ class DeploymentResolver:
             self._plain_layers[key] = merged.plain() if merged is not None else None
         return self._plain_layers[key]
 
-    def _effective(
-        self, document: Layered, model: type[DeploymentBaseSpec]
-    ) -> tuple[DeploymentBaseSpec, Node] | None:
-        chain, problem = base_chain(
-            document, self.bases, self.other_kinds, self.limits.max_extends_depth
-        )
-        if problem is not None:
-            self.problems.append(problem)
-            # Still check the document on its own, to report its other problems in this run.
-            _, problems = validate_node(model, effective_spec(self.defaults, (), document.spec))
-            self.problems.extend(problems)
-            return None
-        effective = effective_spec(self.defaults, chain, document.spec)
-        too_large = oversized(effective.plain(), self.limits)
-        if too_large is not None:
-            what = "with what it extends, this" if chain else "this"
-            self.problems.append(
-                SpecProblem.on(
-                    document.extends or document.spec,
-                    f"{what} {'base' if model is DeploymentBaseSpec else 'deployment'} comes to "
-                    f"{too_large} (counting every expansion): move large data into artifacts",
-                )
-            )
-            return None
-        spec, problems = validate_node(model, effective)
-        self.problems.extend(problems)
-        if spec is None:
-            return None
-        unremovable = [
-            SpecProblem.on(_follow(effective, path), message)
-            for path, message in _unremovable_keys(spec)
-        ]
-        self.problems.extend(unremovable)
-        return (spec, effective) if not unremovable else None
-
     def _unique_target(
         self,
-        document: ParsedDocument,
-        spec: DeploymentBaseSpec,
+        deferred: DeferredDeployment,
+        located: _Located,
+        spec: DeploymentDocumentSpec,
         targets: TargetOwners,
     ) -> bool:
         """Whether the Deployment names one valid target that no other Deployment has."""
-        assert isinstance(spec, DeploymentDocumentSpec)
         problems = _target_problems(spec)
         for field_name, message in problems:
-            node = document.spec.child(field_name) if field_name else document.spec
+            document = located().spec
+            node = document.child(field_name) if field_name else document
             # Not in the document: a base wrote it, and is told that it may not.
             if node is not None:
                 self.problems.append(SpecProblem.on(node, message))
@@ -308,16 +318,16 @@ class DeploymentResolver:
         key = _target_key(spec)
         first = targets.get(key)
         if first is None:
-            targets[key] = TargetOwner(document.name, document.location)
+            targets[key] = TargetOwner(deferred.name, deferred.location)
             return True
         if spec.thing is not None:
-            node = document.spec.child("thing") or document.spec
+            node = located().spec.child("thing") or located().spec
             message = (
                 f"core device (thing) {spec.thing!r} is already the target of Deployment "
                 f"{first.name!r} ({first.location}); a core device has exactly one Deployment"
             )
         else:
-            node = document.spec.child("thingGroup") or document.spec
+            node = located().spec.child("thingGroup") or located().spec
             message = (
                 f"thing group {spec.thing_group!r} is already the target of Deployment "
                 f"{first.name!r} ({first.location}); a thing group has exactly one Deployment"
@@ -328,58 +338,51 @@ class DeploymentResolver:
 
     def _deployment(
         self,
-        name: str,
-        source: SourceLocation,
-        spec: DeploymentBaseSpec,
-        locate: Callable[[str], Node | SourceLocation | None],
+        deferred: DeferredDeployment,
+        spec: DeploymentDocumentSpec,
+        locate: Callable[[str], SourceLocation | None],
+        entry: Callable[[str], Node],
         suspend_at: str | None,
-        *,
-        report: bool = True,
     ) -> DeploymentSpec | None:
-        """The resolved spec; `locate(component)` gives a component entry's node (located path)
-        or location (plain path). Without `report`, a problem is not reported, only None."""
-        assert isinstance(spec, DeploymentDocumentSpec)
+        """Steps 4 and 5: the resolved spec. `locate(component)` gives where a component's entry
+        is written, `entry(component)` its located node, for a message."""
         components: dict[str, DeploymentComponent] = {}
         for component_name in sorted(spec.components or {}):
-            entry = (spec.components or {})[component_name]
+            component = (spec.components or {})[component_name]
             where = locate(component_name)
-            if entry is None or where is None:  # null entries never survive the merge
+            if component is None or where is None:  # null entries never survive the merge
                 continue
             version = (
-                entry.version
-                if entry.version is not None
+                component.version
+                if component.version is not None
                 else self.declared.get(component_name, _NOT_DECLARED)
             )
             if version == _NOT_DECLARED:
-                if report:
-                    assert isinstance(where, Node)
-                    self.problems.append(
-                        SpecProblem.on(
-                            where,
-                            f"no version given, and {component_name!r} is not declared in this "
-                            "repository: add 'version: MAJOR.MINOR.PATCH' (or declare it with a "
-                            "Component or ComponentOverride document)",
-                        )
+                self.problems.append(
+                    SpecProblem.on(
+                        entry(component_name),
+                        f"no version given, and {component_name!r} is not declared in this "
+                        "repository: add 'version: MAJOR.MINOR.PATCH' (or declare it with a "
+                        "Component or ComponentOverride document)",
                     )
+                )
                 continue
             findings = [
-                *configuration_key_findings(entry.configuration or {}, ("configuration",)),
-                *reset_findings(entry.reset or [], ("reset",)),
+                *configuration_key_findings(component.configuration or {}, ("configuration",)),
+                *reset_findings(component.reset or [], ("reset",)),
             ]
             if findings:
-                if report:
-                    assert isinstance(where, Node)
-                    self.problems.extend(located_problems(where, iter(findings)))
+                self.problems.extend(located_problems(entry(component_name), iter(findings)))
                 continue
-            location = where.location if isinstance(where, Node) else where
-            components[component_name] = self._component(component_name, version, entry, location)
+            components[component_name] = self._component(component_name, version, component, where)
         if len(components) != len(spec.components or {}):
             return None
         sync = spec.sync_policy
+        source = deferred.location
         return DeploymentSpec(
-            name=name,
+            name=deferred.name,
             thing_group=_target_key(spec),
-            deployment_name=spec.deployment_name or name,
+            deployment_name=spec.deployment_name or deferred.name,
             components=components,
             deployment_policies=self.shared.model(
                 (spec.deployment_policies or DeploymentPolicies()).with_service_defaults()
@@ -432,7 +435,7 @@ def _component_location(
 ) -> SourceLocation | None:
     """Where `merge_patch` locates the entry of a component the resolved spec has: in the
     nearest layer that writes it (a merged mapping takes the location of the later document).
-    None if no layer does, which a resolved component cannot be (the located path decides)."""
+    None if no layer does, which a resolved component cannot be."""
     if name in deferred.component_locations:
         return deferred.component_locations[name]
     layers = [base.spec for base in chain] + ([defaults] if defaults is not None else [])
@@ -445,12 +448,15 @@ def _component_location(
 
 
 def _suspend_location(
-    deferred: DeferredDeployment, chain: Sequence[Layered], defaults: Node | None
+    deferred: DeferredDeployment,
+    located: _Located,
+    chain: Sequence[Layered],
+    defaults: Node | None,
 ) -> str | None:
     """Where the resolved `suspend` comes from: the nearest layer that writes it."""
     if "suspend" in deferred.spec:
         # Parsed again for its line (rare: only a suspended group pays for it).
-        node = deferred.located().spec.child("suspend")
+        node = located().spec.child("suspend")
         return str(node.location) if node is not None else deferred.location.file
     layers = [base.spec for base in chain] + ([defaults] if defaults is not None else [])
     for layer in layers:

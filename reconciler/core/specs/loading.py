@@ -10,29 +10,38 @@ from __future__ import annotations
 import hashlib
 from collections import deque
 
+from pydantic import ValidationError
+
 from reconciler.core.plan import PruneMode
 from reconciler.core.specs.budget import ExpansionBudget
 from reconciler.core.specs.components import ComponentDocuments
+from reconciler.core.specs.composing import PlainComposition
 from reconciler.core.specs.deployments import (
     DeferredDeployment,
     DeploymentResolver,
     TargetOwner,
     subdeployment_problems,
 )
-from reconciler.core.specs.documents import KINDS, ParsedDocument, SettingsSpec, read_envelope
+from reconciler.core.specs.documents import (
+    KINDS,
+    DocumentEnvelope,
+    ParsedDocument,
+    SettingsSpec,
+    read_envelope,
+)
 from reconciler.core.specs.local_files import (
     ESCAPING_SYMLINK,
     LocalFiles,
     describe_size,
     is_hidden,
 )
-from reconciler.core.specs.located import Node
+from reconciler.core.specs.located import Node, SourceLocation
 from reconciler.core.specs.merging import merge_patch
-from reconciler.core.specs.parsing import parse_file
+from reconciler.core.specs.parsing import parse_file, parse_values
 from reconciler.core.specs.problems import InvalidSpecsError, ProblemLog, SpecProblem
-from reconciler.core.specs.resolved import RepositorySettings, SpecSet
 from reconciler.core.specs.rollout_models import RolloutSpec, check_rollouts
 from reconciler.core.specs.snapshot import SpecSnapshot, reload
+from reconciler.core.specs.spec_set import RepositorySettings, SpecSet
 from reconciler.core.specs.tree import SpecLimits, SpecTree
 from reconciler.core.specs.validation import validate_node
 from reconciler.core.waves import Rollout
@@ -41,16 +50,12 @@ from reconciler.core.windows import SyncWindow, parse_cron, parse_window_duratio
 DOCUMENT_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def parse_spec_tree(
-    tree: SpecTree, limits: SpecLimits | None = None, *, located: bool = False
-) -> SpecSet:
+def parse_spec_tree(tree: SpecTree, limits: SpecLimits | None = None) -> SpecSet:
     """Load, check and resolve the specs in `tree`.
 
-    Raises `InvalidSpecsError` (a `SpecError`) listing every problem found. `located` resolves
-    every Deployment with locations, not only those with a problem: the same result, slower and
-    with more memory (the reference the default is tested against).
+    Raises `InvalidSpecsError` (a `SpecError`) listing every problem found.
     """
-    return _Loader(tree, limits or SpecLimits(), located=located).load().spec_set
+    return _Loader(tree, limits or SpecLimits()).load().spec_set
 
 
 def load_specs(
@@ -62,7 +67,7 @@ def load_specs(
     The result equals a full load's; raises `InvalidSpecsError` like `parse_spec_tree`.
     """
     reloaded = reload_specs(tree, previous, limits) if previous is not None else None
-    return reloaded or _Loader(tree, limits or SpecLimits(), located=False).load()
+    return reloaded or _Loader(tree, limits or SpecLimits()).load()
 
 
 def reload_specs(
@@ -71,24 +76,38 @@ def reload_specs(
     """`load_specs` when only Deployment documents changed since `previous` and they resolve
     without a problem; None when the tree must be loaded in full (then drop `previous` first:
     a full load next to it holds two spec sets)."""
-    loader = _Loader(tree, limits or SpecLimits(), located=False)
+    loader = _Loader(tree, limits or SpecLimits())
     return reload(loader, previous, loader.candidates())
 
 
 class _Loader:
-    def __init__(self, tree: SpecTree, limits: SpecLimits, *, located: bool) -> None:
+    def __init__(self, tree: SpecTree, limits: SpecLimits) -> None:
         self.tree = tree
         self.limits = limits
-        self.located = located
         self.log = ProblemLog()
         self.files = frozenset(path for path in tree.list_files() if not is_hidden(path))
-        self.parsed: dict[str, Node | InvalidSpecsError | None] = {}
-        self.contents: dict[str, bytes] = {}  # what each file held when it was parsed
-        self.digests: dict[str, str] = {}  # the SHA-256 of each file parsed
+        self.parsed: dict[str, Node | InvalidSpecsError | None] = {}  # read with locations
+        self.unreadable: dict[str, InvalidSpecsError] = {}  # what reading its values raised
+        self.charged: set[str] = set()  # files whose aliases the budget was charged with
+        self.contents: dict[str, bytes] = {}  # what each file held when it was read
+        self.digests: dict[str, str] = {}  # the SHA-256 of each file read
         self.budget = ExpansionBudget(limits)
 
+    def values(self, path: str) -> PlainComposition | None:
+        """The plain values of the document `path` (None when empty); raises
+        `InvalidSpecsError`. The one place a spec document's bytes become its values: a cache
+        of parsed documents wraps this (`parse_values` of the bytes, limits and budget)."""
+        try:
+            return parse_values(path, self._data(path), self.limits, budget=self.budget)
+        except InvalidSpecsError as error:
+            self.unreadable[path] = error
+            raise
+        finally:
+            self.charged.add(path)
+
     def read(self, path: str) -> Node | None:
-        """The parsed content of `path` (None when empty); raises `InvalidSpecsError`. Cached."""
+        """The located content of `path` (None when empty), for documents a message may point
+        into and for recipes; raises `InvalidSpecsError`. Cached."""
         if path not in self.parsed:
             try:
                 self.parsed[path] = self._parse(path)
@@ -100,6 +119,17 @@ class _Loader:
         return result
 
     def _parse(self, path: str) -> Node | None:
+        if path in self.unreadable:
+            raise self.unreadable[path]  # the same problems, the budget's included
+        # A document whose values were read was charged then: reading it again charges nothing.
+        budget = None if path in self.charged else self.budget
+        self.charged.add(path)
+        return parse_file(path, self._data(path), self.limits, budget=budget)
+
+    def _data(self, path: str) -> bytes:
+        """The bytes of `path`, read once; raises `InvalidSpecsError` when it cannot be read."""
+        if path in self.contents:
+            return self.contents[path]
         if not self.tree.resolves_inside(path):
             raise _file_problem(path, ESCAPING_SYMLINK)
         try:
@@ -115,7 +145,7 @@ class _Loader:
             raise _file_problem(path, f"cannot be read: {error.strerror or error}") from None
         self.contents[path] = data
         self.digests[path] = hashlib.sha256(data).hexdigest()
-        return parse_file(path, data, self.limits, budget=self.budget)
+        return data
 
     def candidates(self) -> list[str]:
         """The files that may be spec documents, in the order they are read."""
@@ -125,7 +155,6 @@ class _Loader:
         candidates = self.candidates()
         # Problems of a file are reported only once it is known to be a document, not a recipe.
         first_pass = {path: self.document(path) for path in candidates}
-        self.contents.clear()
         components = ComponentDocuments(LocalFiles(self.tree, self.files), self.read, self.limits)
         for document, _ in first_pass.values():
             if isinstance(document, ParsedDocument) and document.kind == "Component":
@@ -168,7 +197,6 @@ class _Loader:
                 for kind in KINDS
                 for d in (deployments if kind == "Deployment" else by_kind[kind])
             },
-            located=self.located,
             budget=self.budget,
         )
         resolved = resolver.resolve()
@@ -208,19 +236,53 @@ class _Loader:
         self, path: str
     ) -> tuple[ParsedDocument | DeferredDeployment | None, list[SpecProblem]]:
         try:
-            root = self.read(path)
+            values = self.values(path)
         except InvalidSpecsError as error:
             return None, list(error.problems)
-        if root is None:
+        if values is None:
             return None, [SpecProblem(path, 0, "", "the file is empty (expected a spec document)")]
+        # A Deployment is kept as plain values (see reconciler/core/specs/deployments.py); its
+        # located form is parsed again from the same bytes if a message needs it.
+        deployment = self._plain_deployment(path, values)
+        if deployment is not None:
+            return deployment, []
+        # Another kind, or a Deployment whose envelope has a problem: read with locations.
+        root = self.read(path)
+        assert root is not None  # its values were read
         document, problems = read_envelope(root)
         if document is None or document.kind != "Deployment":
             return document, problems
-        # Kept as plain values from here on (see reconciler/core/specs/deployments.py); its
-        # located form is parsed again from the same bytes if a message needs it.
-        data = self.contents[path]
+        data = self.contents.pop(path)
         del self.parsed[path]
         return DeferredDeployment.of(document, lambda: self._located(path, data)), problems
+
+    def _plain_deployment(self, path: str, values: PlainComposition) -> DeferredDeployment | None:
+        """The Deployment document `values` is, if its envelope is right and its lines are its
+        own (no aliases); else None (read it with locations)."""
+        root = values.value
+        if not values.exact_lines or not isinstance(root, dict) or root.get("kind") != "Deployment":
+            return None
+        try:
+            DocumentEnvelope.model_validate(root)
+        except ValidationError:
+            return None  # worded by read_envelope, with locations
+        spec, metadata = root["spec"], root["metadata"]
+        assert isinstance(spec, dict) and isinstance(metadata, dict)  # the envelope says so
+        name = metadata["name"]
+        assert isinstance(name, str)
+        components = spec.get("components")
+        data = self.contents.pop(path)
+        return DeferredDeployment(
+            name=name,
+            location=SourceLocation(path, values.root_line),
+            spec=spec,
+            component_locations={
+                component: SourceLocation(path, values.key_lines[("spec", "components", component)])
+                for component, entry in (components if isinstance(components, dict) else {}).items()
+                if entry is not None
+            },
+            located=lambda: self._located(path, data),
+        )
 
     def _located(self, path: str, data: bytes) -> ParsedDocument:
         root = parse_file(path, data, self.limits)

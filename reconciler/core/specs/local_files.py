@@ -14,7 +14,7 @@ from typing import NoReturn
 from reconciler.core.specs.fields import check_artifact_file_name
 from reconciler.core.specs.located import Node
 from reconciler.core.specs.problems import SpecProblem, quoted
-from reconciler.core.specs.resolved import LocalArtifact
+from reconciler.core.specs.spec_set import LocalArtifact
 from reconciler.core.specs.tree import MIB, SpecTree
 
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from reconciler.core.specs.located import JsonValue, Node
-from reconciler.core.specs.problems import SpecProblem
 
 Value = TypeVar("Value")
 
@@ -96,28 +95,6 @@ class Layered:
     extends: Node | None
 
 
-def base_chain(
-    start: Layered,
-    bases: Mapping[str, Layered],
-    other_kinds: Mapping[str, str],
-    max_depth: int,
-) -> tuple[Sequence[Layered], SpecProblem | None]:
-    """The bases `start` extends, nearest first, or a problem (missing base, cycle, or more than
-    `max_depth` bases: each document checks its own chain, so depth d costs d² over a tree).
-
-    `other_kinds` maps names of documents of other kinds to their kind, for a better message when
-    someone `extends` a Deployment.
-    """
-    extends = start.extends.value if start.extends is not None else None
-    chain, broken = chain_of_bases(start.name, extends, bases, other_kinds, max_depth)
-    if broken is None:
-        return chain, None
-    at, message = broken
-    where = at.extends if at is not None else start.extends
-    assert where is not None  # a chain breaks only at an `extends`
-    return chain, SpecProblem.on(where, message)
-
-
 def chain_of_bases(
     name: str,
     extends: object,
@@ -125,10 +102,15 @@ def chain_of_bases(
     other_kinds: Mapping[str, str],
     max_depth: int,
 ) -> tuple[list[Layered], tuple[Layered | None, str] | None]:
-    """`base_chain` for the document `name` whose `extends` holds the plain value `extends`: the
-    bases, nearest first, and where the chain breaks if it does, as (the base whose `extends`
-    is wrong, or None for the document itself; what is wrong). A value that is not a string
-    ends the chain: the model check reports its type."""
+    """The bases the document `name` extends (its `extends` holds the plain value `extends`),
+    nearest first, and where the chain breaks if it does (a missing base, a cycle, or more than
+    `max_depth` bases: each document checks its own chain, so depth d costs d² over a tree), as
+    (the base whose `extends` is wrong, or None for the document itself; what is wrong).
+    A value that is not a string ends the chain: the model check reports its type.
+
+    `other_kinds` maps names of documents of other kinds to their kind, for a better message
+    when someone `extends` a Deployment.
+    """
     chain: list[Layered] = []
     seen = [name]
     seen_names = {name}

@@ -14,7 +14,12 @@ from collections.abc import Iterator
 import yaml
 
 from reconciler.core.specs.budget import ExpansionBudget
-from reconciler.core.specs.composing import Composer, too_deep
+from reconciler.core.specs.composing import (
+    KEY_LINE_DEPTH,
+    Composer,
+    PlainComposition,
+    too_deep,
+)
 from reconciler.core.specs.located import (
     FieldPath,
     JsonValue,
@@ -51,6 +56,47 @@ def parse_file(
     if file.lower().endswith(".json"):
         return _parse_json(file, text, limits, loader)
     return Composer(file, text, limits, loader, json_scalars=False, budget=budget).compose()
+
+
+def parse_values(
+    file: str,
+    data: bytes,
+    limits: SpecLimits,
+    *,
+    budget: ExpansionBudget | None = None,
+    loader: type[yaml.SafeLoader] = FASTEST_LOADER,
+) -> PlainComposition | None:
+    """`parse_file`, keeping plain values and the lines of the first levels' keys: the same
+    checks, the same problems, the budget charged the same, at a fraction of the CPU (no `Node`
+    per value). How the loader reads every spec document; the located `parse_file` is for the
+    documents a message needs to point into."""
+    if file.lower().endswith(".json"):
+        # JSON documents are few; their lines come from the located reading.
+        root = parse_file(file, data, limits, loader=loader, budget=budget)
+        if root is None:
+            return None
+        return PlainComposition(root.plain(), root.location.line, _key_lines(root), True)
+    text = _decode(file, data)
+    composer = Composer(
+        file, text, limits, loader, json_scalars=False, budget=budget, located=False
+    )
+    return composer.compose_plain()
+
+
+def _key_lines(root: Node) -> dict[FieldPath, int]:
+    """`PlainComposition.key_lines` of a located document."""
+    lines: dict[FieldPath, int] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if len(node.path) >= KEY_LINE_DEPTH:
+            continue
+        if isinstance(node.value, list):
+            stack.extend(node.value)
+        for key, item in (node.mapping() or {}).items():
+            lines[(*node.path, key)] = item.location.line
+            stack.append(item)
+    return lines
 
 
 def _decode(file: str, data: bytes) -> str:

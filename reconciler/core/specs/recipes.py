@@ -24,7 +24,7 @@ from reconciler.core.specs.fields import check_component_name, check_s3_uri, che
 from reconciler.core.specs.local_files import LocalFileError, LocalFiles
 from reconciler.core.specs.located import Node
 from reconciler.core.specs.problems import InvalidSpecsError, SpecProblem, quoted
-from reconciler.core.specs.resolved import LocalArtifact
+from reconciler.core.specs.spec_set import LocalArtifact
 from reconciler.core.specs.tree import SpecLimits
 
 RECIPE_FORMAT_VERSION = "2020-01-25"

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from reconciler.core.interning import InternTable
 from reconciler.core.specs.budget import ExpansionBudget
 from reconciler.core.specs.located import JsonValue
-from reconciler.core.specs.resolved import DeploymentComponent
+from reconciler.core.specs.spec_set import DeploymentComponent
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -32,7 +32,7 @@ from reconciler.core.specs.deployments import (
 from reconciler.core.specs.documents import ParsedDocument
 from reconciler.core.specs.located import Node
 from reconciler.core.specs.problems import SpecProblem
-from reconciler.core.specs.resolved import DeploymentSpec, SpecSet
+from reconciler.core.specs.spec_set import DeploymentSpec, SpecSet
 from reconciler.core.specs.tree import SpecLimits, SpecTree
 
 

@@ -87,7 +87,7 @@ def test_a_secret_dropped_together_with_its_secret_path_is_not_printed() -> None
         DeploymentPolicies,
     )
     from reconciler.core.specs.located import SourceLocation
-    from reconciler.core.specs.resolved import (
+    from reconciler.core.specs.spec_set import (
         DeploymentComponent,
         DeploymentSpec,
         SyncPolicySettings,

@@ -129,6 +129,36 @@ def test_distinct_resolved_configuration_is_bounded_over_the_whole_tree() -> Non
     assert len(load(only_settings(fat=base, **same), limits).deployments) == 30
 
 
+def test_a_deployment_with_a_problem_is_charged_once_at_the_tree_limit() -> None:
+    """Its problem is worded against the file parsed again, which charges the budget nothing:
+    twenty Deployments of 55 alias values each fit a limit of exactly 1,100."""
+    bomb = "L0: &l0 [a, a, a, a, a, a, a, a, a, a]\nL1: &l1 [*l0, *l0, *l0, *l0, *l0]\n"
+    undeclared = "    com.example.Other: {}\n"  # no version, not declared: a problem
+    files = only_settings(
+        **{f"g{i:02d}": _deployment(f"g{i:02d}", bomb) + undeclared for i in range(20)}
+    )
+    expected = {(f"g{i:02d}.yaml", 'spec.components["com.example.Other"]') for i in range(20)}
+    found = problems(files, SpecLimits(max_alias_values=1_100))
+    assert {(p.file, p.field) for p in found} == expected
+    assert all(p.message.startswith("no version given") for p in found)
+    over = problems(files, SpecLimits(max_alias_values=1_099))
+    assert "YAML aliases in the spec tree add more than 1,099 values" in over[-1].message
+
+
+def test_a_deployment_with_a_problem_charges_its_resolved_values_once() -> None:
+    """Each Deployment's first component is charged ({"Key":"value-NN"}, 18 characters) before
+    its second is found undeclared; twenty of them fit a limit of exactly 360."""
+    undeclared = "    com.example.Other: {}\n"
+    files = only_settings(
+        **{f"g{i:02d}": _deployment(f"g{i:02d}", f"Key: value-{i:02d}") + undeclared
+           for i in range(20)}
+    )  # fmt: skip
+    found = problems(files, SpecLimits(max_resolved_characters=360))
+    assert len(found) == 20 and all(p.message.startswith("no version given") for p in found)
+    over = rendered(files, SpecLimits(max_resolved_characters=359))
+    assert sum("would hold more than 359 characters" in line for line in over) == 1
+
+
 def test_a_reload_whose_changed_files_use_aliases_is_checked_as_a_whole() -> None:
     bomb = "L0: &l0 [a, a, a, a, a, a, a, a, a, a]\nL1: &l1 [*l0, *l0, *l0, *l0, *l0]\n"
     plain = {f"g{i:02d}": _deployment(f"g{i:02d}", "Plain: 1") for i in range(20)}

@@ -1,4 +1,5 @@
-"""The resolved desired state the planner consumes: plain, immutable, deterministically ordered.
+"""The `SpecSet` and its parts: the resolved desired state the planner consumes; plain,
+immutable, deterministically ordered.
 
 `extends` is already applied, omitted versions of repository components are filled in, local
 files are checked and hashed. Paths are POSIX paths relative to the specs root.
