@@ -75,7 +75,7 @@ def parse_values(
         root = parse_file(file, data, limits, loader=loader, budget=budget)
         if root is None:
             return None
-        return PlainComposition(root.plain(), root.location.line, _key_lines(root), True)
+        return PlainComposition(root.plain(), root.location.line, located_key_lines(root), True)
     text = _decode(file, data)
     composer = Composer(
         file, text, limits, loader, json_scalars=False, budget=budget, located=False
@@ -83,8 +83,9 @@ def parse_values(
     return composer.compose_plain()
 
 
-def _key_lines(root: Node) -> dict[FieldPath, int]:
-    """`PlainComposition.key_lines` of a located document."""
+def located_key_lines(root: Node) -> dict[FieldPath, int]:
+    """`PlainComposition.key_lines` of a located document (the lines the plain composer
+    keeps, read from the located values: its reference in tests)."""
     lines: dict[FieldPath, int] = {}
     stack = [root]
     while stack:

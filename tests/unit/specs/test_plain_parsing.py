@@ -16,28 +16,16 @@ import yaml
 
 from reconciler.core.specs import InvalidSpecsError, SpecLimits
 from reconciler.core.specs.budget import ExpansionBudget
-from reconciler.core.specs.located import FieldPath, Node
-from reconciler.core.specs.parsing import FASTEST_LOADER, parse_file, parse_values
+from reconciler.core.specs.parsing import (
+    FASTEST_LOADER,
+    located_key_lines,
+    parse_file,
+    parse_values,
+)
 from tests.unit.specs.test_problem_reference import base_trees, cases
 
 LIMITS = SpecLimits(max_alias_values=2_000)  # small: some documents run out of budget
 LOADERS = sorted({FASTEST_LOADER, yaml.SafeLoader}, key=lambda loader: loader.__name__)
-
-
-def key_lines(root: Node) -> dict[FieldPath, int]:
-    """The line of every key of the first three levels, from the located values."""
-    lines: dict[FieldPath, int] = {}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if len(node.path) >= 3:
-            continue
-        if isinstance(node.value, list):
-            stack.extend(node.value)
-        for key, item in (node.mapping() or {}).items():
-            lines[(*node.path, key)] = item.location.line
-            stack.append(item)
-    return lines
 
 
 def located(file: str, data: bytes, loader: type[yaml.SafeLoader]) -> tuple[Any, ...]:
@@ -48,7 +36,13 @@ def located(file: str, data: bytes, loader: type[yaml.SafeLoader]) -> tuple[Any,
         return ("problems", error.problems, budget.alias_values, budget.alias_characters)
     if root is None:
         return ("empty", budget.alias_values)
-    return ("values", root.plain(), root.location.line, budget.alias_values, key_lines(root))
+    return (
+        "values",
+        root.plain(),
+        root.location.line,
+        budget.alias_values,
+        located_key_lines(root),
+    )
 
 
 def plain(file: str, data: bytes, loader: type[yaml.SafeLoader]) -> tuple[Any, ...]:
