@@ -86,8 +86,9 @@ def cache_options(function: F) -> F:
         "--cache/--no-cache",
         "fact_cache",
         default=None,
-        help="Keep immutable facts read from AWS (deployment documents, public recipes) between "
-        "runs in CACHE_DIR/facts (env RECONCILER_FACT_CACHE, default on).",
+        help="Keep immutable facts read from AWS (deployment documents, public recipes), and "
+        "`plan`'s no-op plans, between runs in CACHE_DIR/facts (env RECONCILER_FACT_CACHE, "
+        "default on).",
     )(function)
     return click.option(
         "--cache-dir",
@@ -118,17 +119,20 @@ def runtime_for(
     *,
     cache_dir: Path | None = None,
     fact_cache: bool | None = None,
+    keep_plans: bool = False,
 ) -> Runtime:
     given = {"endpoint_url": endpoint_url, "cache_dir": cache_dir, "fact_cache": fact_cache}
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None and v != ""}
     settings = ReconcilerSettings(**overrides)
     # A command plans once: a plan memo (the controller's, for its next cycles) would only
-    # cost the keys and the compact copies of every group's plan.
+    # cost the keys and the compact copies of every group's plan. With `keep_plans` (a plan
+    # rendered as text or Markdown) it takes its no-ops from earlier commands (kept_plans.py).
     return build_runtime(
         settings,
         region=spec_set.settings.region,
         account=spec_set.settings.account_id,
         remember_plans=False,
+        keep_plans=keep_plans,
     )
 
 

@@ -110,7 +110,14 @@ def plan(
     except ReconcilerError as error:
         fail(error)
         return
-    runtime = runtime_for(spec_set, endpoint_url, cache_dir=cache_dir, fact_cache=fact_cache)
+    runtime = runtime_for(
+        spec_set,
+        endpoint_url,
+        cache_dir=cache_dir,
+        fact_cache=fact_cache,
+        # JSON prints every group's configuration documents, which kept no-op plans lack.
+        keep_plans=output_format != "json",
+    )
     planned = spec_set if selection is None else selection.spec_set(spec_set)
     progress(f"Reading live state for {len(planned.deployments)} thing group(s)…")
     try:

@@ -20,12 +20,20 @@ from reconciler.adapters.aws.ratelimit import (
 )
 from reconciler.adapters.aws.rollouts import RolloutReader
 from reconciler.adapters.cache import FactCache
+from reconciler.adapters.cache.plans import KeptPlans, code_digest
 from reconciler.core.events import EventPublisher, NoEventPublisher
 from reconciler.core.plan import Plan
-from reconciler.core.planning import device_count_needs, plan_deployments, with_device_counts
+from reconciler.core.planning import (
+    PlanMemo,
+    device_count_needs,
+    plan_deployments,
+    with_device_counts,
+)
+from reconciler.core.planning.remembered import plan_context
 from reconciler.core.rollouts import follow_up_rate
 from reconciler.core.specs.spec_set import SpecSet
 from reconciler.engine.applying import Applier
+from reconciler.engine.kept_plans import KeptPlanMemo
 from reconciler.engine.memo import CompactPlanMemo
 from reconciler.engine.reading import LiveStateReader, ReadScope
 from reconciler.errors import PlanError
@@ -49,6 +57,11 @@ class Runtime:
     # Plans of earlier cycles (see engine/memo.py): the controller re-plans only what moved.
     # None in a process that plans once (the CLI): there is no later plan to reuse them.
     memo: CompactPlanMemo | None = field(default_factory=CompactPlanMemo)
+    # The no-op plans of earlier processes (engine/kept_plans.py), for a process without a
+    # memo of its own whose plans are rendered as text or Markdown (they print no-ops compact).
+    kept_plans: KeptPlans | None = None
+    # How many groups the last plan took from them (0 without): what a test or a log can see.
+    kept_plan_hits: int = 0
     # Where applied/rollout/drift/failure events go (notification sinks, Git feedback).
     events: EventPublisher = field(default_factory=NoEventPublisher)
 
@@ -98,16 +111,26 @@ class Runtime:
         Deployments of those. A plan that is not `compact` shows devices (`device_count_needs`)
         unless `count_devices` is off."""
         live = self.reader.read(spec_set, scope=scope)
+        memo: PlanMemo | None = self.memo
+        kept: KeptPlanMemo | None = None
+        if memo is None and self.kept_plans is not None and not compact:
+            stored = self.kept_plans.load()
+            memo = kept = KeptPlanMemo(plan_context(code_digest(), live), stored)
         plan = plan_deployments(
             spec_set,
             live,
             instance=self.settings.instance,
             commit=commit,
             specs_path=specs_path,
-            memo=self.memo,
+            memo=memo,
             compact=compact,
             keep_going=keep_going,
         )
+        if kept is not None and self.kept_plans is not None:
+            self.kept_plan_hits = kept.hits
+            records = kept.records()
+            if records.keys() != stored.keys():
+                self.kept_plans.save(records)
         # Only a plan people read shows devices (the controller's compact plans render nothing).
         if not compact and count_devices:
             plan = self._count_devices(plan)
@@ -146,10 +169,13 @@ def build_runtime(
     events: EventPublisher | None = None,
     session: boto3.session.Session | None = None,
     remember_plans: bool = True,
+    keep_plans: bool = False,
 ) -> Runtime:
     """The runtime of one account and region. Its clients come from `session` (a new boto3
     session, with the standard credential chain, when none is given), each on first use.
-    A process that plans once passes `remember_plans=False`: it keeps no plan memo."""
+    A process that plans once passes `remember_plans=False`: it keeps no plan memo; with
+    `keep_plans` (and the fact cache on) it takes its no-op plans from earlier processes'
+    and keeps its own for later ones (`Runtime.kept_plans`)."""
     clients = AwsClients(
         ClientSettings(
             region=region,
@@ -207,4 +233,9 @@ def build_runtime(
         metrics=MetricReader(clients, follow_up_caller),
         events=events or NoEventPublisher(),
         memo=CompactPlanMemo() if remember_plans else None,
+        kept_plans=(
+            KeptPlans(facts, region=region, account=account, instance=settings.instance)
+            if facts is not None and keep_plans and not remember_plans
+            else None
+        ),
     )

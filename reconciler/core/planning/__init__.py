@@ -131,6 +131,19 @@ def _memo_key(*parts: object) -> bytes:
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).digest()
 
 
+def _answers(
+    target: TargetPlan, spec: DeploymentSpec, arn: str, current: LiveDeployment | None
+) -> bool:
+    """Whether a memo's plan is one of this group, its spec and its live revision: a plan kept
+    on disk by an earlier process is checked like a fact before it is used."""
+    return (
+        target.thing_group == spec.thing_group
+        and target.target_arn == arn
+        and target.spec_file == spec.source.file
+        and target.live_deployment_id == (current.deployment_id if current else None)
+    )
+
+
 def plan_deployments(
     spec_set: SpecSet,
     live: LiveState,
@@ -207,6 +220,8 @@ def plan_deployments(
                 compact,
             )
         target = memo.get(key) if memo is not None and key is not None else None
+        if target is not None and not _answers(target, spec, arn, current):
+            target = None  # a kept plan of another group or revision (see remembered.py)
         if (
             target is not None
             and current is not None
