@@ -12,6 +12,7 @@ from typing import Any
 from bench.bench_reconcile import NAIVE_COUNTERPART
 from bench.targets import (
     Judgement,
+    judge_ci_plan,
     judge_emulator,
     judge_fleet,
     judge_latency,
@@ -266,10 +267,37 @@ def _rollouts_section(report: Mapping[str, Any] | None) -> list[str]:
     ]
 
 
+def _ci_plan_section(reports: Sequence[Mapping[str, Any]] | None) -> list[str]:
+    if not reports:
+        return ["Not measured in this run.", ""]
+    lines = [
+        "`bench/bench_ci_plan.py`: `reconciler plan --format markdown` in a new process, as a "
+        "pull request's job runs it (interpreter start, imports, spec load, reads, plan, "
+        "rendering), at the default client rate (20 calls/s, burst 40), with the cache "
+        "directory a first plan filled (the nightly plan's, restored by CI; filled at a raised "
+        "rate). *Same plan*: the run printed what a plan without any cache printed. Calls: the "
+        "emulator's request log, the account check included.",
+        "",
+        "| groups | filling plan (raised rate) | run | calls | wall | CPU | load | same plan |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for report in sorted(reports, key=lambda r: r["groups"]):
+        fill = report["fill"]
+        filled = f"{fill['calls']:,} calls, {fill['wall_s']:.2f} s"
+        for index, run in enumerate(report["runs"], start=1):
+            lines.append(
+                f"| {report['groups']:,} | {filled if index == 1 else ''} | {index} "
+                f"| {run['calls']:,} | {run['wall_s']:.2f} s | {run['cpu_s']:.2f} s "
+                f"| {run['load']:.2f} | {'yes' if run['same_plan'] else '**no**'} |"
+            )
+    return [*lines, ""]
+
+
 def render_results(data: Mapping[str, Any], analysis: str) -> str:
     machine = data["machine"]
     judgements = [
         *judge_reconcile(data["reconcile"]),
+        *judge_ci_plan(data.get("ci-plan")),
         *judge_latency(data.get("latency")),
         judge_memory(data.get("memory")),
         *judge_emulator(data.get("emulator", [])),
@@ -332,6 +360,9 @@ def render_results(data: Mapping[str, Any], analysis: str) -> str:
     lines += [
         "![scaling](scaling.png)",
         "",
+        "## The fresh CI plan, as a process",
+        "",
+        *_ci_plan_section(data.get("ci-plan")),
         "## Commit → CreateDeployment latency",
         "",
         "From the moment `git commit` returned to the arrival of the CreateDeployment at the "

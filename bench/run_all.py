@@ -5,7 +5,8 @@
     .venv/bin/python bench/run_all.py --quick    # 100 and 1,000 groups (~3 min)
     .venv/bin/python bench/run_all.py --only emulator   # re-measure one section, keep the rest
 
-In order: reconcile steps and the naive baseline at each size (bench_reconcile.py), commit →
+In order: reconcile steps and the naive baseline at each size (bench_reconcile.py), the fresh
+CI plan as a whole `reconciler plan` process at 1,000 and 10,000 groups (bench_ci_plan.py), commit →
 CreateDeployment latency for watch, webhook and polling at 1,000 groups (bench_latency.py),
 controller memory at the largest size (bench_memory.py), emulator throughput with boto3 and
 with raw clients (bench_emulator.py), a rollout to 10,000 simulated devices on the virtual clock
@@ -34,6 +35,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import (  # noqa: E402
+    bench_ci_plan,
     bench_emulator,
     bench_fleet,
     bench_latency,
@@ -59,7 +61,7 @@ def _settled(settle: float, label: str, work: Callable[[], T]) -> T:
     return result
 
 
-SECTIONS = ("reconcile", "latency", "memory", "emulator", "fleet", "rollouts")
+SECTIONS = ("reconcile", "ci-plan", "latency", "memory", "emulator", "fleet", "rollouts")
 
 
 def _measure_section(section: str, *, quick: bool, settle: float) -> Any:
@@ -73,6 +75,19 @@ def _measure_section(section: str, *, quick: bool, settle: float) -> Any:
         for report in reports:
             bench_reconcile.print_report(report)
         return reports
+    if section == "ci-plan":
+        ci_plans = [
+            _settled(
+                settle,
+                f"the fresh CI plan process at {n:,} groups",
+                partial(bench_ci_plan.run, n, runs=5),
+            )
+            for n in sizes
+            if n >= 1000
+        ]
+        for report in ci_plans:
+            bench_ci_plan.print_report(report)
+        return ci_plans
     if section == "latency":
         latency = _settled(
             settle,

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from bench import bench_emulator, bench_fleet, bench_latency, bench_memory, bench_reconcile
+from bench import (
+    bench_ci_plan,
+    bench_emulator,
+    bench_fleet,
+    bench_latency,
+    bench_memory,
+    bench_reconcile,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -42,6 +49,17 @@ def test_reconcile_steps_count_what_the_reconciler_and_the_baseline_call() -> No
     assert report["default_rate"]["rate_limit"] == 20.0
     assert set(slow) == set(steps)
     assert slow["plan-cached"]["calls"] == 4
+
+
+def test_the_ci_plan_process_plans_as_without_a_cache_and_reads_less() -> None:
+    report = bench_ci_plan.run(20, runs=2)
+    assert report["fill_same_plan"]
+    # The filling plan reads every document (20) and the recipes; a kept cache reads neither:
+    # the account check, one page, the private component names, two version listings.
+    assert report["fill"]["calls"] > 20
+    assert [run["calls"] for run in report["runs"]] == [5, 5]
+    assert all(run["same_plan"] for run in report["runs"])
+    assert all(run["cpu_s"] > 0 and run["wall_s"] > 0 for run in report["runs"])
 
 
 def test_latency_of_each_mode_is_measured_on_the_revision_it_caused() -> None:
