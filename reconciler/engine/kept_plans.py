@@ -11,43 +11,31 @@ records are superseded, so the entry stays as large as the fleet.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Mapping, MutableMapping
+from collections.abc import Hashable, Mapping
 
 from reconciler.core.plan import TargetPlan
 from reconciler.core.planning.remembered import is_keepable, kept_key, plan_of_record, record_of
+from reconciler.engine.memo import CompactPlanMemo
 
 
-class KeptPlanMemo(MutableMapping[Hashable, TargetPlan]):
-    """This plan's targets by memo key, answering misses from kept records (see module doc)."""
+class KeptPlanMemo(CompactPlanMemo):
+    """This plan's targets by memo key (compact: only `records()` reads them again), answering
+    misses from kept records (see the module doc)."""
 
     def __init__(self, context: bytes, kept: Mapping[str, object]) -> None:
+        super().__init__()
         self._context = context
         self._kept = kept
-        self._plans: dict[Hashable, TargetPlan] = {}
         self.hits = 0
 
     def __getitem__(self, key: Hashable) -> TargetPlan:
-        if key in self._plans:
-            return self._plans[key]
-        if not isinstance(key, bytes):
-            raise KeyError(key)
+        if key in self._plans or not isinstance(key, bytes):
+            return super().__getitem__(key)
         target = plan_of_record(self._kept.get(kept_key(self._context, key)))
         if target is None:
             raise KeyError(key)
         self.hits += 1
         return target
-
-    def __setitem__(self, key: Hashable, target: TargetPlan) -> None:
-        self._plans[key] = target
-
-    def __delitem__(self, key: Hashable) -> None:
-        del self._plans[key]
-
-    def __iter__(self) -> Iterator[Hashable]:
-        return iter(self._plans)
-
-    def __len__(self) -> int:
-        return len(self._plans)
 
     def records(self) -> dict[str, object]:
         """What to keep after this plan (see the module doc)."""
@@ -56,7 +44,7 @@ class KeptPlanMemo(MutableMapping[Hashable, TargetPlan]):
         for key, target in self._plans.items():
             planned.add(target.thing_group)
             if isinstance(key, bytes) and is_keepable(target):
-                kept[kept_key(self._context, key)] = record_of(target.compact())
+                kept[kept_key(self._context, key)] = record_of(target)
         for key, record in self._kept.items():
             group = record.get("thing_group") if isinstance(record, dict) else None
             if key not in kept and isinstance(group, str) and group not in planned:
