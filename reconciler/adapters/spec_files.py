@@ -12,6 +12,8 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import TypeAdapter, ValidationError
+
 from reconciler.core.specs import (
     InvalidSpecsError,
     SpecLimits,
@@ -21,7 +23,10 @@ from reconciler.core.specs import (
     load_specs,
     reload_specs,
 )
+from reconciler.core.specs.fields import AccountId, Region
 from reconciler.core.specs.local_files import is_hidden
+from reconciler.core.specs.parsing import parse_values
+from reconciler.errors import SpecError
 
 _HASH_CHUNK = 1024 * 1024
 
@@ -104,6 +109,42 @@ def _is_git_directory(directory: Path) -> bool:
         and (directory / "objects").is_dir()
         and (directory / "refs").is_dir()
     )
+
+
+SETTINGS_FILES = ("reconciler.yaml", "reconciler.yml")
+_REGION: TypeAdapter[str] = TypeAdapter(Region)
+_ACCOUNT: TypeAdapter[str] = TypeAdapter(AccountId)
+"""Where a specs root conventionally keeps its Settings (any file may hold them)."""
+
+
+def settings_hint(root: Path, limits: SpecLimits | None = None) -> tuple[str, str] | None:
+    """(region, account) as the conventional Settings file states them, read before the specs
+    load (so that reads which do not depend on them can start); None when that file is not
+    there, not a Settings document, or not readable. Only a hint: the loaded Settings decide."""
+    for name in SETTINGS_FILES:
+        path = root / name
+        try:
+            if path.is_symlink() or not path.is_file():
+                continue
+            limits = limits or SpecLimits()
+            if path.stat().st_size > limits.max_document_bytes:
+                return None
+            parsed = parse_values(name, path.read_bytes(), limits)
+        except (OSError, SpecError):
+            return None
+        document = parsed.value if parsed is not None else None
+        spec = document.get("spec") if isinstance(document, dict) else None
+        if not isinstance(document, dict) or document.get("kind") != "Settings":
+            return None
+        try:  # checked as the Settings are: no call goes to a region the specs would refuse
+            region = _REGION.validate_python(spec.get("region") if isinstance(spec, dict) else None)
+            account = _ACCOUNT.validate_python(
+                spec.get("accountId") if isinstance(spec, dict) else None
+            )
+        except ValidationError:
+            return None
+        return region, account
+    return None
 
 
 def load_spec_set(root: Path, limits: SpecLimits | None = None) -> SpecSet:

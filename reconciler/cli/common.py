@@ -121,6 +121,26 @@ def runtime_for(
     fact_cache: bool | None = None,
     keep_plans: bool = False,
 ) -> Runtime:
+    """The runtime of the account and region the specs' Settings name (see `runtime_at`)."""
+    return runtime_at(
+        spec_set.settings.region,
+        spec_set.settings.account_id,
+        endpoint_url,
+        cache_dir=cache_dir,
+        fact_cache=fact_cache,
+        keep_plans=keep_plans,
+    )
+
+
+def runtime_at(
+    region: str,
+    account: str,
+    endpoint_url: str | None,
+    *,
+    cache_dir: Path | None = None,
+    fact_cache: bool | None = None,
+    keep_plans: bool = False,
+) -> Runtime:
     given = {"endpoint_url": endpoint_url, "cache_dir": cache_dir, "fact_cache": fact_cache}
     overrides: dict[str, Any] = {k: v for k, v in given.items() if v is not None and v != ""}
     settings = ReconcilerSettings(**overrides)
@@ -129,8 +149,8 @@ def runtime_for(
     # rendered as text or Markdown) it takes its no-ops from earlier commands (kept_plans.py).
     return build_runtime(
         settings,
-        region=spec_set.settings.region,
-        account=spec_set.settings.account_id,
+        region=region,
+        account=account,
         remember_plans=False,
         keep_plans=keep_plans,
     )

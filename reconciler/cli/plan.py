@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.adapters.spec_files import settings_hint
 from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_OK,
@@ -18,10 +19,12 @@ from reconciler.cli.common import (
     load_specs_or_exit,
     progress,
     runs_once,
+    runtime_at,
     runtime_for,
     specs_option,
 )
 from reconciler.core.rendering import render_json, render_markdown, render_text
+from reconciler.engine.read_ahead import ReadAhead
 from reconciler.engine.targeting import select_targets
 from reconciler.errors import ReconcilerError
 
@@ -95,7 +98,28 @@ def plan(
       reconciler plan --format json | jq '.targets[] | select(.action != "no-op")'
       reconciler plan --changed-since origin/main --format markdown --out plan.md
     """
-    spec_set = load_specs_or_exit(specs_path)
+    # JSON prints every group's configuration documents, which kept no-op plans lack.
+    keep_plans = output_format != "json"
+    hint = settings_hint(specs_path) if not targets and not changed_since else None
+    ahead = (
+        ReadAhead(
+            runtime_at(
+                *hint,
+                endpoint_url,
+                cache_dir=cache_dir,
+                fact_cache=fact_cache,
+                keep_plans=keep_plans,
+            )
+        )
+        if hint is not None
+        else None
+    )
+    try:
+        spec_set = load_specs_or_exit(specs_path)
+    except SystemExit:
+        if ahead is not None:
+            ahead.wait()  # no call of this command outlives it
+        raise
     known = {d.thing_group for d in spec_set.deployments}
     unknown = sorted(set(targets) - known)
     if unknown:
@@ -110,24 +134,36 @@ def plan(
     except ReconcilerError as error:
         fail(error)
         return
-    runtime = runtime_for(
-        spec_set,
-        endpoint_url,
-        cache_dir=cache_dir,
-        fact_cache=fact_cache,
-        # JSON prints every group's configuration documents, which kept no-op plans lack.
-        keep_plans=output_format != "json",
+    if ahead is not None and not ahead.is_for(
+        spec_set.settings.region, spec_set.settings.account_id
+    ):
+        ahead.wait()  # read for the account a wrong hint named: read again
+        ahead = None
+    runtime = (
+        ahead.runtime
+        if ahead is not None
+        else runtime_for(
+            spec_set,
+            endpoint_url,
+            cache_dir=cache_dir,
+            fact_cache=fact_cache,
+            keep_plans=keep_plans,
+        )
     )
     planned = spec_set if selection is None else selection.spec_set(spec_set)
     progress(f"Reading live state for {len(planned.deployments)} thing group(s)…")
     try:
-        runtime.verify_account()
+        if ahead is not None:
+            ahead.verify_account()
+        else:
+            runtime.verify_account()
         result = runtime.plan(
             planned,
             commit=commit_of(specs_path, commit, runtime.settings),
             specs_path=specs_path.as_posix(),
             scope=selection.scope(spec_set) if selection is not None else None,
             count_devices=not no_device_count,
+            summaries=ahead.summaries() if ahead is not None else None,
         )
     except ReconcilerError as error:
         fail(error)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -178,8 +178,17 @@ class LiveStateReader:
                 summaries[arn] = listed[arn]
         return summaries
 
-    def read(self, spec_set: SpecSet, *, scope: ReadScope | None = None) -> LiveState:
-        summaries = self.latest_summaries(scope)
+    def read(
+        self,
+        spec_set: SpecSet,
+        *,
+        scope: ReadScope | None = None,
+        summaries: Mapping[str, DeploymentSummary] | None = None,
+    ) -> LiveState:
+        """The live state the planner needs for `spec_set`; `summaries`, when given, are the
+        latest deployments a full sweep read already (engine/read_ahead.py)."""
+        if summaries is None:
+            summaries = self.latest_summaries(scope)
         group_ids = {
             arn: s.deployment_id for arn, s in summaries.items() if target_of_arn(arn) is not None
         }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 import boto3
@@ -22,6 +22,7 @@ from reconciler.adapters.aws.rollouts import RolloutReader
 from reconciler.adapters.cache import FactCache
 from reconciler.adapters.cache.plans import KeptPlans, code_digest
 from reconciler.core.events import EventPublisher, NoEventPublisher
+from reconciler.core.live import DeploymentSummary
 from reconciler.core.plan import Plan
 from reconciler.core.planning import (
     PlanMemo,
@@ -102,6 +103,7 @@ class Runtime:
         scope: ReadScope | None = None,
         keep_going: bool = False,
         count_devices: bool = True,
+        summaries: Mapping[str, DeploymentSummary] | None = None,
     ) -> Plan:
         """Read the live state and plan. The controller, which renders no diff, asks for a
         `compact` plan (see `plan_target`), except for drifted targets, planned in full so
@@ -109,8 +111,9 @@ class Runtime:
         past groups that cannot be planned (see `plan_deployments`). A `scope` reads (and so
         plans, prune included) only the thing groups it names: `spec_set` then holds only the
         Deployments of those. A plan that is not `compact` shows devices (`device_count_needs`)
-        unless `count_devices` is off."""
-        live = self.reader.read(spec_set, scope=scope)
+        unless `count_devices` is off. `summaries`: the latest deployments read ahead
+        (engine/read_ahead.py), for a plan of every group."""
+        live = self.reader.read(spec_set, scope=scope, summaries=summaries)
         memo: PlanMemo | None = self.memo
         kept: KeptPlanMemo | None = None
         if memo is None and self.kept_plans is not None and not compact:

@@ -22,6 +22,10 @@ SAMPLE = SAMPLE_SPECS
 
 # The product's retry policy, with backoffs small enough for a test: with 35 % of calls
 # failing, 12 attempts leave a 0.35**12 ≈ 3e-6 chance for a call to give up.
+READ_AHEAD = frozenset({"GetCallerIdentity", "ListDeployments", "ListComponents"})
+"""What `reconciler plan` may have read before it knows the specs do not load: the reads of
+every full plan, made while they load (engine/read_ahead.py); all read-only."""
+
 FAST_RETRIES = {
     "RECONCILER_MAX_ATTEMPTS": "12",
     "RECONCILER_INITIAL_BACKOFF": "0.01",

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from reconciler.cli import main
 from tests.conftest import AwsTestContext
-from tests.reliability.conftest import SAMPLE
+from tests.reliability.conftest import READ_AHEAD, SAMPLE
 from tests.reliability.figures import Figures
 from tests.reliability.fleet import last_seq
 from tests.reliability.hostile_text import TEXT_MUTATIONS, Mutation
@@ -74,9 +74,10 @@ def test_hostile_spec_trees_get_a_clear_error_and_no_write(
         for mutation in mutations:
             if mutation.standalone or len(mutations) == 1:
                 assert mutation.file in output, f"the error does not name {mutation.file}"
-        # No write, and in fact no request at all: the specs are refused before AWS is asked.
+        # No write, and no request but the full plan's reads that went ahead while the specs
+        # loaded (all ended before the command did).
         assert [r for r in requests if r.mutating] == []
-        assert requests == []
+        assert {r.operation for r in requests} <= READ_AHEAD
         trees["clear error"] += 1
 
     check()
@@ -122,4 +123,4 @@ def test_a_dependency_on_a_name_no_component_can_have_is_an_error(
     assert (code, type(exception)) == (1, SystemExit)
     assert "components/com.acme.ImageUploader/recipe.yaml:21: " in output
     assert "is not a valid name" in output
-    assert seeded.admin.requests() == []
+    assert {r.operation for r in seeded.admin.requests()} <= READ_AHEAD  # no write
