@@ -47,7 +47,11 @@ def _load(report: Mapping[str, Any]) -> str:
 def _remeasured(entries: Sequence[Mapping[str, str]]) -> str:
     if not entries:
         return ""
-    sections = ", ".join(f"{e['section']} on {e['date']}" for e in entries)
+    sections = ", ".join(
+        f"{e['section']} on {e['date']}"
+        + (f" (code `{e['commit'][:12]}`)" if "commit" in e else "")
+        for e in entries
+    )
     return f" Sections measured again later with `--only` (each gives its own load): {sections}."
 
 

@@ -148,9 +148,10 @@ def remeasure(data: dict[str, Any], sections: list[str], *, settle: float) -> di
     """Measure `sections` again (noisy figures, when the machine is quieter) and keep the rest
     of an earlier run; results.md says which sections were measured when."""
     for section in sections:
-        started = machine()["date"]
+        now = machine()
         data[section] = _measure_section(section, quick=data["quick"], settle=settle)
-        data.setdefault("remeasured", []).append({"section": section, "date": started})
+        entry = {"section": section, "date": now["date"], "commit": now.get("commit", "unknown")}
+        data.setdefault("remeasured", []).append(entry)
     return data
 
 

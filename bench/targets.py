@@ -136,11 +136,12 @@ def judge_ci_plan(reports: Sequence[Mapping[str, Any]] | None) -> list[Judgement
             run["calls"] <= max_calls and run["wall_s"] <= max_seconds and run["same_plan"]
             for run in runs
         )
+        loads = sorted({f"{run['load']:.1f}" for run in runs}, key=float)
+        load = "-".join(dict.fromkeys([loads[0], loads[-1]]))  # one figure when they agree
         measured = (
             f"{calls:,} calls; the whole process at 20/s: {walls[0]:.2f}-{walls[-1]:.2f} s wall "
             f"over {len(runs)} runs (median {walls[len(walls) // 2]:.2f} s), "
-            f"{cpus[0]:.2f}-{cpus[-1]:.2f} s CPU, load "
-            f"{min(run['load'] for run in runs):.1f}-{max(run['load'] for run in runs):.1f}"
+            f"{cpus[0]:.2f}-{cpus[-1]:.2f} s CPU, load {load}"
         )
         if not all(run["same_plan"] for run in runs):
             measured += "; **a run planned differently from a plan without cache**"
