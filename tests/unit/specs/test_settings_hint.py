@@ -3,21 +3,17 @@ checked as the Settings are; anything else gives no hint (and nothing is read ah
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from reconciler.adapters.spec_files import settings_hint
 from reconciler.core.specs import SpecLimits
-from tests.conftest import SAMPLE_SPECS
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    copy = tmp_path / "specs"
-    shutil.copytree(SAMPLE_SPECS, copy)
-    return copy
+def root(specs: Path) -> Path:
+    return specs  # a private copy of the sample (tests/conftest.py)
 
 
 def test_the_sample_settings_name_their_account_and_region(root: Path) -> None:
