@@ -112,7 +112,10 @@ def apply(
             f"no spec targets {', '.join(unknown)} (known: {', '.join(sorted(known))})",
             param_hint="--target",
         )
-    runtime = runtime_for(spec_set, endpoint_url, cache_dir=cache_dir, fact_cache=fact_cache)
+    # Its plan is printed as text: unchanged groups may come from earlier commands' kept plans.
+    runtime = runtime_for(
+        spec_set, endpoint_url, cache_dir=cache_dir, fact_cache=fact_cache, keep_plans=True
+    )
     try:
         with writer_lease(runtime.settings, force=force) as may_write:
             _plan_and_apply(

@@ -140,3 +140,27 @@ def test_kept_plans_are_found_by_a_process_with_another_hash_seed(
             first = set(_kept(cache))
     assert set(_kept(cache)) == first  # the second process found them all: nothing new kept
     assert _hits(specs, cache) == 2
+
+
+def test_apply_takes_unchanged_groups_from_kept_plans_and_applies_the_rest(
+    seeded: AwsTestContext, specs: Path, tmp_path: Path
+) -> None:
+    _converged(specs)
+    cache = tmp_path / "cache"
+    _plan(specs, "--cache-dir", str(cache))
+    staging = specs / "groups" / "camera-staging.yaml"
+    text = staging.read_text()
+    staging.write_text(text.replace("InferenceInterval: 15", "InferenceInterval: 20"))
+    seeded.admin.clear_requests()
+    apply = ("apply", "--specs", str(specs), "--auto-approve", "--commit", "c2")
+    code, output = _run(*apply, "--cache-dir", str(cache))
+    assert code == 0, output
+    assert "CameraFleetStaging: applied" in output
+    assert "CameraFleetProd: unchanged" in output
+    created = [r for r in seeded.admin.requests() if r.operation == "CreateDeployment"]
+    assert len(created) == 1
+    # Applying again changes nothing, with the kept plans or without them.
+    code, again = _run(*apply, "--cache-dir", str(cache))
+    assert code == 0 and "No changes" in again, again
+    assert _run(*apply, "--no-cache")[1] == again
+    assert _hits(specs, cache) == 2  # both groups unchanged since the last apply's plan
